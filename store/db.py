@@ -1,0 +1,77 @@
+"""Engine, sessions and the declarative base shared by every table module."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+DEFAULT_DB_PATH = Path("var") / "gongkai.db"
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+def database_url(db: str | None = None) -> str:
+    """The SQLAlchemy URL for `db` (a file path or URL), else GONGKAI_DB, else ./var/gongkai.db."""
+    value = db or os.environ.get("GONGKAI_DB") or str(DEFAULT_DB_PATH)
+    if "://" in value:
+        return value
+    path = Path(value).expanduser()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{path.resolve()}"
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API objects
+    cursor = dbapi_connection.cursor()
+    # WAL lets the nightly run and an on-demand check read while the other writes.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+class Store:
+    """A handle on one database: an engine and a session factory."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.engine: Engine = create_engine(url, future=True)
+        if url.startswith("sqlite"):
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False, future=True)
+
+    def create_schema(self) -> None:
+        # Import every table module so its tables are registered on Base.metadata.
+        from store import checks, documents, obligations, outbox  # noqa: F401
+
+        Base.metadata.create_all(self.engine)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One unit of work: committed on success, rolled back on any error."""
+        session = self._sessions()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def open_store(db: str | None = None) -> Store:
+    """Open (and create if needed) the store at `db` / GONGKAI_DB / the default path."""
+    store = Store(database_url(db))
+    store.create_schema()
+    return store

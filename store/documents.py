@@ -1,0 +1,142 @@
+"""Ingested documents: one row per version of a document, with its items as rows too."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from documents.model import Document
+from store.db import Base
+
+
+class DocumentRecord(Base):
+    __tablename__ = "documents"
+    __table_args__ = (UniqueConstraint("doc_key", "version", name="uq_document_version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # doc_key identifies "the same document" across versions: the 发文字号 when there is one.
+    doc_key: Mapped[str] = mapped_column(String(200), index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    doc_number: Mapped[str | None] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(500))
+    year: Mapped[int | None] = mapped_column(Integer)
+    place: Mapped[str | None] = mapped_column(String(50), index=True)
+    level: Mapped[str] = mapped_column(String(20))
+    issuer: Mapped[str | None] = mapped_column(String(200))
+    issue_date: Mapped[date | None] = mapped_column(Date)
+    layout: Mapped[str] = mapped_column(String(30))
+    source_path: Mapped[str | None] = mapped_column(Text)
+    is_draft: Mapped[bool] = mapped_column(default=False)
+    parent_key: Mapped[str | None] = mapped_column(String(200))  # doc_key of its directive, when known
+    data: Mapped[dict] = mapped_column(JSON)  # Document.to_dict()
+    ingested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    items: Mapped[list[ItemRecord]] = relationship(
+        back_populates="document", cascade="all, delete-orphan", order_by="ItemRecord.number"
+    )
+
+    def to_document(self) -> Document:
+        return Document.from_dict(self.data)
+
+
+class ItemRecord(Base):
+    __tablename__ = "items"
+    __table_args__ = (UniqueConstraint("document_id", "number", name="uq_item_number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    section: Mapped[str] = mapped_column(Text, default="")
+    text: Mapped[str] = mapped_column(Text)
+    units: Mapped[list] = mapped_column(JSON)
+    deadlines: Mapped[list] = mapped_column(JSON)
+
+    document: Mapped[DocumentRecord] = relationship(back_populates="items")
+
+
+@dataclass
+class IngestResult:
+    record_id: int
+    doc_key: str
+    version: int
+    status: str  # new | unchanged | new_version
+
+
+def document_key(doc: Document) -> str:
+    if doc.doc_number:
+        return doc.doc_number
+    return f"{doc.place or '?'}:{doc.year or '?'}:{doc.title}"
+
+
+def save_document(
+    session: Session, doc: Document, *, is_draft: bool = False, parent_key: str | None = None
+) -> IngestResult:
+    """Store `doc` unless this exact version is stored already; a changed text is a new version."""
+    key = document_key(doc)
+    versions = session.scalars(
+        select(DocumentRecord).where(DocumentRecord.doc_key == key).order_by(DocumentRecord.version)
+    ).all()
+    for record in versions:
+        if record.content_hash == doc.content_hash:
+            if record.is_draft and not is_draft:
+                record.is_draft = False  # the draft was issued as it stood
+            if parent_key and not record.parent_key:
+                record.parent_key = parent_key
+            return IngestResult(record.id, key, record.version, "unchanged")
+    version = (versions[-1].version + 1) if versions else 1
+    data = doc.to_dict()
+    record = DocumentRecord(
+        doc_key=key,
+        version=version,
+        content_hash=doc.content_hash or "",
+        doc_number=doc.doc_number,
+        title=doc.title,
+        year=doc.year,
+        place=doc.place,
+        level=doc.level,
+        issuer=doc.issuer,
+        issue_date=doc.issue_date,
+        layout=doc.layout,
+        source_path=doc.source_path,
+        is_draft=is_draft,
+        parent_key=parent_key,
+        data=data,
+        ingested_at=datetime.now(timezone.utc),
+    )
+    for item in data["items"]:
+        record.items.append(
+            ItemRecord(
+                number=item["number"],
+                section=" / ".join(item["section_path"]),
+                text=item["text"],
+                units=item["units"],
+                deadlines=item["deadlines"],
+            )
+        )
+    session.add(record)
+    session.flush()
+    return IngestResult(record.id, key, version, "new" if version == 1 else "new_version")
+
+
+def latest_documents(session: Session, *, include_drafts: bool = False) -> list[DocumentRecord]:
+    """The newest version of every stored document."""
+    records = session.scalars(select(DocumentRecord).order_by(DocumentRecord.doc_key, DocumentRecord.version))
+    latest: dict[str, DocumentRecord] = {}
+    for record in records:
+        if record.is_draft and not include_drafts:
+            continue
+        latest[record.doc_key] = record
+    return list(latest.values())
+
+
+def find_document(session: Session, ref: str) -> DocumentRecord | None:
+    """The newest version by 发文字号 / doc key, or by id."""
+    stmt = select(DocumentRecord).where(DocumentRecord.doc_key == ref).order_by(DocumentRecord.version.desc())
+    record = session.scalars(stmt).first()
+    if record is None and ref.isdigit():
+        record = session.get(DocumentRecord, int(ref))
+    return record
