@@ -1,0 +1,108 @@
+"""Check runs and their findings, so the nightly run and on-demand checks share one history."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Any
+
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from store.db import Base
+
+
+class CheckRun(Base):
+    __tablename__ = "check_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # on_demand | nightly | draft
+    plan_document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id", ondelete="SET NULL"))
+    directive_document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id", ondelete="SET NULL"))
+    plan_key: Mapped[str] = mapped_column(String(200), index=True)
+    directive_key: Mapped[str | None] = mapped_column(String(200))
+    district: Mapped[str | None] = mapped_column(String(50), index=True)
+    as_of: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    coverage: Mapped[list] = mapped_column(JSON)
+    counts: Mapped[dict] = mapped_column(JSON)
+
+    findings: Mapped[list[FindingRecord]] = relationship(back_populates="run", cascade="all, delete-orphan")
+
+
+class FindingRecord(Base):
+    __tablename__ = "findings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("check_runs.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(40), index=True)
+    severity: Mapped[str] = mapped_column(String(10))
+    directive_item: Mapped[int | None] = mapped_column(Integer)
+    plan_item: Mapped[int | None] = mapped_column(Integer)
+    units: Mapped[list] = mapped_column(JSON)
+    message: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[dict] = mapped_column(JSON)
+
+    run: Mapped[CheckRun] = relationship(back_populates="findings")
+
+
+def save_check(
+    session: Session,
+    *,
+    kind: str,
+    result: dict[str, Any],
+    plan_document_id: int | None,
+    directive_document_id: int | None,
+    plan_key: str,
+    directive_key: str | None,
+    district: str | None,
+    as_of: date,
+) -> CheckRun:
+    """Store one check (the JSON form of rules.check.CheckResult) with its findings."""
+    run = CheckRun(
+        kind=kind,
+        plan_document_id=plan_document_id,
+        directive_document_id=directive_document_id,
+        plan_key=plan_key,
+        directive_key=directive_key,
+        district=district,
+        as_of=as_of,
+        created_at=datetime.now(timezone.utc),
+        coverage=result["coverage"],
+        counts=result["counts"],
+    )
+    for f in result["findings"]:
+        run.findings.append(
+            FindingRecord(
+                code=f["code"],
+                severity=f["severity"],
+                directive_item=f["directive_item"],
+                plan_item=f["plan_item"],
+                units=f["units"],
+                message=f["message"],
+                evidence=_jsonable(f["evidence"]),
+            )
+        )
+    session.add(run)
+    session.flush()
+    return run
+
+
+def latest_runs(session: Session, kind: str | None = None) -> list[CheckRun]:
+    """The newest check run per plan."""
+    stmt = select(CheckRun).order_by(CheckRun.plan_key, CheckRun.id)
+    if kind:
+        stmt = stmt.where(CheckRun.kind == kind)
+    latest: dict[str, CheckRun] = {}
+    for run in session.scalars(stmt):
+        latest[run.plan_key] = run
+    return list(latest.values())
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, date):
+        return value.isoformat()
+    return value

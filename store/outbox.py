@@ -1,0 +1,271 @@
+"""Alert messages waiting to go out (the outbox) and what was sent to whom (the alert ledger).
+
+A message is rendered once and stored as the exact bytes that go over SMTP, so a re-send after a
+crash carries the same Message-ID and body. Status moves queued → sending → sent; a failed attempt
+moves it to failed (retried on the next run); an unsent message replaced by a newer digest for the
+same recipient becomes superseded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    and_,
+    func,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from store.db import Base
+
+QUEUED = "queued"
+SENDING = "sending"
+SENT = "sent"
+FAILED = "failed"
+SUPERSEDED = "superseded"
+STATUSES = (QUEUED, SENDING, SENT, FAILED, SUPERSEDED)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def aware(value: datetime | None) -> datetime | None:
+    # SQLite hands DateTime(timezone=True) back naive; every stored time is UTC.
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value
+
+
+class OutboxMessage(Base):
+    __tablename__ = "outbox_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Unique: the Message-ID is derived from run date + recipient + content, so queueing the same
+    # digest twice (a re-run on the same day) finds the row already there.
+    message_id: Mapped[str] = mapped_column(String(250), unique=True)
+    run_key: Mapped[str] = mapped_column(String(100), index=True)
+    district: Mapped[str] = mapped_column(String(50), default="")
+    recipient: Mapped[str] = mapped_column(String(320), index=True)  # the envelope address
+    recipient_name: Mapped[str] = mapped_column(String(200), default="")
+    sender: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(Text)
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    # [{"key": ..., "state": ...}]: what the ledger records once this message is sent.
+    alerts: Mapped[list] = mapped_column(JSON, default=list)
+    as_of: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default=QUEUED, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    def __repr__(self) -> str:  # raw bytes would flood a log line
+        return f"OutboxMessage(id={self.id}, message_id={self.message_id!r}, status={self.status!r})"
+
+
+class AlertLedger(Base):
+    __tablename__ = "alert_ledger"
+    __table_args__ = (UniqueConstraint("key", "recipient", name="uq_alert_key_recipient"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(500), index=True)
+    recipient: Mapped[str] = mapped_column(String(320), index=True)
+    state: Mapped[str] = mapped_column(String(30))
+    first_sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The run date the last send was for: the repeat interval counts in run dates, so a re-run
+    # with --as-of for an earlier day does not look "a week later".
+    last_as_of: Mapped[date] = mapped_column(Date)
+    message_id: Mapped[str] = mapped_column(String(250))
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    message_id: str
+    run_key: str
+    district: str
+    recipient: str
+    recipient_name: str
+    sender: str
+    subject: str
+    raw: bytes
+    alerts: list[dict]
+    as_of: date
+
+
+def add_message(session: Session, new: NewMessage) -> bool:
+    """Queue `new` unless a message with its Message-ID exists already; True when added."""
+    if session.scalar(select(OutboxMessage.id).where(OutboxMessage.message_id == new.message_id)):
+        return False
+    session.add(
+        OutboxMessage(
+            message_id=new.message_id,
+            run_key=new.run_key,
+            district=new.district,
+            recipient=new.recipient,
+            recipient_name=new.recipient_name,
+            sender=new.sender,
+            subject=new.subject,
+            raw=new.raw,
+            alerts=new.alerts,
+            as_of=new.as_of,
+            status=QUEUED,
+            attempts=0,
+            created_at=utcnow(),
+        )
+    )
+    session.flush()
+    return True
+
+
+def supersede_unsent(session: Session, recipient: str, keep_message_id: str) -> int:
+    """Retire queued/failed messages to `recipient` other than `keep_message_id`: the new digest
+    carries everything still current, so sending the old one too would say the same thing twice."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.recipient == recipient,
+            OutboxMessage.message_id != keep_message_id,
+            OutboxMessage.status.in_((QUEUED, FAILED)),
+        )
+        .values(status=SUPERSEDED, last_error="已被更新的提醒邮件取代")
+    )
+    return result.rowcount or 0
+
+
+def _deliverable(cutoff: datetime):
+    return or_(
+        OutboxMessage.status.in_((QUEUED, FAILED)),
+        and_(OutboxMessage.status == SENDING, OutboxMessage.claimed_at <= cutoff),
+    )
+
+
+def deliverable_ids(
+    session: Session, *, lease_seconds: float, recipients: Iterable[str] | None = None,
+    now: datetime | None = None,
+) -> list[int]:
+    """Messages a delivery run should try: queued, failed, and 'sending' ones whose claim is stale
+    (left by a run that died between handing the message to the server and marking it sent)."""
+    cutoff = (now or utcnow()) - timedelta(seconds=lease_seconds)
+    stmt = select(OutboxMessage.id).where(_deliverable(cutoff)).order_by(OutboxMessage.id)
+    if recipients is not None:
+        stmt = stmt.where(OutboxMessage.recipient.in_(sorted(set(recipients))))
+    return list(session.scalars(stmt))
+
+
+def undelivered_count(session: Session, recipients: Iterable[str] | None = None) -> int:
+    stmt = select(func.count()).select_from(OutboxMessage).where(
+        OutboxMessage.status.in_((QUEUED, SENDING, FAILED))
+    )
+    if recipients is not None:
+        stmt = stmt.where(OutboxMessage.recipient.in_(sorted(set(recipients))))
+    return int(session.scalar(stmt) or 0)
+
+
+def claim(session: Session, message_id: int, worker: str, *, lease_seconds: float) -> OutboxMessage | None:
+    """Mark the message 'sending' for `worker` and count the attempt about to be made; None when
+    another run holds it. A conditional UPDATE, so two runs at once cannot both take one message.
+    """
+    now = utcnow()
+    cutoff = now - timedelta(seconds=lease_seconds)
+    result = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, _deliverable(cutoff))
+        .values(status=SENDING, claimed_at=now, claimed_by=worker, attempts=OutboxMessage.attempts + 1)
+    )
+    if not result.rowcount:
+        return None
+    return session.get(OutboxMessage, message_id)
+
+
+def record_retry(session: Session, message_id: int, error: str) -> None:
+    """A failed attempt that will be retried in this run: note the error, count the next attempt,
+    renew the claim (the message stays 'sending')."""
+    message = session.get(OutboxMessage, message_id)
+    if message is not None:
+        message.attempts += 1
+        message.last_error = error[:2000]
+        message.claimed_at = utcnow()
+
+
+def mark_sent(session: Session, message_id: int) -> OutboxMessage:
+    """Mark sent and record every alert it carried in the ledger — in the caller's one transaction."""
+    message = session.get(OutboxMessage, message_id)
+    if message is None:
+        raise LookupError(f"outbox message {message_id} not found")
+    now = utcnow()
+    message.status = SENT
+    message.sent_at = now
+    message.last_error = None
+    for alert in message.alerts or []:
+        record_sent_alert(session, alert["key"], message.recipient, alert["state"], message.message_id,
+                          as_of=message.as_of, when=now)
+    return message
+
+
+def mark_failed(session: Session, message_id: int, error: str) -> None:
+    message = session.get(OutboxMessage, message_id)
+    if message is not None:
+        message.status = FAILED
+        message.last_error = error[:2000]
+
+
+def record_sent_alert(
+    session: Session, key: str, recipient: str, state: str, message_id: str, *, as_of: date,
+    when: datetime | None = None,
+) -> None:
+    when = when or utcnow()
+    row = session.scalar(select(AlertLedger).where(AlertLedger.key == key, AlertLedger.recipient == recipient))
+    if row is None:
+        session.add(AlertLedger(key=key, recipient=recipient, state=state, first_sent_at=when,
+                                last_sent_at=when, last_as_of=as_of, message_id=message_id))
+        session.flush()
+        return
+    row.state = state
+    row.last_sent_at = when
+    row.last_as_of = max(as_of, row.last_as_of) if row.last_as_of else as_of
+    row.message_id = message_id
+
+
+def ledger_rows(session: Session, keys: Iterable[str]) -> dict[tuple[str, str], AlertLedger]:
+    """Ledger rows for `keys`, by (key, recipient)."""
+    wanted = sorted(set(keys))
+    rows: dict[tuple[str, str], AlertLedger] = {}
+    # Chunked: SQLite caps the number of bound parameters in one statement.
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start:start + 500]
+        for row in session.scalars(select(AlertLedger).where(AlertLedger.key.in_(chunk))):
+            rows[(row.key, row.recipient)] = row
+    return rows
+
+
+def list_messages(session: Session, *, status: str | None = None, limit: int = 100) -> list[OutboxMessage]:
+    stmt = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
+    if status:
+        stmt = stmt.where(OutboxMessage.status == status)
+    return list(session.scalars(stmt))
+
+
+def count_by_status(session: Session) -> dict[str, int]:
+    rows = session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status))
+    return {status: count for status, count in rows}
+
+
+def get_message(session: Session, message_id: str) -> OutboxMessage | None:
+    return session.scalar(select(OutboxMessage).where(OutboxMessage.message_id == message_id))

@@ -1,0 +1,142 @@
+"""`gongkai alerts` and `gongkai outbox`: plain functions the main Typer app registers as commands."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from notifications.entries import load_alert_policy
+from notifications.outbox import AlertRunReport, send_alerts
+from notifications.transport import SettingsError, SmtpSettings
+from store import outbox as outbox_store
+from store.db import open_store
+
+STATUS_LABELS = {
+    outbox_store.QUEUED: "待发送",
+    outbox_store.SENDING: "发送中",
+    outbox_store.SENT: "已发送",
+    outbox_store.FAILED: "发送失败",
+    outbox_store.SUPERSEDED: "已被取代",
+}
+
+
+def _parse_date(value: str | None) -> date:
+    if not value:
+        return date.today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"日期“{value}”格式不正确，应为 YYYY-MM-DD", param_hint="--as-of") from None
+
+
+def alerts_command(
+    as_of: Annotated[str | None, typer.Option("--as-of", help="按哪一天计算到期和逾期（YYYY-MM-DD，默认今天）")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="只列出将要发送的提醒，不发送也不记录")] = False,
+    to: Annotated[str | None, typer.Option("--to", help="只给这个单位（名称、简称或邮箱）发送")] = None,
+    db: Annotated[str | None, typer.Option("--db", help="数据库文件或 URL（默认 GONGKAI_DB 或 var/gongkai.db）")] = None,
+) -> None:
+    """生成并发送提醒邮件：每个责任单位一封汇总邮件。"""
+    console = Console()
+    day = _parse_date(as_of)
+    try:
+        settings = SmtpSettings.from_env()
+    except SettingsError as exc:
+        console.print(f"[red]邮件设置有误：{exc}[/red]")
+        raise typer.Exit(2) from None
+    store = open_store(db)
+    try:
+        # Imported here: the pipeline pulls in the rule engine, which the outbox listing does not need.
+        try:
+            from flows.pipeline import collect_alert_entries
+        except ImportError as exc:
+            console.print(f"[red]无法收集提醒事项：流水线模块不可用（{exc}）[/red]")
+            raise typer.Exit(2) from None
+        entries, registries = collect_alert_entries(store, day)
+        report = send_alerts(store, entries, registries, load_alert_policy(), as_of=day, dry_run=dry_run,
+                             only_to=to, settings=settings)
+    finally:
+        store.dispose()
+    _print_report(console, report, to)
+    if report.delivery and (report.delivery.failed or report.delivery.aborted):
+        raise typer.Exit(1)
+
+
+def _print_report(console: Console, report: AlertRunReport, only_to: str | None) -> None:
+    title = f"{report.as_of.isoformat()} 提醒邮件" + ("（试运行，未发送）" if report.dry_run else "")
+    table = Table(title=title)
+    for column in ("收件单位", "邮箱", "事项数", "主题"):
+        table.add_column(column)
+    for digest in report.digests:
+        table.add_row(digest.recipient.name, digest.recipient.email, str(len(digest.entries)), digest.subject)
+    if report.digests:
+        console.print(table)
+    for error in report.errors:
+        console.print(f"[red]{error}[/red]")
+    scope = f"（仅限“{only_to}”）" if only_to else ""
+    console.print(
+        f"共 {report.entries} 项，需提醒 {report.alertable} 项；本次生成 {len(report.digests)} 封邮件{scope}，"
+        f"已提醒过且状态未变而跳过 {report.skipped_duplicates} 项。"
+    )
+    if report.dry_run:
+        console.print(f"试运行：未写入发件箱，未发送（投递方式：{report.destination}）。")
+        return
+    delivery = report.delivery
+    if delivery is None:
+        console.print("没有需要发送的邮件。")
+        return
+    console.print(f"投递方式：{delivery.destination}")
+    console.print(f"本次发出 {len(delivery.sent)} 封；发件箱中仍未发出 {delivery.remaining} 封。")
+    for message_id, error in delivery.failed:
+        console.print(f"[red]未发出 {message_id}：{error}[/red]")
+    if delivery.aborted:
+        console.print("[yellow]邮件服务器不可用，其余邮件已留在发件箱，下次运行时自动重发。[/yellow]")
+    elif delivery.failed:
+        console.print("[yellow]发送失败的邮件已留在发件箱，下次运行时自动重发。[/yellow]")
+
+
+def _time(value: datetime | None) -> str:
+    value = outbox_store.aware(value)
+    return value.astimezone().strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def outbox_command(
+    status: Annotated[
+        str | None, typer.Option("--status", help="只看某种状态：queued、sending、sent、failed、superseded")
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", help="最多列出多少封（最新的在前）")] = 50,
+    db: Annotated[str | None, typer.Option("--db", help="数据库文件或 URL（默认 GONGKAI_DB 或 var/gongkai.db）")] = None,
+) -> None:
+    """列出发件箱：待发送、已发送和发送失败的提醒邮件。"""
+    console = Console()
+    if status and status not in STATUS_LABELS:
+        raise typer.BadParameter(f"状态应为 {'、'.join(STATUS_LABELS)} 之一", param_hint="--status")
+    store = open_store(db)
+    try:
+        with store.transaction() as session:
+            counts = outbox_store.count_by_status(session)
+            rows = outbox_store.list_messages(session, status=status, limit=limit)
+            table = Table(title="发件箱")
+            for column in ("编号", "状态", "收件单位", "主题", "尝试", "生成时间", "发送时间", "错误"):
+                table.add_column(column)
+            for row in rows:
+                table.add_row(
+                    str(row.id),
+                    STATUS_LABELS.get(row.status, row.status),
+                    f"{row.recipient_name}\n{row.recipient}" if row.recipient_name else row.recipient,
+                    row.subject,
+                    str(row.attempts),
+                    _time(row.created_at),
+                    _time(row.sent_at),
+                    row.last_error or "",
+                )
+    finally:
+        store.dispose()
+    if not counts:
+        console.print("发件箱为空。")
+        return
+    console.print(table)
+    console.print("；".join(f"{STATUS_LABELS.get(s, s)} {n} 封" for s, n in sorted(counts.items())))

@@ -1,0 +1,133 @@
+"""The `gongkai` command: parse, ingest, check, file, status, alerts, outbox, nightly, demo."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from cli import views
+from documents.model import DocumentError
+
+app = typer.Typer(help="gongkai: 政务公开工作方案合规检查", no_args_is_help=True, add_completion=False)
+console = Console()
+err_console = Console(stderr=True)
+
+DbOption = Annotated[str | None, typer.Option("--db", help="数据库文件路径或 SQLAlchemy URL（默认 GONGKAI_DB 或 var/gongkai.db）")]
+JsonOption = Annotated[bool, typer.Option("--json", help="输出 JSON")]
+AsOfOption = Annotated[str | None, typer.Option("--as-of", help="按此日期评估（YYYY-MM-DD，默认今天，上海时间）")]
+
+
+class BadInput(Exception):
+    """Input the user can fix: reported in one line, exit code 2."""
+
+
+def handles_bad_input(func: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from rules.policy import PolicyError
+
+        try:
+            return func(*args, **kwargs)
+        except (DocumentError, BadInput, PolicyError, ValueError) as exc:
+            err_console.print(f"[bold red]错误[/]: {exc}", markup=True, highlight=False, soft_wrap=True)
+            raise typer.Exit(2) from None
+
+    return wrapper
+
+
+def parse_as_of(value: str | None):  # noqa: ANN201 - returns datetime.date
+    from datetime import date
+
+    from workdays.calendar import today_shanghai
+
+    if value is None:
+        return today_shanghai()
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise BadInput(f"--as-of: 日期格式应为 YYYY-MM-DD，收到 {value!r}") from exc
+
+
+@app.command()
+@handles_bad_input
+def parse(
+    file: Annotated[Path, typer.Argument(help="文件：.txt .docx .pdf .html")],
+    as_json: JsonOption = False,
+) -> None:
+    """解析一份文件并显示读取结果（不写入数据库）。"""
+    from documents.parser import parse_file
+
+    doc = parse_file(file)
+    if as_json:
+        sys.stdout.write(json.dumps(doc.to_dict(), ensure_ascii=False, indent=2) + "\n")
+    else:
+        views.show_document(console, doc)
+
+
+@app.command()
+@handles_bad_input
+def ingest(
+    files: Annotated[list[Path], typer.Argument(help="一个或多个文件")],
+    db: DbOption = None,
+    draft: Annotated[bool, typer.Option("--draft", help="作为草稿存入")] = False,
+) -> None:
+    """解析并存入数据库；同一文件重复导入只保留一份，内容变化则存为新版本。"""
+    from pipeline.ingest import ingest_files
+    from store import open_store
+
+    store = open_store(db)
+    for result in ingest_files(store, files, is_draft=draft):
+        console.print(views.ingest_line(result), highlight=False)
+
+
+@app.command()
+@handles_bad_input
+def check(
+    plan: Annotated[str, typer.Argument(help="待检查的方案：文件路径或已入库的发文字号")],
+    against: Annotated[str | None, typer.Option("--against", help="上级文件：文件路径或发文字号")] = None,
+    as_of: AsOfOption = None,
+    as_json: JsonOption = False,
+    policy: Annotated[Path | None, typer.Option("--policy", help="策略文件（默认 data/policy.yaml）")] = None,
+    db: DbOption = None,
+) -> None:
+    """即时检查一份（草稿）方案：覆盖、责任单位、时限。有错误级问题时退出码为 1。"""
+    from pipeline.checks import check_documents
+    from rules.policy import load_policy
+
+    result = check_documents(plan, against, policy=load_policy(policy), db=db)
+    if as_json:
+        sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n")
+    else:
+        views.show_check(console, result)
+    raise typer.Exit(1 if result.has_errors else 0)
+
+
+def _register_optional_commands() -> None:
+    """Commands whose modules belong to other packages; registered when present."""
+    for module_name, names in (
+        ("cli.tracking", ("file", "status")),
+        ("cli.alerts", ("alerts", "outbox")),
+        ("cli.orchestration", ("nightly", "submit_draft", "submit_directive", "demo")),
+    ):
+        try:
+            module = __import__(module_name, fromlist=["*"])
+        except ModuleNotFoundError:
+            continue
+        for name in names:
+            func = getattr(module, f"{name}_command", None)
+            if func is not None:
+                app.command(name=name.replace("_", "-"))(handles_bad_input(func))
+
+
+_register_optional_commands()
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,295 @@
+"""Clean text → Document: header, outline, items, units, deadlines, quantities, task tables."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import date
+from pathlib import Path
+
+from documents.deadlines import deadline_from_phrase, find_deadlines
+from documents.header import Header, parse_header, squash_spaces
+from documents.model import Deadline, Document, DocumentError, Item, Note, SubRow, UnitMention
+from documents.quantities import find_quantities
+from documents.reader import SourceText, read_bytes, read_document
+from documents.tables import SECTION, SUBSECTION, TableRow, parse_task_table
+from documents.text import rejoin_wrapped_lines
+from documents.units import find_unit_clause, parse_unit_phrase
+
+ITEM_START = re.compile(r"^(\d{1,3})\s*[.、]\s*(.*)$")
+TABLE_TITLE = re.compile(r"(任务分解表|责任分解表|任务清单|分工表)")
+BODY_END = re.compile(r"^(附件[：:]|附件$|抄送[：:]|（此件)")
+SENTENCE_END = ("。", "）", "；", "！", "？", "”")
+# A deadline that only says "within the year" fixes no specific date to compare.
+YEAR_WIDE = {"全年", "年内", "年底", "年底前", "年末", "下半年", "长期", "持续"}
+
+
+def parse_file(path: str | Path) -> Document:
+    """Read and parse a document file; raises DocumentError naming the file."""
+    return parse_source(read_document(path))
+
+
+def parse_bytes(data: bytes, name: str) -> Document:
+    return parse_source(read_bytes(data, name))
+
+
+def parse_source(source: SourceText) -> Document:
+    lines = [line.strip() for line in source.text.splitlines()]
+    if not any(lines):
+        raise DocumentError(source.path, "文件为空 (empty document)")
+    header = parse_header(lines)
+    year = header.year or (header.issue_date.year if header.issue_date else None)
+    table_start = _table_start(lines, header.body_start)
+    body_lines = lines[header.body_start : table_start]
+    body_items = _parse_running_text(body_lines, year, header.issue_date)
+    table_rows = parse_task_table(lines[table_start:]) if table_start < len(lines) else []
+    table_items = [_item_from_row(row, year, header.issue_date) for row in table_rows]
+
+    if body_items and table_items:
+        layout = "body_and_table"
+        items = _merge(body_items, table_items)
+    elif table_items:
+        layout = "task_table"
+        items = table_items
+    else:
+        layout = "running_text"
+        items = body_items
+    if not items:
+        raise DocumentError(source.path, "未找到编号条目 (no numbered items found)")
+    _check_complete(source.path, items, layout)
+    _check_numbering(source.path, items)
+
+    normalized = "\n".join(lines)
+    return Document(
+        title=header.title or "",
+        year=year,
+        items=items,
+        doc_number=header.doc_number,
+        issuer=header.issuer,
+        issue_date=header.issue_date,
+        addressees=header.addressees,
+        level=header.level,  # type: ignore[arg-type]
+        place=header.place,
+        layout=layout,
+        source_path=source.path,
+        source_format=source.format,
+        encoding=source.encoding,
+        traditional=source.traditional,
+        content_hash=hashlib.sha256(normalized.encode("utf-8")).hexdigest(),
+        warnings=_header_warnings(header),
+    )
+
+
+def _header_warnings(header: Header) -> list[str]:
+    warnings = []
+    if not header.doc_number:
+        warnings.append("未找到发文字号")
+    if not header.issue_date:
+        warnings.append("未找到成文日期")
+    if not header.year:
+        warnings.append("未能确定方案年度")
+    return warnings
+
+
+def _table_start(lines: list[str], body_start: int) -> int:
+    """Index of the first line of a task table (its header row), or len(lines)."""
+    for i in range(body_start, len(lines)):
+        line = lines[i]
+        if "序号" in line and ("责任单位" in line or "任务" in line or "工作重点" in line):
+            # the table title (and 领域 header cell) just above belong to the table too
+            j = i
+            while j > body_start and (not lines[j - 1] or lines[j - 1] in {"领域", "附件"}):
+                j -= 1
+            return j
+    return len(lines)
+
+
+def _parse_running_text(lines: list[str], year: int | None, issued: date | None) -> list[Item]:
+    # Stop at the attachment / copy-to block and at the table title line.
+    end = len(lines)
+    for i, line in enumerate(lines):
+        if i > 0 and (BODY_END.match(line) or (TABLE_TITLE.search(line) and len(line) < 60)):
+            end = i
+            break
+    paragraphs = rejoin_wrapped_lines(lines[:end])
+    items: list[Item] = []
+    section: list[str] = []
+    for para in paragraphs:
+        para = para.strip()
+        if not para:
+            continue
+        m = ITEM_START.match(para)
+        if m and _plausible_number(int(m.group(1)), items):
+            items.append(_item_from_text(int(m.group(1)), list(section), m.group(2), year, issued))
+            continue
+        if SECTION.match(para) and len(para) < 60:
+            section = [squash_spaces(para)]
+            continue
+        if SUBSECTION.match(para) and len(para) < 60:
+            section = section[:1] + [squash_spaces(para)]
+            continue
+    return items
+
+
+def _plausible_number(number: int, items: list[Item]) -> bool:
+    expected = items[-1].number + 1 if items else 1
+    # a number may be skipped by a lost line, never repeated or far ahead
+    return expected <= number <= expected + 2
+
+
+def _item_from_text(number: int, section: list[str], raw: str, year: int | None, issued: date | None) -> Item:
+    original = raw.strip()
+    text = squash_spaces(original)
+    clause = find_unit_clause(text)
+    units: list[UnitMention] = []
+    body = text
+    if clause:
+        units = parse_unit_phrase(clause[0], source="body")
+        body = clause[1]
+    return Item(
+        number=number,
+        section_path=section,
+        text=body,
+        original_text=original,
+        title=_lead_sentence(body),
+        units=units,
+        deadlines=find_deadlines(body, year or 0, issued, source="body") if year else [],
+        quantities=find_quantities(body),
+        sources=["body"],
+    )
+
+
+def _lead_sentence(text: str) -> str:
+    head = text.split("。", 1)[0]
+    return head if len(head) <= 30 and len(head) < len(text) else ""
+
+
+def _item_from_row(row: TableRow, year: int | None, issued: date | None) -> Item:
+    sub_rows = []
+    for chunk in row.chunks:
+        deadlines = []
+        if chunk.deadline and year:
+            d = deadline_from_phrase(chunk.deadline, year, issued, source="table")
+            if d:
+                deadlines.append(d)
+        sub_rows.append(
+            SubRow(text=chunk.content, units=parse_unit_phrase(chunk.units, source="table"), deadlines=deadlines)
+        )
+    text = "".join(s.text for s in sub_rows)
+    units = _dedupe_units([u for s in sub_rows for u in s.units])
+    deadlines = [d for s in sub_rows for d in s.deadlines]
+    # deadlines written inside the task text (每季度报送 …) count too
+    if year:
+        for d in find_deadlines(text, year, issued, source="table"):
+            if not any(d.phrase == x.phrase and d.due == x.due for x in deadlines):
+                deadlines.append(d)
+    return Item(
+        number=row.number,
+        section_path=[squash_spaces(s) for s in row.section_path],
+        text=text,
+        original_text=text,
+        units=units,
+        deadlines=deadlines,
+        quantities=find_quantities(text),
+        sub_rows=sub_rows if len(sub_rows) > 1 or (sub_rows and sub_rows[0].deadlines) else sub_rows,
+        sources=["table"],
+    )
+
+
+def _dedupe_units(units: list[UnitMention]) -> list[UnitMention]:
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for u in units:
+        key = (u.canonical, u.role)
+        if key not in seen:
+            seen.add(key)
+            out.append(u)
+    return out
+
+
+def _merge(body_items: list[Item], table_items: list[Item]) -> list[Item]:
+    """Body items take their table row's sub-rows and deadlines; disagreements become notes."""
+    by_number = {t.number: t for t in table_items}
+    merged = []
+    for item in body_items:
+        row = by_number.pop(item.number, None)
+        if row is None:
+            merged.append(item)
+            continue
+        item.sub_rows = row.sub_rows
+        title = item.title.rstrip("。")
+        if title and item.sub_rows and item.sub_rows[0].text.startswith(title):
+            # the table's 工作重点 column repeats the body's lead sentence
+            item.sub_rows[0].text = item.sub_rows[0].text[len(title) :].lstrip("。")
+        item.sources = ["body", "table"]
+        body_deadlines = list(item.deadlines)
+        table_deadlines = [d for s in row.sub_rows for d in s.deadlines]
+        item.deadlines = body_deadlines + table_deadlines
+        if not item.units:
+            item.units = row.units
+        item.notes.extend(_disagreements(item, body_deadlines, table_deadlines, row.units))
+        merged.append(item)
+    # rows the body does not have are items of their own
+    merged.extend(by_number.values())
+    merged.sort(key=lambda it: it.number)
+    return merged
+
+
+def _specific_dates(deadlines: list[Deadline]) -> dict:
+    return {
+        d.due: d.phrase
+        for d in deadlines
+        if d.due and d.kind in ("absolute", "relative") and d.phrase not in YEAR_WIDE
+    }
+
+
+def _disagreements(
+    item: Item, body: list[Deadline], table: list[Deadline], table_units: list[UnitMention]
+) -> list[Note]:
+    notes = []
+    body_dates = _specific_dates(body)
+    table_dates = _specific_dates(table)
+    # Both parts fix a specific date for the item and none of them agree: a real conflict.
+    if body_dates and table_dates and not set(body_dates) & set(table_dates):
+        notes.append(
+            Note(
+                kind="deadline_conflict",
+                message=(
+                    f"第{item.number}项正文时限“{'、'.join(body_dates.values())}”"
+                    f"与任务分解表时限“{'、'.join(table_dates.values())}”不一致"
+                ),
+                body=[{"phrase": p, "due": d.isoformat()} for d, p in body_dates.items()],
+                table=[{"phrase": p, "due": d.isoformat()} for d, p in table_dates.items()],
+            )
+        )
+    named_body = {u.canonical for u in item.units if not u.collective}
+    named_table = {u.canonical for u in table_units if not u.collective}
+    if named_body and named_table and named_body != named_table:
+        notes.append(
+            Note(
+                kind="unit_conflict",
+                message=f"第{item.number}项正文与任务分解表的责任单位不一致",
+                body=sorted(named_body - named_table),
+                table=sorted(named_table - named_body),
+            )
+        )
+    return notes
+
+
+def _check_complete(path: str, items: list[Item], layout: str) -> None:
+    """A document cut short ends inside its last item: refuse it rather than store half."""
+    last = items[-1]
+    if layout == "task_table":
+        if not last.sub_rows or not any(s.deadlines or s.units for s in last.sub_rows):
+            raise DocumentError(path, f"文件不完整：第{last.number}项表格行缺少责任单位和完成时限 (truncated?)")
+        return
+    if "body" in last.sources and not last.units and not last.original_text.rstrip().endswith(SENTENCE_END):
+        raise DocumentError(path, f"文件不完整：第{last.number}项在句中结束 (document appears truncated)")
+    if "body" in last.sources and last.units == [] and any(i.units for i in items[:-1]):
+        raise DocumentError(path, f"文件不完整：第{last.number}项缺少责任单位括注 (document appears truncated)")
+
+
+def _check_numbering(path: str, items: list[Item]) -> None:
+    numbers = [i.number for i in items]
+    if numbers[0] != 1 and len(numbers) < 3:
+        raise DocumentError(path, f"条目编号不从1开始：{numbers[:5]} (item numbering does not start at 1)")

@@ -1,0 +1,194 @@
+"""Task tables (任务分解表) as PDF extraction leaves them: cells wrapped over lines and pages.
+
+A table row starts with its number; its cells follow in column order (content, units,
+deadline), each possibly wrapped over several lines, and a row may hold several sub-rows,
+each closed by its own deadline cell. Rows continue across page breaks, and the content
+cell of a row can even continue after the right-hand cells on the next page.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+SECTION = re.compile(r"^([一二三四五六七八九十]+)、")
+SUBSECTION = re.compile(r"^（([一二三四五六七八九十]+)）")
+ROW_START = re.compile(r"^(\d{1,3})(?:\s+(.*))?$")
+DEADLINE_CELL = re.compile(
+    r"^(全年|年内|年底前?|上半年|下半年|长期|持续|每季度|每月|每年|次年\S{0,8}|"
+    r"\d{1,2}月(?:\d{1,2}日)?(?:底|中旬|上旬|下旬|末)?前?)$"
+)
+HEADER_WORDS = {"序号", "领域", "任务内容", "工作重点", "具体内容", "责任单位", "完成时间", "完成时限", "完成", "时限"}
+ROLE_LABEL = re.compile(r"(牵头单位|责任单位|配合单位|主责单位)：")
+UNIT_PIECE = re.compile(
+    r"^(?:区|市|各|相关|园区|重大|宝山|长宁|静安|浦东)|"
+    r"(?:局|委|办|室|厅|镇|街道|街镇|园区|部门|单位|支队|政府|中心|管委会|执委会|等)$"
+)
+
+
+@dataclass
+class TableChunk:
+    """One sub-row: its content, units and deadline cells as raw text."""
+
+    content: str = ""
+    units: str = ""
+    deadline: str = ""
+
+
+@dataclass
+class TableRow:
+    number: int
+    section_path: list[str]
+    chunks: list[TableChunk] = field(default_factory=list)
+
+
+def is_header_line(line: str) -> bool:
+    words = line.split()
+    return bool(words) and all(w in HEADER_WORDS for w in words)
+
+
+def looks_like_units(text: str) -> bool:
+    """True when every piece of `text` (split on list punctuation) looks like an office name."""
+    text = ROLE_LABEL.sub("", text).strip("、，；")
+    if not text:
+        return False
+    pieces = [p for p in re.split(r"[、，；]", text) if p]
+    for piece in pieces:
+        piece = re.sub(r"(牵头|落实|配合|负责)$", "", piece)
+        if not piece:
+            continue
+        if len(piece) > 24 or "。" in piece or not UNIT_PIECE.search(piece):
+            return False
+    return True
+
+
+def _split_cells(line: str) -> list[str]:
+    return [c for c in re.split(r"\s+", line) if c]
+
+
+def parse_task_table(lines: list[str]) -> list[TableRow]:
+    """Rows of a task table from its lines (header and page furniture may still be present)."""
+    rows: list[TableRow] = []
+    section: list[str] = []
+    label_mode = ""  # "append" | "skip": a section label cell wrapped over several short lines
+    tokens: list[tuple[str, str]] = []  # (kind, text) of the current row: content | units | deadline
+
+    def close_row() -> None:
+        if rows and tokens:
+            rows[-1].chunks.extend(_chunks(tokens))
+        tokens.clear()
+
+    for raw in lines:
+        line = raw.strip()
+        if not line or is_header_line(line) or re.fullmatch(r"-\s*\d+\s*-|-|附件", line):
+            continue
+        current = rows[-1].number if rows else 0
+        row = ROW_START.match(line)
+        if row and int(row.group(1)) in (current, current + 1) and (current or int(row.group(1)) == 1):
+            close_row()
+            label_mode = ""
+            number = int(row.group(1))
+            if number != current:
+                rows.append(TableRow(number=number, section_path=list(section)))
+            if row.group(2):
+                tokens.extend(_line_tokens(row.group(2)))
+            continue
+        if SECTION.match(line) and not line.endswith("。"):
+            label = line
+            if not section or not _same_label(section[0], label):
+                close_row()
+                section = [label]
+                label_mode = "append"
+            else:
+                label_mode = "skip"  # the label cell repeated on a new page
+            continue
+        if SUBSECTION.match(line) and not line.endswith("。") and len(line) < 40:
+            close_row()
+            section = section[:1] + [line]
+            label_mode = ""
+            continue
+        if label_mode and len(line) <= 6 and not DEADLINE_CELL.match(line) and not _row_pending(tokens):
+            if label_mode == "append":
+                section[0] = section[0] + line
+            continue
+        label_mode = ""
+        tokens.extend(_line_tokens(line))
+    close_row()
+    return rows
+
+
+def _row_pending(tokens: list[tuple[str, str]]) -> bool:
+    return bool(tokens) and tokens[-1][0] != "deadline"
+
+
+def _same_label(a: str, b: str) -> bool:
+    return SECTION.match(a).group(1) == SECTION.match(b).group(1)
+
+
+def _line_tokens(line: str) -> list[tuple[str, str]]:
+    """Split one physical line into cells; only the right-hand cells are told apart here."""
+    cells = _split_cells(line)
+    out: list[tuple[str, str]] = []
+    if cells and DEADLINE_CELL.match(cells[-1]) and (len(cells) > 1 or len(cells[-1]) <= 8):
+        deadline = cells.pop()
+        if len(cells) >= 2 and looks_like_units(cells[-1]):
+            unit = cells.pop()
+            out.append(("line", " ".join(cells)))
+            out.append(("units", unit))
+        elif len(cells) == 1 and looks_like_units(cells[0]):
+            out.append(("units", cells[0]))
+        elif cells:
+            out.append(("line", " ".join(cells)))
+        out.append(("deadline", deadline))
+        return [t for t in out if t[1]]
+    if len(cells) >= 2 and looks_like_units(cells[-1]) and not looks_like_units(" ".join(cells[:-1])):
+        return [("line", " ".join(cells[:-1])), ("units", cells[-1])]
+    return [("line", line)]
+
+
+def _chunks(tokens: list[tuple[str, str]]) -> list[TableChunk]:
+    """Group a row's tokens into sub-rows closed by deadline cells, then tell content from units."""
+    groups: list[list[tuple[str, str]]] = [[]]
+    for kind, text in tokens:
+        groups[-1].append((kind, text))
+        if kind == "deadline":
+            groups.append([])
+    chunks: list[TableChunk] = []
+    for group in groups:
+        if not group:
+            continue
+        deadline = next((t for k, t in group if k == "deadline"), "")
+        content, units = _content_and_units([(k, t) for k, t in group if k != "deadline"])
+        if not deadline and chunks:
+            # Cells that went on after the row's deadline cell, on the next page.
+            chunks[-1].content += content
+            chunks[-1].units += units
+            continue
+        chunks.append(TableChunk(content=content, units=units, deadline=deadline))
+    return chunks
+
+
+def _content_and_units(body: list[tuple[str, str]]) -> tuple[str, str]:
+    # Content ends at the last line closing a sentence; wrapped unit cells follow it.
+    last_sentence = -1
+    for i, (kind, text) in enumerate(body):
+        text = text.rstrip()
+        if kind == "line" and (text.endswith("。") or (text.endswith("；") and not looks_like_units(text))):
+            last_sentence = i
+    if last_sentence >= 0:
+        return _join([t for _, t in body[: last_sentence + 1]]), "".join(t for _, t in body[last_sentence + 1 :])
+    # No sentence end: units are the trailing run of unit-like pieces.
+    split = len(body)
+    while split > 0 and (body[split - 1][0] == "units" or looks_like_units(body[split - 1][1])):
+        split -= 1
+    return _join([t for _, t in body[:split]]), "".join(t for _, t in body[split:])
+
+
+def _join(parts: list[str]) -> str:
+    return "".join(p.replace(" ", "") if _cjk_ratio(p) > 0.5 else p for p in parts)
+
+
+def _cjk_ratio(text: str) -> float:
+    if not text:
+        return 0.0
+    return sum(1 for c in text if "\u4e00" <= c <= "\u9fff") / len(text)

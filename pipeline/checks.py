@@ -1,0 +1,90 @@
+"""Check a plan against its directive, from files or stored documents, and store the result."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from documents.model import Document, DocumentError
+from documents.parser import parse_file
+from rules.check import CheckResult, check_plan
+from store.checks import save_check
+from store.db import Store, open_store
+from store.documents import DocumentRecord, document_key, find_document, latest_documents
+
+
+def resolve_document(ref: str, session: Session | None) -> tuple[Document, DocumentRecord | None]:
+    """A document from a file path, else from the store by 发文字号 or id."""
+    path = Path(ref)
+    if path.exists():
+        return parse_file(path), None
+    if session is not None:
+        record = find_document(session, ref)
+        if record is not None:
+            return record.to_document(), record
+    raise DocumentError(ref, "文件不存在，数据库中也没有此发文字号 (no such file or stored document)")
+
+
+def find_parent(session: Session, doc: Document) -> DocumentRecord | None:
+    """The directive above `doc`: the city plan of the same year for a district plan, the
+    district plan of the same place and year for a unit plan."""
+    wanted = {"district": "municipal", "unit": "district"}.get(doc.level)
+    if wanted is None or doc.year is None:
+        return None
+    candidates = [
+        r
+        for r in latest_documents(session)
+        if r.level == wanted and r.year == doc.year and (wanted == "municipal" or r.place == doc.place)
+    ]
+    candidates = [r for r in candidates if not doc.issue_date or not r.issue_date or r.issue_date <= doc.issue_date]
+    return max(candidates, key=lambda r: (r.issue_date or date.min, r.id), default=None)
+
+
+def check_documents(
+    plan_ref: str,
+    against_ref: str | None,
+    *,
+    policy: dict[str, Any],
+    db: str | None = None,
+    store: Store | None = None,
+    kind: str = "on_demand",
+    as_of: date | None = None,
+    save: bool = True,
+) -> CheckResult:
+    """The on-demand check: parse/load both documents, run the rules, store the findings."""
+    store = store or open_store(db)
+    with store.transaction() as session:
+        plan, plan_record = resolve_document(plan_ref, session)
+        directive, directive_record = (None, None)
+        if against_ref:
+            directive, directive_record = resolve_document(against_ref, session)
+        elif plan_record is not None or Path(plan_ref).exists():
+            directive_record = find_parent(session, plan)
+            directive = directive_record.to_document() if directive_record else None
+        result = check_plan(plan, directive, policy=policy)
+        if save:
+            save_check(
+                session,
+                kind=kind,
+                result=result.to_dict(),
+                plan_document_id=plan_record.id if plan_record else None,
+                directive_document_id=directive_record.id if directive_record else None,
+                plan_key=document_key(plan),
+                directive_key=document_key(directive) if directive else None,
+                district=plan.place,
+                as_of=as_of or date.today(),
+            )
+    return result
+
+
+def stored_plans(session: Session) -> list[DocumentRecord]:
+    """Every stored plan below the city level (the nightly run checks each)."""
+    return [r for r in latest_documents(session) if r.level in ("district", "unit")]
+
+
+def document_record(session: Session, record_id: int) -> DocumentRecord | None:
+    return session.scalars(select(DocumentRecord).where(DocumentRecord.id == record_id)).first()

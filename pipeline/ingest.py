@@ -1,0 +1,34 @@
+"""Read files into Documents and store them: all files are parsed before anything is written."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from documents.model import Document
+from documents.parser import parse_file
+from store.db import Store
+from store.documents import IngestResult, save_document
+
+
+@dataclass
+class IngestSummary:
+    path: str
+    document: Document
+    result: IngestResult
+
+
+def ingest_files(store: Store, paths: list[Path] | list[str], *, is_draft: bool = False) -> list[IngestSummary]:
+    """Parse every file (raising DocumentError on the first bad one, before any write), then
+    store each in its own transaction."""
+    parsed = [(str(p), parse_file(p)) for p in paths]
+    summaries = []
+    for path, doc in parsed:
+        summaries.append(ingest_document(store, doc, path=path, is_draft=is_draft))
+    return summaries
+
+
+def ingest_document(store: Store, doc: Document, *, path: str = "", is_draft: bool = False) -> IngestSummary:
+    with store.transaction() as session:
+        result = save_document(session, doc, is_draft=is_draft)
+    return IngestSummary(path=path or (doc.source_path or ""), document=doc, result=result)

@@ -1,0 +1,74 @@
+"""Which items of a directive bind the issuer of a plan.
+
+City → district: an item binds every district when its units name 各区政府 (or 各区); a
+named district government (浦东新区政府) binds that district only; 各试点区政府 binds the
+pilot districts of the policy; items for city bureaus only bind no district.
+District → unit: an item binds a unit when it names the unit, or a collective the unit
+belongs to (各部门, 各街道（镇）, 各有关单位 …) in the district's registry.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from documents.model import Document, Item
+from offices.registry import Registry
+
+ALL_DISTRICTS = {"各区政府", "各区人民政府", "各区"}
+PILOT_DISTRICTS = {"各试点区政府", "试点区政府", "各试点区"}
+DISTRICT_GOVERNMENT = re.compile(r"^([\u4e00-\u9fff]{1,4}?(?:新区|区|县))(?:人民)?政府$")
+
+
+@dataclass
+class Binding:
+    item: int
+    binding: bool
+    reason: str  # Chinese: why the item binds (or not)
+    via: str | None = None  # the unit name that makes it bind
+
+
+def plan_issuer(plan: Document) -> tuple[str, str | None]:
+    """(level, name) of who issued `plan`: ("district", "长宁区") or ("unit", "区教育局")."""
+    if plan.level == "unit" and plan.issuer:
+        name = plan.issuer
+        if plan.place and plan.place in name:
+            name = "区" + name.split(plan.place, 1)[1]
+        return "unit", name.replace("上海市", "")
+    return plan.level, plan.place
+
+
+def item_binding(item: Item, plan: Document, policy: dict[str, Any], registry: Registry | None) -> Binding:
+    level, who = plan_issuer(plan)
+    pilots = set(policy.get("pilot_districts") or [])
+    for unit in item.units:
+        name = unit.name
+        if level == "district":
+            if name in ALL_DISTRICTS or unit.canonical in ALL_DISTRICTS:
+                return Binding(item.number, True, "责任单位含“各区政府”，适用于各区", name)
+            if name in PILOT_DISTRICTS:
+                if who in pilots:
+                    return Binding(item.number, True, f"{who}为政策文件所列试点区", name)
+                continue
+            m = DISTRICT_GOVERNMENT.match(name) or DISTRICT_GOVERNMENT.match(unit.canonical)
+            if m and m.group(1) == who:
+                return Binding(item.number, True, f"责任单位点名{name}", name)
+        elif level == "unit" and who and registry is not None:
+            if _names_unit(name, who, registry):
+                return Binding(item.number, True, f"责任单位含{name}，涵盖{who}", name)
+    return Binding(item.number, False, "责任单位不涉及本级", None)
+
+
+def _names_unit(name: str, unit: str, registry: Registry) -> bool:
+    office = registry.find(unit)
+    resolution = registry.resolve(name)
+    if resolution.office is not None and office is not None:
+        return resolution.office.name == office.name
+    return office is not None and any(member.name == office.name for member in resolution.members)
+
+
+def binding_items(
+    directive: Document, plan: Document, policy: dict[str, Any], registry: Registry | None
+) -> list[Binding]:
+    return [item_binding(item, plan, policy, registry) for item in directive.items]

@@ -1,0 +1,103 @@
+"""One check of a plan against its directive: binding → coverage → assignment → timing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from documents.model import Document
+from offices.registry import Registry, registry_for_place
+from rules.assignment import check_assignment
+from rules.binding import binding_items
+from rules.coverage import CoverageRow, check_coverage
+from rules.findings import Finding, severity_for
+from rules.timing import check_timing
+
+
+@dataclass
+class CheckResult:
+    plan: Document
+    directive: Document | None
+    coverage: list[CoverageRow] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(f.severity == "error" for f in self.findings)
+
+    def counts(self) -> dict[str, int]:
+        out = {"error": 0, "warning": 0, "info": 0}
+        for f in self.findings:
+            out[f.severity] += 1
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "plan": _doc_summary(self.plan),
+            "directive": _doc_summary(self.directive) if self.directive else None,
+            "coverage": [
+                {
+                    "directive_item": row.directive_item,
+                    "binding": row.binding,
+                    "plan_items": row.plan_items,
+                    "score": row.score,
+                    "status": row.status,
+                    "reason": row.reason,
+                }
+                for row in self.coverage
+            ],
+            "findings": [
+                {
+                    "code": f.code,
+                    "severity": f.severity,
+                    "directive_item": f.directive_item,
+                    "plan_item": f.plan_item,
+                    "units": f.units,
+                    "message": f.message,
+                    "evidence": f.evidence,
+                }
+                for f in self.findings
+            ],
+            "counts": self.counts(),
+            "warnings": self.warnings,
+        }
+
+
+def _doc_summary(doc: Document) -> dict[str, Any]:
+    return {
+        "doc_number": doc.doc_number,
+        "title": doc.title,
+        "place": doc.place,
+        "level": doc.level,
+        "year": doc.year,
+        "issue_date": doc.issue_date.isoformat() if doc.issue_date else None,
+        "items": len(doc.items),
+    }
+
+
+def check_plan(
+    plan: Document,
+    directive: Document | None = None,
+    *,
+    policy: dict[str, Any],
+    registry: Registry | None = None,
+) -> CheckResult:
+    """Run every rule family; a plan checked without a parent gets the rules that need none."""
+    result = CheckResult(plan=plan, directive=directive)
+    if registry is None and plan.place:
+        registry = registry_for_place(plan.place)
+    if registry is None:
+        result.warnings.append(f"未找到{plan.place or '该文件'}的单位名录，未核对责任单位名称")
+    links: dict[int, list[int]] = {}
+    if directive is not None:
+        bindings = binding_items(directive, plan, policy, registry)
+        result.coverage, coverage_findings = check_coverage(directive, plan, bindings, policy)
+        result.findings += coverage_findings
+        links = {row.directive_item: row.plan_items for row in result.coverage if row.binding}
+    result.findings += check_assignment(plan, registry)
+    result.findings += check_timing(plan, directive, links, policy)
+    for finding in result.findings:
+        finding.severity = severity_for(finding.code, policy)
+    result.findings.sort(key=lambda f: f.sort_key)
+    return result

@@ -1,0 +1,45 @@
+"""The user-editable policy file: windows, thresholds, pilot districts."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DEFAULT_POLICY_PATH = Path(__file__).resolve().parent.parent / "data" / "policy.yaml"
+
+
+class PolicyError(ValueError):
+    pass
+
+
+def load_policy(path: str | Path | None = None) -> dict[str, Any]:
+    """The default policy, overlaid with the file at `path` when one is given."""
+    policy = _read(DEFAULT_POLICY_PATH)
+    if path is not None:
+        policy = _overlay(policy, _read(Path(path)))
+    return policy
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise PolicyError(f"{path}: 策略文件不存在 (policy file not found)") from exc
+    except yaml.YAMLError as exc:
+        raise PolicyError(f"{path}: 策略文件不是有效的 YAML ({exc.__class__.__name__})") from exc
+    if not isinstance(data, dict):
+        raise PolicyError(f"{path}: 策略文件应为键值映射 (policy must be a mapping)")
+    return data
+
+
+def _overlay(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _overlay(out[key], value)
+        else:
+            out[key] = value
+    return out

@@ -1,0 +1,89 @@
+"""How much a plan item takes up a directive item: TF-IDF over character n-grams, plus
+shared quoted key phrases (“政策公开讲”, “阅办联动”) as named evidence.
+
+District plans reword the city's text (全市 → 全区, 统筹推进 → 配合推进), merge two items
+into one and split one over several, so every pair is scored and links are many-to-many.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+from rapidfuzz import fuzz
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.metrics.pairwise import cosine_similarity
+
+QUOTED = re.compile(r"[“\"]([^”\"]{2,20})[”\"]")
+# Words that name the level of government: a district rewrites 全市 as 全区.
+LEVEL_WORDS = [
+    ("全市", "全本级"), ("全区", "全本级"), ("本市", "本级"), ("本区", "本级"),
+    ("市委", "本级党委"), ("区委", "本级党委"), ("市政府", "本级政府"), ("区政府", "本级政府"),
+    ("市级", "本级"), ("区级", "本级"), ("市、区两级", "两级"),
+]
+PUNCT = re.compile(r"[\s，。；：、“”《》（）()!！？?]")
+# Key phrases so common in these plans that sharing one says little.
+COMMON_PHRASES = {"一网通办", "十五五", "五个中心"}
+
+
+@dataclass
+class PairScore:
+    score: float
+    cosine: float
+    fuzzy: float
+    key_phrases: list[str] = field(default_factory=list)
+
+
+def normalize_for_matching(text: str) -> str:
+    for old, new in LEVEL_WORDS:
+        text = text.replace(old, new)
+    return PUNCT.sub("", text)
+
+
+def key_phrases(text: str) -> set[str]:
+    return {p for p in QUOTED.findall(text) if p not in COMMON_PHRASES}
+
+
+def score_matrix(directive_texts: list[str], plan_texts: list[str], coverage_policy: dict) -> list[list[PairScore]]:
+    """Scores for every (directive item, plan item) pair."""
+    if not directive_texts or not plan_texts:
+        return [[] for _ in directive_texts]
+    lo, hi = coverage_policy.get("ngram_range", [2, 3])
+    bonus = float(coverage_policy.get("key_phrase_bonus", 0.15))
+    d_norm = [normalize_for_matching(t) for t in directive_texts]
+    p_norm = [normalize_for_matching(t) for t in plan_texts]
+    vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(int(lo), int(hi)), sublinear_tf=True)
+    matrix = vectorizer.fit_transform(d_norm + p_norm)
+    cos = cosine_similarity(matrix[: len(d_norm)], matrix[len(d_norm) :])
+    d_keys = [key_phrases(t) for t in directive_texts]
+    p_keys = [key_phrases(t) for t in plan_texts]
+    rows: list[list[PairScore]] = []
+    for i, d_text in enumerate(d_norm):
+        row = []
+        for j, p_text in enumerate(p_norm):
+            c = float(cos[i, j])
+            # partial_ratio finds the directive text inside a longer merged plan item
+            f = fuzz.partial_ratio(d_text, p_text) / 100.0 if c > 0.1 else 0.0
+            shared = sorted(d_keys[i] & p_keys[j])
+            score = max(c, 0.85 * f if f >= 0.6 else 0.0) + bonus * min(len(shared), 2)
+            row.append(PairScore(score=round(min(score, 1.0), 4), cosine=round(c, 4), fuzzy=round(f, 4), key_phrases=shared))
+        rows.append(row)
+    return rows
+
+
+def combined_score(directive_text: str, plan_texts: list[str], coverage_policy: dict) -> float:
+    """Score of a directive item against several plan items read together (a split item)."""
+    if not plan_texts:
+        return 0.0
+    return score_matrix([directive_text], ["".join(plan_texts)], coverage_policy)[0][0].score
+
+
+def top_indices(row: list[PairScore], threshold: float, best: int = 1) -> list[int]:
+    """Indices of plan items linked to a directive item: the best one(s), plus all above threshold."""
+    if not row:
+        return []
+    order = list(np.argsort([-s.score for s in row]))
+    picked = [int(i) for i in order[:best]]
+    picked += [int(i) for i in order[best:] if row[i].score >= threshold]
+    return sorted(set(picked), key=lambda i: -row[i].score)
