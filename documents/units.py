@@ -1,0 +1,275 @@
+"""Responsible units of an item: find the unit clause and parse it into ``UnitMention`` s.
+
+Forms handled (all seen in real plans):
+
+- labelled lists: ``责任单位：A、B`` and ``牵头单位：A；责任单位：B、C；配合单位：D``;
+- role verbs after the names: ``区府办、区数据局牵头，各部门、各街道（镇）配合``;
+- table cells: ``区发展改革委、区房管局等公共企事业单位行业主管部门``, ``宝山高新园及相关街镇``,
+  ``区生态环境局、区水务局等`` (a bare trailing 等 adds nothing).
+
+Parsing never raises: a phrase it cannot read yields an empty list, and the caller reports
+the item as having no units.
+"""
+
+from __future__ import annotations
+
+import re
+
+from documents.model import Role, Source, UnitMention
+from offices.names import canonical_name, is_collective, normalize_name
+
+# Labels that open a unit clause; the role applies to the names that follow until the next
+# label or role verb. find_unit_clause only accepts parentheses starting with one of these,
+# so （科长） or （含临港新片区） in the running text are never taken for units.
+_LABEL_ROLES: dict[str, Role] = {
+    "牵头单位": "lead",
+    "牵头部门": "lead",
+    "责任单位": "responsible",
+    "责任部门": "responsible",
+    "主责单位": "responsible",
+    "主责部门": "responsible",
+    "配合单位": "cooperating",
+    "配合部门": "cooperating",
+    "协办单位": "cooperating",
+}
+_LABEL_RE = re.compile("^(" + "|".join(sorted(_LABEL_ROLES, key=len, reverse=True)) + ")[：:]?")
+
+# Role verbs written after the names they govern (区府办牵头，各部门落实).
+_VERB_ROLES: dict[str, Role] = {
+    "牵头": "lead",
+    "落实": "responsible",
+    "负责": "responsible",
+    "主责": "responsible",
+    "配合": "cooperating",
+    "协助": "cooperating",
+    "协办": "cooperating",
+    "参与": "cooperating",
+}
+_VERB_RE = re.compile("(" + "|".join(_VERB_ROLES) + ")$")
+
+_OPEN = "（("
+_CLOSE = "）)"
+_SEPARATORS = "、，,；;"
+_SEGMENT_BREAKS = "；;"
+_HALF_TO_FULL = str.maketrans({"(": "（", ")": "）", ":": "：", ";": "；", ",": "，"})
+_SPACES = re.compile(r"[\s\u3000]+")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+# 及/和 join two names only when the left part ends like a unit and the right part starts
+# like one (or ends like one): official names such as 区人力资源和社会保障局 or
+# 区规划和自然资源局 contain 和 and must stay whole.
+_UNIT_END = re.compile(
+    r"(局|委|办|中心|室|厅|处|科|园|园区|新片区|街道|镇|政府|单位|部门|会|队|所|院|站|）)$"
+)
+_UNIT_START = re.compile(r"^(区|市|各|相关|有关)")
+_MAX_NAME_LEN = 40
+
+
+def find_unit_clause(item_text: str) -> tuple[str, str] | None:
+    """The unit clause of a running-text item and the item text without it.
+
+    Returns ``(clause_inside_parens, text_without_clause)`` for the last top-level parenthesis
+    that starts with a unit label (责任单位/牵头单位/配合单位/主责单位/责任部门 …), or None.
+    Parentheses nest (各街道（镇）); a clause whose closing parenthesis was lost at the end of
+    the text still counts. The clause comes back with whitespace removed, because PDF
+    extraction breaks lines inside it (（责\\n任单位：…）).
+    """
+    if not isinstance(item_text, str) or not item_text:
+        return None
+    for start, end, inner in reversed(_top_level_groups(item_text)):
+        clause = _SPACES.sub("", inner).translate(_HALF_TO_FULL)
+        if _LABEL_RE.match(clause):
+            rest = (item_text[:start].rstrip() + item_text[end:]).strip()
+            return clause, rest
+    return None
+
+
+def parse_unit_phrase(
+    text: str, source: Source = "body", default_role: Role = "responsible"
+) -> list[UnitMention]:
+    """Parse a unit phrase (a clause's inside or a table cell) into mentions, in written order.
+
+    ``default_role`` applies to names with neither a label nor a role verb. The same
+    canonical name with the same role is reported once.
+    """
+    try:
+        return _parse(text, source, default_role)
+    except Exception:  # noqa: BLE001 - a phrase we cannot read is reported as "no units", never a crash
+        return []
+
+
+def _parse(text: str, source: Source, default_role: Role) -> list[UnitMention]:
+    if not isinstance(text, str):
+        return []
+    phrase = _prepare(text)
+    if not phrase or not _CJK.search(phrase):
+        return []
+
+    mentions: list[UnitMention] = []
+    seen: set[tuple[str, str]] = set()
+    label_role: Role = default_role
+    pending: list[tuple[str, bool]] = []  # names waiting for a role verb or the end of the list
+
+    def flush(role: Role) -> None:
+        for name, forced_collective in pending:
+            canonical = canonical_name(name)
+            key = (canonical, role)
+            if key in seen:
+                continue
+            seen.add(key)
+            mentions.append(
+                UnitMention(
+                    name=name,
+                    canonical=canonical,
+                    role=role,
+                    collective=forced_collective or is_collective(name),
+                    source=source,
+                )
+            )
+        pending.clear()
+
+    for token, ends_segment in _split_top_level(phrase):
+        label = _LABEL_RE.match(token)
+        if label:
+            # Names before a new label belong to the previous label.
+            flush(label_role)
+            label_role = _LABEL_ROLES[label.group(1)]
+            token = token[label.end() :]
+        elif "：" in token:
+            # An unknown heading (备注：…): keep what follows it.
+            token = token.rsplit("：", 1)[1]
+        # Verbs may stack (牵头负责); the first one written decides the role.
+        verb_role: Role | None = None
+        while verb := _VERB_RE.search(token):
+            verb_role = _VERB_ROLES[verb.group(1)]
+            token = token[: verb.start()]
+        pending.extend(_names_in(token))
+        if verb_role is not None:
+            flush(verb_role)
+        elif ends_segment:
+            flush(label_role)
+    flush(label_role)
+    return mentions
+
+
+def _prepare(text: str) -> str:
+    phrase = _SPACES.sub("", text.translate(_HALF_TO_FULL))
+    # The addressee form 区政府各委、办、局 is one collective, not three names.
+    phrase = phrase.replace("各委、办、局", "各委办局")
+    phrase = phrase.strip("。．.")
+    # A whole clause passed with its parentheses: drop them so the label is seen.
+    while len(phrase) >= 2 and phrase[0] in _OPEN and _matching_close(phrase, 0) == len(phrase) - 1:
+        phrase = phrase[1:-1].strip("。．.")
+    return phrase
+
+
+def _matching_close(text: str, open_at: int) -> int | None:
+    depth = 0
+    for i in range(open_at, len(text)):
+        if text[i] in _OPEN:
+            depth += 1
+        elif text[i] in _CLOSE:
+            depth -= 1
+            if depth == 0:
+                return i
+    return None
+
+
+def _top_level_groups(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, inside) of each top-level parenthesised group; an unclosed one runs to the end."""
+    groups: list[tuple[int, int, str]] = []
+    depth = 0
+    start = 0
+    for i, ch in enumerate(text):
+        if ch in _OPEN:
+            if depth == 0:
+                start = i
+            depth += 1
+        elif ch in _CLOSE and depth > 0:
+            depth -= 1
+            if depth == 0:
+                groups.append((start, i + 1, text[start + 1 : i]))
+    if depth > 0:
+        groups.append((start, len(text), text[start + 1 :]))
+    return groups
+
+
+def _split_top_level(phrase: str) -> list[tuple[str, bool]]:
+    """Tokens between separators outside parentheses, each with whether a ； followed it."""
+    tokens: list[tuple[str, bool]] = []
+    depth = 0
+    current: list[str] = []
+    for ch in phrase:
+        if ch in _OPEN:
+            depth += 1
+        elif ch in _CLOSE and depth > 0:
+            depth -= 1
+        if depth == 0 and ch in _SEPARATORS:
+            tokens.append(("".join(current), ch in _SEGMENT_BREAKS))
+            current = []
+        else:
+            current.append(ch)
+    tokens.append(("".join(current), False))
+    return tokens
+
+
+def _split_outside_parens(text: str, sep: str) -> list[str]:
+    parts: list[str] = []
+    depth = 0
+    current: list[str] = []
+    for ch in text:
+        if ch in _OPEN:
+            depth += 1
+        elif ch in _CLOSE and depth > 0:
+            depth -= 1
+        if depth == 0 and ch == sep:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+    parts.append("".join(current))
+    return parts
+
+
+def _names_in(token: str) -> list[tuple[str, bool]]:
+    """Names in one token, each with whether it must be collective (the Y of X等Y)."""
+    token = normalize_name(token)
+    if not token:
+        return []
+    parts = _split_outside_parens(token, "等")
+    named = [(p, False) for p in parts[:-1]]
+    # X等Y: Y names the category X belongs to; a bare trailing 等 adds nothing.
+    if len(parts) > 1:
+        if parts[-1]:
+            named.append((parts[-1], True))
+    else:
+        named.append((parts[0], False))
+
+    out: list[tuple[str, bool]] = []
+    for part, forced in named:
+        for name in _split_conjunction(part):
+            name = normalize_name(name)
+            if _plausible(name):
+                out.append((name, forced))
+    return out
+
+
+def _split_conjunction(text: str) -> list[str]:
+    for conj in ("及", "和"):
+        pieces = _split_outside_parens(text, conj)
+        if len(pieces) < 2:
+            continue
+        out = [pieces[0]]
+        for piece in pieces[1:]:
+            left = out[-1]
+            if _UNIT_END.search(left) and (_UNIT_START.search(piece) or _UNIT_END.search(piece)):
+                out.append(piece)
+            else:
+                out[-1] = left + conj + piece
+        if len(out) > 1:
+            return [n for p in out for n in _split_conjunction(p)]
+    return [text]
+
+
+def _plausible(name: str) -> bool:
+    # Stray characters from a broken cell (a lone 局, digits, a sentence) are not unit names.
+    return 2 <= len(name) <= _MAX_NAME_LEN and bool(_CJK.search(name)) and "。" not in name
