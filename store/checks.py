@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text, select
@@ -66,7 +66,7 @@ def save_check(
         directive_key=directive_key,
         district=district,
         as_of=as_of,
-        created_at=datetime.now(timezone.utc),
+        created_at=datetime.now(UTC),
         coverage=result["coverage"],
         counts=result["counts"],
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import (
     JSON,
@@ -40,13 +40,13 @@ STATUSES = (QUEUED, SENDING, SENT, FAILED, SUPERSEDED)
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def aware(value: datetime | None) -> datetime | None:
     # SQLite hands DateTime(timezone=True) back naive; every stored time is UTC.
     if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
+        return value.replace(tzinfo=UTC)
     return value
 
 
@@ -253,6 +253,15 @@ def ledger_rows(session: Session, keys: Iterable[str]) -> dict[tuple[str, str], 
         for row in session.scalars(select(AlertLedger).where(AlertLedger.key.in_(chunk))):
             rows[(row.key, row.recipient)] = row
     return rows
+
+
+def existing_message_ids(session: Session, message_ids: Iterable[str]) -> set[str]:
+    wanted = sorted(set(message_ids))
+    found: set[str] = set()
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start:start + 500]
+        found.update(session.scalars(select(OutboxMessage.message_id).where(OutboxMessage.message_id.in_(chunk))))
+    return found
 
 
 def list_messages(session: Session, *, status: str | None = None, limit: int = 100) -> list[OutboxMessage]:
