@@ -11,7 +11,7 @@ from documents.model import Document
 from rules.binding import Binding
 from rules.engine import define_ruleset, run_ruleset
 from rules.findings import Finding, severity_for
-from rules.similarity import combined_score, score_matrix, top_indices
+from rules.similarity import Scorer, top_indices
 
 RULESET = "gongkai_coverage"
 
@@ -38,14 +38,15 @@ def coverage_facts(
     link_threshold = float(cov.get("link", 0.3))
     d_texts = [i.text for i in directive.items]
     p_texts = [i.text for i in plan.items]
-    matrix = score_matrix(d_texts, p_texts, cov)
+    scorer = Scorer(d_texts, p_texts, cov)
+    matrix = scorer.matrix()
     facts = []
-    for d_item, binding, row in zip(directive.items, bindings, matrix, strict=True):
+    for index, (d_item, binding, row) in enumerate(zip(directive.items, bindings, matrix, strict=True)):
         linked = top_indices(row, link_threshold)
         best = row[linked[0]].score if linked else 0.0
         if len(linked) > 1:
             # a directive item split over several plan items is read across them together
-            best = max(best, combined_score(d_item.text, [p_texts[j] for j in linked[:3]], cov))
+            best = max(best, scorer.combined(index, linked[:3]))
         links = [
             {
                 "plan_item": plan.items[j].number,

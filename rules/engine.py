@@ -42,6 +42,19 @@ class _Run:
 
 
 Action = Callable[[dict[str, Any]], dict[str, Any] | None]
+BATCH = 100
+MAX_TEXT = 32
+
+
+def _condition_fields(fact: dict[str, Any]) -> dict[str, Any]:
+    """The fields a rule condition can test: numbers, booleans and short strings. Long texts
+    stay on the Python side (the action looks the full fact up by id); keeping the engine's
+    working memory small keeps durable-rules' C engine within what it handles reliably."""
+    return {
+        k: v
+        for k, v in fact.items()
+        if v is not None and (isinstance(v, int | float | bool) or (isinstance(v, str) and len(v) <= MAX_TEXT))
+    }
 
 
 def define_ruleset(name: str, rules: list[tuple[str, Any, Action]]) -> None:
@@ -88,12 +101,12 @@ def run_ruleset(name: str, facts: list[dict[str, Any]]) -> list[Conclusion]:
         prepared = []
         for fact_id, fact in enumerate(facts):
             run.facts[fact_id] = fact
-            # durable-rules sees only scalar fields; the action looks up the full fact by id.
-            scalars = {k: v for k, v in fact.items() if isinstance(v, str | int | float | bool) and v is not None}
-            prepared.append({**scalars, "sid": check_id, "check_id": check_id, "fact_id": fact_id})
+            prepared.append({**_condition_fields(fact), "sid": check_id, "check_id": check_id, "fact_id": fact_id})
         _runs[check_id] = run
         try:
-            assert_facts(name, prepared)
+            # Small batches: the C engine has been seen to crash on very large single batches.
+            for start in range(0, len(prepared), BATCH):
+                assert_facts(name, prepared[start : start + BATCH])
         finally:
             _runs.pop(check_id, None)
             try:

@@ -45,38 +45,56 @@ def key_phrases(text: str) -> set[str]:
     return {p for p in QUOTED.findall(text) if p not in COMMON_PHRASES}
 
 
+class Scorer:
+    """TF-IDF fitted once over both documents; scores pairs and groups of plan items."""
+
+    def __init__(self, directive_texts: list[str], plan_texts: list[str], coverage_policy: dict):
+        lo, hi = coverage_policy.get("ngram_range", [2, 3])
+        self.bonus = float(coverage_policy.get("key_phrase_bonus", 0.15))
+        self.d_raw, self.p_raw = directive_texts, plan_texts
+        self.d_norm = [normalize_for_matching(t) for t in directive_texts]
+        self.p_norm = [normalize_for_matching(t) for t in plan_texts]
+        self.vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(int(lo), int(hi)), sublinear_tf=True)
+        matrix = self.vectorizer.fit_transform(self.d_norm + self.p_norm)
+        self.d_vec = matrix[: len(self.d_norm)]
+        self.p_vec = matrix[len(self.d_norm) :]
+        self.d_keys = [key_phrases(t) for t in directive_texts]
+        self.p_keys = [key_phrases(t) for t in plan_texts]
+
+    def _score(self, cosine: float, d_text: str, p_text: str, shared: list[str]) -> PairScore:
+        # partial_ratio finds the directive text inside a longer merged plan item
+        fuzzy = fuzz.partial_ratio(d_text, p_text) / 100.0 if cosine > 0.1 else 0.0
+        score = max(cosine, 0.85 * fuzzy if fuzzy >= 0.6 else 0.0) + self.bonus * min(len(shared), 2)
+        return PairScore(round(min(score, 1.0), 4), round(cosine, 4), round(fuzzy, 4), shared)
+
+    def matrix(self) -> list[list[PairScore]]:
+        """Scores for every (directive item, plan item) pair."""
+        if not self.p_norm:
+            return [[] for _ in self.d_norm]
+        cos = cosine_similarity(self.d_vec, self.p_vec)
+        return [
+            [
+                self._score(float(cos[i, j]), d_text, p_text, sorted(self.d_keys[i] & self.p_keys[j]))
+                for j, p_text in enumerate(self.p_norm)
+            ]
+            for i, d_text in enumerate(self.d_norm)
+        ]
+
+    def combined(self, d_index: int, p_indices: list[int]) -> float:
+        """Score of a directive item against several plan items read together (a split item)."""
+        if not p_indices:
+            return 0.0
+        text = "".join(self.p_norm[j] for j in p_indices)
+        cosine = float(cosine_similarity(self.d_vec[d_index], self.vectorizer.transform([text]))[0, 0])
+        shared = sorted(self.d_keys[d_index] & set().union(*(self.p_keys[j] for j in p_indices)))
+        return self._score(cosine, self.d_norm[d_index], text, shared).score
+
+
 def score_matrix(directive_texts: list[str], plan_texts: list[str], coverage_policy: dict) -> list[list[PairScore]]:
     """Scores for every (directive item, plan item) pair."""
-    if not directive_texts or not plan_texts:
-        return [[] for _ in directive_texts]
-    lo, hi = coverage_policy.get("ngram_range", [2, 3])
-    bonus = float(coverage_policy.get("key_phrase_bonus", 0.15))
-    d_norm = [normalize_for_matching(t) for t in directive_texts]
-    p_norm = [normalize_for_matching(t) for t in plan_texts]
-    vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(int(lo), int(hi)), sublinear_tf=True)
-    matrix = vectorizer.fit_transform(d_norm + p_norm)
-    cos = cosine_similarity(matrix[: len(d_norm)], matrix[len(d_norm) :])
-    d_keys = [key_phrases(t) for t in directive_texts]
-    p_keys = [key_phrases(t) for t in plan_texts]
-    rows: list[list[PairScore]] = []
-    for i, d_text in enumerate(d_norm):
-        row = []
-        for j, p_text in enumerate(p_norm):
-            c = float(cos[i, j])
-            # partial_ratio finds the directive text inside a longer merged plan item
-            f = fuzz.partial_ratio(d_text, p_text) / 100.0 if c > 0.1 else 0.0
-            shared = sorted(d_keys[i] & p_keys[j])
-            score = max(c, 0.85 * f if f >= 0.6 else 0.0) + bonus * min(len(shared), 2)
-            row.append(PairScore(score=round(min(score, 1.0), 4), cosine=round(c, 4), fuzzy=round(f, 4), key_phrases=shared))
-        rows.append(row)
-    return rows
-
-
-def combined_score(directive_text: str, plan_texts: list[str], coverage_policy: dict) -> float:
-    """Score of a directive item against several plan items read together (a split item)."""
-    if not plan_texts:
-        return 0.0
-    return score_matrix([directive_text], ["".join(plan_texts)], coverage_policy)[0][0].score
+    if not directive_texts:
+        return []
+    return Scorer(directive_texts, plan_texts, coverage_policy).matrix()
 
 
 def top_indices(row: list[PairScore], threshold: float, best: int = 1) -> list[int]:
