@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import os
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,8 @@ class PolicyError(ValueError):
 
 
 def load_policy(path: str | Path | None = None) -> dict[str, Any]:
-    """The default policy, overlaid with the file at `path` when one is given."""
+    """The default policy, overlaid with the file at `path` (or GONGKAI_POLICY) when given."""
+    path = path or os.environ.get("GONGKAI_POLICY") or None
     policy = _read(DEFAULT_POLICY_PATH)
     if path is not None:
         policy = _overlay(policy, _read(Path(path)))
