@@ -122,7 +122,8 @@ def _row_pending(tokens: list[tuple[str, str]]) -> bool:
 
 
 def _same_label(a: str, b: str) -> bool:
-    return SECTION.match(a).group(1) == SECTION.match(b).group(1)
+    ma, mb = SECTION.match(a), SECTION.match(b)
+    return bool(ma and mb and ma.group(1) == mb.group(1))
 
 
 def _line_tokens(line: str) -> list[tuple[str, str]]:
