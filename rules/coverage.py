@@ -53,6 +53,7 @@ def coverage_facts(
                 "score": row[j].score,
                 "cosine": row[j].cosine,
                 "fuzzy": row[j].fuzzy,
+                "contained": row[j].contained,
                 "key_phrases": row[j].key_phrases,
             }
             for j in linked

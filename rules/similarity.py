@@ -33,6 +33,18 @@ class PairScore:
     cosine: float
     fuzzy: float
     key_phrases: list[str] = field(default_factory=list)
+    contained: float = 0.0  # share of the directive item's TF-IDF weight present in the plan item
+    discounted: bool = False
+
+
+def containment(a, b) -> np.ndarray:  # noqa: ANN001 - sparse matrices
+    """For each row of `a`, the share of its TF-IDF weight whose n-grams occur in each row of `b`.
+
+    Asymmetric on purpose: a merged plan item contains each directive item it takes up."""
+    present = (b > 0).astype(float)
+    totals = np.asarray(a.sum(axis=1)).ravel()
+    totals[totals == 0] = 1.0
+    return np.asarray((a @ present.T).todense()) / totals[:, None]
 
 
 def normalize_for_matching(text: str) -> str:
@@ -60,34 +72,56 @@ class Scorer:
         self.p_vec = matrix[len(self.d_norm) :]
         self.d_keys = [key_phrases(t) for t in directive_texts]
         self.p_keys = [key_phrases(t) for t in plan_texts]
+        self.copy_level = float(coverage_policy.get("dedicated_copy", 0.85))
+        self.copy_discount = float(coverage_policy.get("copy_discount", 0.5))
 
-    def _score(self, cosine: float, d_text: str, p_text: str, shared: list[str]) -> PairScore:
+    def _score(self, cosine: float, contained: float, d_text: str, p_text: str, shared: list[str]) -> PairScore:
         # partial_ratio finds the directive text inside a longer merged plan item
-        fuzzy = fuzz.partial_ratio(d_text, p_text) / 100.0 if cosine > 0.1 else 0.0
-        score = max(cosine, 0.85 * fuzzy if fuzzy >= 0.6 else 0.0) + self.bonus * min(len(shared), 2)
-        return PairScore(round(min(score, 1.0), 4), round(cosine, 4), round(fuzzy, 4), shared)
+        fuzzy = fuzz.partial_ratio(d_text, p_text) / 100.0 if max(cosine, contained) > 0.1 else 0.0
+        base = max(cosine, contained, 0.85 * fuzzy if fuzzy >= 0.6 else 0.0)
+        score = base + self.bonus * min(len(shared), 2)
+        return PairScore(round(min(score, 1.0), 4), round(cosine, 4), round(fuzzy, 4), shared, round(contained, 4))
 
     def matrix(self) -> list[list[PairScore]]:
         """Scores for every (directive item, plan item) pair."""
         if not self.p_norm:
             return [[] for _ in self.d_norm]
         cos = cosine_similarity(self.d_vec, self.p_vec)
-        return [
+        forward = containment(self.d_vec, self.p_vec)  # directive item's text found in the plan item
+        reverse = containment(self.p_vec, self.d_vec)  # plan item's text found in the directive item
+        rows = [
             [
-                self._score(float(cos[i, j]), d_text, p_text, sorted(self.d_keys[i] & self.p_keys[j]))
+                self._score(float(cos[i, j]), float(forward[i, j]), d_text, p_text,
+                            sorted(self.d_keys[i] & self.p_keys[j]))
                 for j, p_text in enumerate(self.p_norm)
             ]
             for i, d_text in enumerate(self.d_norm)
         ]
+        # A plan item that is a dedicated copy of one directive item takes that item up; its
+        # likeness to that item's siblings (same topic, other wording) is discounted, so that
+        # deleting a sibling's own take-up shows as missing rather than weakly covered.
+        for j in range(len(self.p_norm)):
+            owners = [
+                k for k in range(len(self.d_norm))
+                if reverse[j, k] >= self.copy_level and rows[k][j].score >= self.copy_level
+            ]
+            for i in range(len(self.d_norm)):
+                if owners and i not in owners:
+                    pair = rows[i][j]
+                    pair.score = round(pair.score * self.copy_discount, 4)
+                    pair.discounted = True
+        return rows
 
     def combined(self, d_index: int, p_indices: list[int]) -> float:
         """Score of a directive item against several plan items read together (a split item)."""
         if not p_indices:
             return 0.0
         text = "".join(self.p_norm[j] for j in p_indices)
-        cosine = float(cosine_similarity(self.d_vec[d_index], self.vectorizer.transform([text]))[0, 0])
+        vector = self.vectorizer.transform([text])
+        cosine = float(cosine_similarity(self.d_vec[d_index], vector)[0, 0])
+        contained = float(containment(self.d_vec[d_index], vector)[0, 0])
         shared = sorted(self.d_keys[d_index] & set().union(*(self.p_keys[j] for j in p_indices)))
-        return self._score(cosine, self.d_norm[d_index], text, shared).score
+        return self._score(cosine, contained, self.d_norm[d_index], text, shared).score
 
 
 def score_matrix(directive_texts: list[str], plan_texts: list[str], coverage_policy: dict) -> list[list[PairScore]]:
