@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Callable
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -33,6 +35,27 @@ def _parse_date(value: str | None) -> date:
         raise typer.BadParameter(f"日期“{value}”格式不正确，应为 YYYY-MM-DD", param_hint="--as-of") from None
 
 
+def _pipeline() -> tuple[Callable[..., Any] | None, dict[str, Any]]:
+    """`collect_alert_entries` and the policy, from wherever the pipeline provides them.
+
+    Imported here, not at module level: the pipeline pulls in the rule engine, which `gongkai
+    outbox` does not need. `pipeline.alerts` is where it lives; `flows.pipeline` was its planned home.
+    """
+    for module_name in ("pipeline.alerts", "flows.pipeline"):
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name not in (module_name, module_name.partition(".")[0]):
+                raise  # the module exists but something it needs is missing: a real error
+            continue
+        collect = getattr(module, "collect_alert_entries", None)
+        if collect is None:
+            continue
+        current = getattr(module, "current_policy", None)
+        return collect, (current() if callable(current) else load_alert_policy())
+    return None, load_alert_policy()
+
+
 def alerts_command(
     as_of: Annotated[str | None, typer.Option("--as-of", help="按哪一天计算到期和逾期（YYYY-MM-DD，默认今天）")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="只列出将要发送的提醒，不发送也不记录")] = False,
@@ -47,16 +70,14 @@ def alerts_command(
     except SettingsError as exc:
         console.print(f"[red]邮件设置有误：{exc}[/red]")
         raise typer.Exit(2) from None
+    collect, policy = _pipeline()
+    if collect is None:
+        console.print("[red]无法收集提醒事项：流水线模块不可用[/red]")
+        raise typer.Exit(2)
     store = open_store(db)
     try:
-        # Imported here: the pipeline pulls in the rule engine, which the outbox listing does not need.
-        try:
-            from flows.pipeline import collect_alert_entries
-        except ImportError as exc:
-            console.print(f"[red]无法收集提醒事项：流水线模块不可用（{exc}）[/red]")
-            raise typer.Exit(2) from None
-        entries, registries = collect_alert_entries(store, day)
-        report = send_alerts(store, entries, registries, load_alert_policy(), as_of=day, dry_run=dry_run,
+        entries, registries = collect(store, day)
+        report = send_alerts(store, entries, registries, policy, as_of=day, dry_run=dry_run,
                              only_to=to, settings=settings)
     finally:
         store.dispose()

@@ -1,0 +1,337 @@
+"""One digest e-mail per recipient: text and HTML parts rendered from jinja2 templates.
+
+Everything from the documents (titles, unit names, item text) is untrusted: it is flattened to one
+line and stripped of control characters before it goes into a header, and HTML-escaped by the
+template engine before it goes into the HTML part.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from notifications.entries import STATE_LABELS, STATE_RANK, AlertEntry, alert_state
+from notifications.routing import Recipient
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+# C0/C1 controls, DEL and the Unicode line/paragraph separators: none belongs in a header or a
+# one-line field, and CR/LF would let a crafted unit name start a header of its own.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+_SPACES = re.compile(r"[ \u3000]{2,}")
+
+FINDING_STATES = ("error", "warning", "info")
+SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("已升级督办", ("escalated",)),
+    ("已逾期", ("overdue",)),
+    ("即将到期", ("due_soon",)),
+    ("待办", ("pending",)),
+    ("检查发现的问题", FINDING_STATES),
+    ("已办结", ("resolved",)),
+)
+
+
+def one_line(value: Any, limit: int | None = None) -> str:
+    """`value` as a single clean line (control characters and line breaks become spaces)."""
+    text = _SPACES.sub(" ", _CONTROL.sub(" ", str(value or ""))).strip()
+    if limit is not None and len(text) > limit:
+        text = text[: limit - 1].rstrip() + "…"
+    return text
+
+
+def header_safe(value: Any, limit: int = 200) -> str:
+    """Text fit for a mail header: no CR/LF or other controls, bounded length."""
+    return one_line(value, limit)
+
+
+def cn_date(value: date | None) -> str:
+    return f"{value.year}年{value.month}月{value.day}日" if value else ""
+
+
+def days_text(days_left: int | None) -> str:
+    if days_left is None:
+        return ""
+    if days_left < 0:
+        return f"已逾期{-days_left}天"
+    if days_left == 0:
+        return "今日到期"
+    return f"剩余{days_left}天"
+
+
+@dataclass(frozen=True)
+class Sender:
+    address: str
+    name: str = ""  # display name; the district's "政务公开工作提醒" when empty
+
+    @property
+    def domain(self) -> str:
+        domain = self.address.rpartition("@")[2]
+        return re.sub(r"[^A-Za-z0-9.\-]", "", domain) or "gongkai.local"
+
+
+@dataclass(frozen=True)
+class UnitCount:
+    unit: str
+    escalated: int = 0
+    overdue: int = 0
+    due_soon: int = 0
+    findings: int = 0
+    resolved: int = 0
+
+
+@dataclass(frozen=True)
+class DistrictSummary:
+    """What the 政务公开科 sees about the whole district in its digest."""
+
+    district: str
+    as_of: date
+    counts: dict[str, int]  # state → number of alertable entries in the district
+    units: list[UnitCount]
+    digests: list[tuple[str, int]] = field(default_factory=list)  # (recipient, entries) sent this run
+    earliest_due: date | None = None
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def district_summary(
+    entries: list[AlertEntry], district: str, as_of: date, digests: list[tuple[str, int]] | None = None
+) -> DistrictSummary:
+    """Counts by state and by unit over every alertable entry of `district` (sent now or not)."""
+    mine = [e for e in entries if e.district == district]
+    counts = Counter(alert_state(e) for e in mine)
+    per_unit: dict[str, Counter] = {}
+    for entry in mine:
+        state = alert_state(entry)
+        bucket = "findings" if state in FINDING_STATES else state
+        for unit in dict.fromkeys(entry.units or ("（未明确责任单位）",)):
+            per_unit.setdefault(one_line(unit, 40), Counter())[bucket] += 1
+    rows = [
+        UnitCount(unit, c["escalated"], c["overdue"], c["due_soon"], c["findings"], c["resolved"])
+        for unit, c in per_unit.items()
+    ]
+    rows.sort(key=lambda r: (-r.escalated, -r.overdue, -r.due_soon, -r.findings, r.unit))
+    dues = [e.due for e in mine if e.due and alert_state(e) != "resolved"]
+    ordered = {s: counts[s] for s in sorted(counts, key=lambda s: STATE_RANK.get(s, 99))}
+    return DistrictSummary(district, as_of, ordered, rows, sorted(digests or []), min(dues) if dues else None)
+
+
+@dataclass
+class Digest:
+    recipient: Recipient
+    district: str
+    as_of: date
+    entries: list[AlertEntry]
+    summary: DistrictSummary | None
+    subject: str
+    message_id: str
+    message: EmailMessage
+    _raw: bytes | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def alerts(self) -> list[dict[str, str]]:
+        """What the ledger records once this digest is delivered."""
+        return [{"key": e.key, "state": alert_state(e)} for e in self.entries]
+
+    def as_bytes(self) -> bytes:
+        """The wire form (CRLF line ends), serialised once: the stdlib's header folding is the
+        slowest step of building a digest."""
+        if self._raw is None:
+            self._raw = self.message.as_bytes(policy=SMTP)
+        return self._raw
+
+
+def _sort_key(entry: AlertEntry) -> tuple:
+    state = alert_state(entry)
+    overdue_days = entry.days_left if entry.days_left is not None else 10**6
+    return (
+        STATE_RANK.get(state, 99),
+        overdue_days,
+        entry.due or date.max,
+        entry.doc_number,
+        _item_number(entry.item),
+        entry.key,
+    )
+
+
+def _item_number(item: str) -> tuple[int, str]:
+    digits = re.match(r"\d+", item or "")
+    return (int(digits.group()), item) if digits else (10**6, item or "")
+
+
+def sort_entries(entries: list[AlertEntry]) -> list[AlertEntry]:
+    """Most urgent first: escalated, overdue (longest overdue first), due soon, findings, resolved."""
+    return sorted(entries, key=_sort_key)
+
+
+def _days_left(entry: AlertEntry, as_of: date) -> int | None:
+    if entry.days_left is not None:
+        return entry.days_left
+    return (entry.due - as_of).days if entry.due else None
+
+
+def _view(entry: AlertEntry, as_of: date) -> dict[str, Any]:
+    state = alert_state(entry)
+    title = one_line(entry.document, 120)
+    if title and not title.startswith("《"):
+        title = f"《{title}》"
+    number = one_line(entry.doc_number, 60)
+    source = f"{title}（{number}）" if title and number else (title or number)
+    item = one_line(entry.item, 20)
+    days = _days_left(entry, as_of)
+    return {
+        "key": entry.key,
+        "state": state,
+        "state_label": STATE_LABELS.get(state, state),
+        "item": f"第{item}项" if item and item[0].isdigit() else item,
+        "summary": one_line(entry.summary, 120),
+        "units": "、".join(one_line(u, 40) for u in entry.units),
+        "source": source,
+        "due": cn_date(entry.due),
+        "days": days_text(days) if state != "resolved" else "",
+        "overdue": days is not None and days < 0 and state != "resolved",
+        "action": one_line(entry.action, 200) if state != "resolved" else "",
+        "message": one_line(entry.message, 300),
+    }
+
+
+def _sections(entries: list[AlertEntry], as_of: date) -> list[dict[str, Any]]:
+    sections = []
+    for title, states in SECTIONS:
+        views = [_view(e, as_of) for e in entries if alert_state(e) in states]
+        if views:
+            sections.append({"title": title, "entries": views})
+    known = {s for _, states in SECTIONS for s in states}
+    other = [_view(e, as_of) for e in entries if alert_state(e) not in known]
+    if other:
+        sections.append({"title": "其他事项", "entries": other})
+    return sections
+
+
+def subject_for(entries: list[AlertEntry], district: str, summary: DistrictSummary | None) -> str:
+    """District, how many, and the most urgent due date — what a recipient scans an inbox for."""
+    district = one_line(district, 20)
+    active = [e for e in entries if alert_state(e) != "resolved"]
+    if not entries and summary is not None:
+        head = f"【{district}政务公开】本次提醒汇总：全区{summary.total}项，发出{len(summary.digests)}封提醒"
+        tail = f"，最早截止{cn_date(summary.earliest_due)}" if summary.earliest_due else ""
+        return header_safe(head + tail)
+    if not active:
+        return header_safe(f"【{district}政务公开】{len(entries)}项事项已办结")
+    parts = [f"【{district}政务公开】{len(entries)}项提醒"]
+    late = sum(1 for e in active if alert_state(e) in ("escalated", "overdue"))
+    if late:
+        parts.append(f"其中{late}项已逾期")
+    dues = [e.due for e in active if e.due]
+    if dues:
+        parts.append(f"最早截止{cn_date(min(dues))}")
+    findings = sum(1 for e in active if alert_state(e) in FINDING_STATES)
+    if findings and not dues:
+        parts.append(f"{findings}项检查问题待处理")
+    return header_safe("，".join(parts))
+
+
+@lru_cache(maxsize=1)
+def _environments() -> tuple[Environment, Environment]:
+    loader = FileSystemLoader(str(TEMPLATES))
+    text = Environment(loader=loader, autoescape=False, trim_blocks=True, lstrip_blocks=True,
+                       keep_trailing_newline=True, undefined=StrictUndefined)
+    # Autoescape on for every HTML template, whatever its file name ends with (.html.j2).
+    html = Environment(loader=loader, autoescape=True, trim_blocks=True, lstrip_blocks=True,
+                       undefined=StrictUndefined)
+    return text, html
+
+
+def render(template: str, **context: Any) -> str:
+    text_env, html_env = _environments()
+    env = html_env if ".html" in template else text_env
+    return env.get_template(template).render(**context)
+
+
+def content_hash(recipient: Recipient, entries: list[AlertEntry], summary: DistrictSummary | None) -> str:
+    payload = {
+        "recipient": recipient.email.lower(),
+        "entries": [asdict(e) for e in entries],
+        "summary": asdict(summary) if summary else None,
+    }
+    blob = json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def make_message_id(as_of: date, recipient: Recipient, digest_hash: str, domain: str) -> str:
+    """Same run date, recipient and content → the same Message-ID, so a re-run queues nothing new and
+    a re-send after a crash can be recognised as a duplicate by the receiving side."""
+    token = hashlib.sha256(f"{as_of.isoformat()}|{recipient.email.lower()}|{digest_hash}".encode()).hexdigest()
+    return f"<gongkai.{as_of:%Y%m%d}.{token[:32]}@{domain}>"
+
+
+def build_digest(
+    recipient: Recipient,
+    entries: list[AlertEntry],
+    *,
+    as_of: date,
+    sender: Sender,
+    summary: DistrictSummary | None = None,
+    district: str | None = None,
+    now: datetime | None = None,
+) -> Digest:
+    """The digest message for one recipient: multipart/alternative, text then HTML, UTF-8."""
+    ordered = sort_entries(list(entries))
+    if district is None:
+        districts = Counter(e.district for e in ordered)
+        district = districts.most_common(1)[0][0] if districts else (summary.district if summary else "")
+    subject = subject_for(ordered, district, summary)
+    digest_hash = content_hash(recipient, ordered, summary)
+    message_id = make_message_id(as_of, recipient, digest_hash, sender.domain)
+    context = {
+        "recipient_name": one_line(recipient.name, 60),
+        "district": one_line(district, 20),
+        "as_of": cn_date(as_of),
+        "count": len(ordered),
+        "sections": _sections(ordered, as_of),
+        "summary": _summary_view(summary) if summary else None,
+        "is_section": recipient.is_transparency_section,
+    }
+    text_body = render("digest.txt.j2", **context)
+    html_body = render("digest.html.j2", **context)
+
+    message = EmailMessage(policy=SMTP)
+    message["Subject"] = subject
+    message["From"] = Address(display_name=header_safe(sender.name or f"{district}政务公开工作提醒", 60),
+                              addr_spec=header_safe(sender.address, 320))
+    message["To"] = Address(display_name=header_safe(recipient.name, 60), addr_spec=header_safe(recipient.email, 320))
+    message["Date"] = format_datetime((now or datetime.now()).astimezone())
+    message["Message-ID"] = message_id
+    # RFC 3834: tells auto-responders (out-of-office replies) not to answer.
+    message["Auto-Submitted"] = "auto-generated"
+    message["X-Gongkai-As-Of"] = as_of.isoformat()
+    # Base64 keeps the message 7-bit clean for relays that do not announce 8BITMIME.
+    message.set_content(text_body, subtype="plain", charset="utf-8", cte="base64")
+    message.add_alternative(html_body, subtype="html", charset="utf-8", cte="base64")
+    return Digest(recipient, district, as_of, ordered, summary, subject, message_id, message)
+
+
+def _summary_view(summary: DistrictSummary) -> dict[str, Any]:
+    return {
+        "district": one_line(summary.district, 20),
+        "as_of": cn_date(summary.as_of),
+        "total": summary.total,
+        "counts": [(STATE_LABELS.get(s, s), n) for s, n in summary.counts.items()],
+        "units": [asdict(u) for u in summary.units],
+        "digests": [(one_line(name, 60), n) for name, n in summary.digests],
+        "earliest_due": cn_date(summary.earliest_due),
+    }

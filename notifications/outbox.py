@@ -1,0 +1,413 @@
+"""The alert run: dedupe against the ledger, build digests, queue them in the outbox, deliver.
+
+Delivery guarantees (docs/alerts.md has the long form):
+- every digest is stored in the outbox before any send, so a crash or a dead server loses nothing;
+- a message is marked 'sending' (own transaction) before the SMTP call and 'sent' right after
+  (own transaction, together with the ledger rows for what it carried);
+- a run that dies between the two leaves it 'sending'; the next run (once the claim is older than
+  the policy's `sending_lease_seconds`) sends the same bytes again — same Message-ID — so delivery is
+  at-least-once and a receiving system can drop the duplicate by Message-ID.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import uuid
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+from sqlalchemy.exc import IntegrityError
+
+from notifications.digest import Digest, Sender, build_digest, district_summary
+from notifications.entries import AlertEntry, AlertPolicy, alert_policy, alert_state
+from notifications.routing import Recipient, RoutingError, route, transparency_recipient, valid_email
+from notifications.transport import SmtpSettings, Transport, TransportError, make_transport
+from store import outbox as outbox_store
+from store.db import Store
+
+T = TypeVar("T")
+
+
+@dataclass
+class DeliveryReport:
+    destination: str
+    attempted: int = 0
+    sent: list[str] = field(default_factory=list)  # Message-IDs delivered in this run
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (Message-ID, error) left 'failed'
+    busy: int = 0  # held by another run at the same time
+    remaining: int = 0  # still undelivered after this run (queued, failed, sending)
+    aborted: str | None = None  # why delivery stopped early (server unreachable), if it did
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "destination": self.destination,
+            "attempted": self.attempted,
+            "sent": len(self.sent),
+            "failed": [{"message_id": m, "error": e} for m, e in self.failed],
+            "busy": self.busy,
+            "remaining": self.remaining,
+            "aborted": self.aborted,
+        }
+
+
+@dataclass
+class AlertRunReport:
+    as_of: date
+    run_key: str
+    dry_run: bool
+    entries: int = 0  # entries handed in
+    alertable: int = 0  # in a state the policy alerts on
+    skipped_duplicates: int = 0  # (entry, recipient) pairs already told, same state, within the interval
+    digests: list[Digest] = field(default_factory=list)
+    queued: int = 0  # digests newly stored in the outbox (an identical one already queued counts 0)
+    superseded: int = 0
+    errors: list[str] = field(default_factory=list)  # districts that could not be routed
+    delivery: DeliveryReport | None = None
+    destination: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "as_of": self.as_of.isoformat(),
+            "run_key": self.run_key,
+            "dry_run": self.dry_run,
+            "entries": self.entries,
+            "alertable": self.alertable,
+            "skipped_duplicates": self.skipped_duplicates,
+            "digests": [
+                {"recipient": d.recipient.email, "name": d.recipient.name, "subject": d.subject,
+                 "message_id": d.message_id, "entries": len(d.entries)}
+                for d in self.digests
+            ],
+            "queued": self.queued,
+            "superseded": self.superseded,
+            "errors": self.errors,
+            "delivery": self.delivery.to_dict() if self.delivery else None,
+            "destination": self.destination,
+        }
+
+
+def _run(factory: Callable[[], Awaitable[T]]) -> T:
+    """Run a coroutine from sync code, also when the caller already runs an event loop (a Prefect
+    async flow): then it runs on a private loop in a helper thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(factory())
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = asyncio.run(factory())
+        except BaseException as exc:  # re-raised in the caller's thread
+            box["error"] = exc
+
+    thread = threading.Thread(target=target, name="gongkai-alerts")
+    thread.start()
+    thread.join()
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
+# --------------------------------------------------------------------------- queue and deliver
+
+
+def queue_digests(store: Store, run_key: str, digests: Iterable[Digest]) -> tuple[int, int]:
+    """Store digests in the outbox (status queued); returns (newly queued, superseded).
+
+    An identical digest (same Message-ID) already there is left alone; older unsent digests to the
+    same recipient are superseded, since the new one carries everything still current for them."""
+    digests = list(digests)
+    for attempt in range(2):
+        try:
+            queued = superseded = 0
+            with store.transaction() as session:
+                for digest in digests:
+                    new = outbox_store.NewMessage(
+                        message_id=digest.message_id,
+                        run_key=run_key,
+                        district=digest.district,
+                        recipient=digest.recipient.email,
+                        recipient_name=digest.recipient.name,
+                        sender=str(digest.message["From"].addresses[0].addr_spec),
+                        subject=digest.subject,
+                        raw=digest.as_bytes(),
+                        alerts=digest.alerts,
+                        as_of=digest.as_of,
+                    )
+                    queued += outbox_store.add_message(session, new)
+                    superseded += outbox_store.supersede_unsent(session, digest.recipient.email, digest.message_id)
+            return queued, superseded
+        except IntegrityError:
+            # Another run queued the same Message-ID between our check and insert: look again.
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
+
+
+async def adeliver_outbox(
+    store: Store,
+    transport: Transport,
+    policy: dict[str, Any] | AlertPolicy | None = None,
+    *,
+    recipients: Iterable[str] | None = None,
+    sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+) -> DeliveryReport:
+    """Send every deliverable outbox message (optionally only to `recipients`), oldest first."""
+    pol = alert_policy(policy)
+    wanted = None if recipients is None else sorted(set(recipients))
+    report = DeliveryReport(destination=transport.describe())
+    worker = uuid.uuid4().hex
+    with store.transaction() as session:
+        ids = outbox_store.deliverable_ids(session, lease_seconds=pol.sending_lease_seconds, recipients=wanted)
+    await transport.open()
+    try:
+        for row_id in ids:
+            with store.transaction() as session:
+                message = outbox_store.claim(session, row_id, worker, lease_seconds=pol.sending_lease_seconds)
+                if message is None:
+                    report.busy += 1
+                    continue
+                raw, sender, to, message_id = message.raw, message.sender, message.recipient, message.message_id
+            report.attempted += 1
+            attempt = 1
+            while True:
+                try:
+                    await transport.send(raw, sender, [to])
+                except TransportError as exc:
+                    error = str(exc)
+                    if exc.temporary and attempt < pol.max_send_attempts:
+                        with store.transaction() as session:
+                            outbox_store.record_retry(session, row_id, error)
+                        await sleep(pol.backoff(attempt))
+                        attempt += 1
+                        continue
+                    with store.transaction() as session:
+                        outbox_store.mark_failed(session, row_id, error)
+                    report.failed.append((message_id, error))
+                    if exc.connection:
+                        # The server is down or rejects our login: every other message would fail
+                        # the same way, so leave them queued for the next run.
+                        report.aborted = error
+                    break
+                # Marked right after the server accepted it, before anything else happens.
+                with store.transaction() as session:
+                    outbox_store.mark_sent(session, row_id)
+                report.sent.append(message_id)
+                break
+            if report.aborted:
+                break
+    finally:
+        await transport.close()
+    with store.transaction() as session:
+        report.remaining = outbox_store.undelivered_count(session, wanted)
+    return report
+
+
+def deliver_outbox(
+    store: Store,
+    transport: Transport,
+    policy: dict[str, Any] | AlertPolicy | None = None,
+    *,
+    recipients: Iterable[str] | None = None,
+) -> DeliveryReport:
+    """Sync form of `adeliver_outbox`."""
+    return _run(lambda: adeliver_outbox(store, transport, policy, recipients=recipients))
+
+
+# --------------------------------------------------------------------------- the alert run
+
+
+def _office_by_email(registries: Mapping[str, Any]) -> dict[str, Recipient]:
+    found: dict[str, Recipient] = {}
+    for registry in registries.values():
+        section = getattr(registry, "transparency_office", None)
+        for office in [*getattr(registry, "offices", []), *([section] if section else [])]:
+            email = (getattr(office, "email", "") or "").lower()
+            if valid_email(email):
+                found.setdefault(email, Recipient(office.email, office.name, office is section
+                                                  or bool(getattr(office, "is_transparency_section", False))))
+    return found
+
+
+def _matches(recipient: Recipient, wanted: str, registries: Mapping[str, Any]) -> bool:
+    """Does `--to wanted` (a name, alias, abbreviation or address) mean this recipient?"""
+    wanted = wanted.strip()
+    if wanted.lower() == recipient.email.lower() or wanted == recipient.name:
+        return True
+    for registry in registries.values():
+        office = registry.find(wanted) if hasattr(registry, "find") else None
+        if office is not None and office.email.lower() == recipient.email.lower():
+            return True
+    return False
+
+
+def _due(
+    entry: AlertEntry, recipient: Recipient, ledger: Mapping[tuple[str, str], Any], as_of: date,
+    pol: AlertPolicy,
+) -> bool:
+    """Should `recipient` hear about `entry` in this run? The dedup rule of the ledger."""
+    state = alert_state(entry)
+    row = ledger.get((entry.key, recipient.email))
+    if state == "resolved":
+        # Only someone told earlier needs to hear it is done, and only once.
+        return row is not None and row.state != "resolved"
+    if row is None or row.state != state:
+        return True
+    return (as_of - row.last_as_of).days >= pol.repeat_interval_days
+
+
+def plan_digests(
+    store: Store,
+    entries: Iterable[AlertEntry],
+    registry_by_district: Mapping[str, Any],
+    policy: dict[str, Any] | AlertPolicy | None,
+    *,
+    as_of: date,
+    sender: Sender,
+    only_to: str | None = None,
+    report: AlertRunReport | None = None,
+    now: datetime | None = None,
+) -> list[Digest]:
+    """The digests this run should send: routed, deduplicated against the ledger, rendered."""
+    pol = alert_policy(policy)
+    entries = list(entries)
+    report = report or AlertRunReport(as_of=as_of, run_key="", dry_run=True)
+    report.entries = len(entries)
+    alertable = [e for e in entries if alert_state(e) in pol.alert_states]
+    report.alertable = len(alertable)
+
+    # Route district by district so one district without a registry does not stop the others.
+    routed: dict[str, tuple[Recipient, dict[str, AlertEntry]]] = {}
+    sections: dict[str, Recipient] = {}
+    by_district: dict[str, list[AlertEntry]] = {}
+    for entry in alertable:
+        by_district.setdefault(entry.district, []).append(entry)
+    for district, district_entries in by_district.items():
+        registry = registry_by_district.get(district)
+        try:
+            if registry is None:
+                raise RoutingError(f"没有{district}的单位名录，该区{len(district_entries)}项提醒无法投递")
+            sections[district] = transparency_recipient(registry, district)
+            for recipient, items in route(district_entries, registry).items():
+                _, bucket = routed.setdefault(recipient.email.lower(), (recipient, {}))
+                for item in items:
+                    bucket.setdefault(item.key, item)
+        except RoutingError as exc:
+            report.errors.append(str(exc))
+
+    with store.transaction() as session:
+        keys = {key for _r, bucket in routed.values() for key in bucket}
+        keys |= {e.key for e in alertable if alert_state(e) == "resolved"}
+        ledger = outbox_store.ledger_rows(session, keys)
+
+    # A resolved entry also goes to whoever was told about it earlier (an escalation's lead unit
+    # and 政务公开科), not only to the units routing finds today.
+    known = _office_by_email(registry_by_district)
+    for entry in alertable:
+        if alert_state(entry) != "resolved":
+            continue
+        for (key, email), row in ledger.items():
+            if key == entry.key and row.state != "resolved":
+                recipient = known.get(email.lower(), Recipient(email, email))
+                _, bucket = routed.setdefault(email.lower(), (recipient, {}))
+                bucket.setdefault(entry.key, entry)
+
+    if only_to:
+        routed = {k: v for k, v in routed.items() if _matches(v[0], only_to, registry_by_district)}
+
+    todo: dict[str, tuple[Recipient, list[AlertEntry]]] = {}
+    for email, (recipient, bucket) in routed.items():
+        fresh = [e for e in bucket.values() if _due(e, recipient, ledger, as_of, pol)]
+        report.skipped_duplicates += len(bucket) - len(fresh)
+        if fresh:
+            todo[email] = (recipient, fresh)
+
+    # The 政务公开科 hears about its district whenever anyone in it is alerted: its digest carries
+    # the district summary, even when nothing in it is addressed to the section itself.
+    # A digest already in the outbox (same Message-ID: queued by an earlier run today and not yet
+    # delivered) is not news for the summary; only a new one makes the 政务公开科 hear again.
+    section_emails = {r.email.lower(): d for d, r in sections.items()}
+    digests: list[Digest] = []
+    told: dict[str, list[tuple[str, int]]] = {}
+    for email, (recipient, fresh) in todo.items():
+        if email in section_emails:
+            continue
+        digest = build_digest(recipient, fresh, as_of=as_of, sender=sender, now=now)
+        digests.append(digest)
+        told.setdefault(digest.district, []).append((recipient.name, len(fresh)))
+    with store.transaction() as session:
+        queued_before = outbox_store.existing_message_ids(session, [d.message_id for d in digests])
+    news = {d.district for d in digests if d.message_id not in queued_before}
+    for district, section in sections.items():
+        email = section.email.lower()
+        if only_to and not _matches(section, only_to, registry_by_district):
+            continue
+        fresh = todo.get(email, (section, []))[1]
+        if not fresh and district not in news:
+            continue
+        summary = district_summary(alertable, district, as_of, told.get(district, []))
+        digests.append(build_digest(section, fresh, as_of=as_of, sender=sender, summary=summary,
+                                    district=district, now=now))
+    return digests
+
+
+async def asend_alerts(
+    store: Store,
+    entries: Iterable[AlertEntry],
+    registry_by_district: Mapping[str, Any],
+    policy: dict[str, Any] | AlertPolicy | None,
+    *,
+    as_of: date,
+    dry_run: bool = False,
+    only_to: str | None = None,
+    transport: Transport | None = None,
+    settings: SmtpSettings | None = None,
+    run_key: str | None = None,
+) -> AlertRunReport:
+    pol = alert_policy(policy)
+    settings = settings or SmtpSettings.from_env()
+    run_key = run_key or f"alerts-{as_of.isoformat()}-{uuid.uuid4().hex[:8]}"
+    report = AlertRunReport(as_of=as_of, run_key=run_key, dry_run=dry_run)
+    sender = Sender(settings.mail_from, settings.mail_from_name)
+    report.digests = plan_digests(store, entries, registry_by_district, pol, as_of=as_of, sender=sender,
+                                  only_to=only_to, report=report)
+    if transport is None:
+        transport = make_transport(settings)
+    report.destination = transport.describe()
+    if dry_run:
+        return report
+    report.queued, report.superseded = queue_digests(store, run_key, report.digests)
+    # With --to, leave other offices' queued mail for a full run rather than sending it now.
+    recipients = [d.recipient.email for d in report.digests] if only_to else None
+    if only_to and not recipients:
+        return report
+    report.delivery = await adeliver_outbox(store, transport, pol, recipients=recipients)
+    return report
+
+
+def send_alerts(
+    store: Store,
+    entries: Iterable[AlertEntry],
+    registry_by_district: Mapping[str, Any],
+    policy: dict[str, Any] | AlertPolicy | None,
+    *,
+    as_of: date,
+    dry_run: bool = False,
+    only_to: str | None = None,
+    transport: Transport | None = None,
+    settings: SmtpSettings | None = None,
+    run_key: str | None = None,
+) -> AlertRunReport:
+    """The alert run the flows and the CLI call: plan, queue and deliver the digests for `as_of`.
+
+    Without `transport` the settings (default: `SmtpSettings.from_env()`) pick SMTP or the .eml folder.
+    Messages queued by earlier runs that never went out are delivered too.
+    """
+    entries = list(entries)
+    return _run(lambda: asend_alerts(store, entries, registry_by_district, policy, as_of=as_of,
+                                     dry_run=dry_run, only_to=only_to, transport=transport,
+                                     settings=settings, run_key=run_key))

@@ -1,0 +1,646 @@
+"""Alerts: routing, digests, the ledger, the outbox, and delivery to a real SMTP server (aiosmtpd)."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import types
+from dataclasses import replace
+from datetime import date
+from email import message_from_bytes
+from email.policy import default
+from pathlib import Path
+
+import pytest
+import typer
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from notifications import outbox as alert_outbox
+from notifications.digest import Sender, build_digest, district_summary, header_safe
+from notifications.entries import AlertEntry, alert_policy
+from notifications.outbox import deliver_outbox, queue_digests, send_alerts
+from notifications.routing import Recipient, route
+from notifications.transport import (
+    EmlFolderTransport,
+    SecretStr,
+    SettingsError,
+    SmtpSettings,
+    SmtpTransport,
+    send_messages,
+)
+from offices.registry import load_registry
+from store import outbox as outbox_store
+from store.db import open_store
+
+try:  # tests/ as a package (with __init__.py) or as a plain directory on sys.path
+    from tests.smtp_server import SmtpTestServer
+except ImportError:
+    from smtp_server import SmtpTestServer
+
+REGISTRY_YAML = """\
+district: 长宁区
+level: district
+offices:
+  - {name: 区政府办公室政务公开科, kind: section, email: gongkai@cn.gov.test, is_transparency_section: true, aliases: [政务公开科]}
+  - {name: 区政府办公室, kind: department, email: fb@cn.gov.test, aliases: [区府办]}
+  - {name: 区教育局, kind: department, email: jyj@cn.gov.test}
+  - {name: 区民政局, kind: department, email: mzj@cn.gov.test}
+  - {name: 华阳路街道, kind: street, email: hyl@cn.gov.test}
+  - {name: 新泾镇, kind: town, email: xjz@cn.gov.test}
+"""
+
+AS_OF = date(2026, 6, 10)
+PLAN = "长宁区2026年政务公开工作方案"
+DOC_NO = "长府办〔2026〕8号"
+SECTION = "gongkai@cn.gov.test"
+FAST = {"retry_backoff_seconds": [0], "max_send_attempts": 3}
+
+
+def entry(key: str, state: str, units: tuple[str, ...], **kw) -> AlertEntry:
+    kind = "finding" if state in ("error", "warning", "info") else "obligation"
+    base = {"document": PLAN, "doc_number": DOC_NO, "item": "3", "summary": "报送本单位年度政务公开工作计划",
+            "action": "报送本单位年度政务公开工作计划"}
+    base.update(kw)
+    return AlertEntry(key=key, kind=kind, state=state, district="长宁区", units=units, **base)
+
+
+def sample_entries(as_of: date = AS_OF) -> list[AlertEntry]:
+    def days(d: date) -> int:
+        return (d - as_of).days
+
+    return [
+        entry("obligation:1", "overdue", ("区教育局",), due=date(2026, 6, 7), days_left=days(date(2026, 6, 7))),
+        entry("obligation:2", "due_soon", ("各街道（镇）",), item="12", summary="报送第二季度工作进展",
+              action="报送第二季度政务公开工作进展情况", due=date(2026, 6, 30), days_left=days(date(2026, 6, 30))),
+        entry("finding:长府办〔2026〕8号:UNKNOWN_UNIT:22", "warning", ("区科委",), item="22", summary="",
+              action="", message="责任单位“区科委”无法对应到本区单位"),
+        entry("obligation:3", "escalated", ("区民政局",), lead_units=("区府办",), item="5",
+              summary="年度工作计划逾期未报", action="立即报送并说明逾期原因", due=date(2026, 5, 1),
+              days_left=days(date(2026, 5, 1))),
+        entry("obligation:4", "pending", ("区教育局",), item="7", due=date(2026, 12, 31), days_left=204),
+        entry("obligation:5", "done_on_time", ("区民政局",), item="8"),  # never alerted: no note
+    ]
+
+
+EXPECTED_RECIPIENTS = {"jyj@cn.gov.test", "hyl@cn.gov.test", "xjz@cn.gov.test", "mzj@cn.gov.test",
+                       "fb@cn.gov.test", SECTION}
+
+
+@pytest.fixture
+def registry(tmp_path):
+    path = tmp_path / "changning.yaml"
+    path.write_text(REGISTRY_YAML, encoding="utf-8")
+    return load_registry(path)
+
+
+@pytest.fixture
+def registries(registry):
+    return {"长宁区": registry}
+
+
+@pytest.fixture
+def store(tmp_path):
+    store = open_store(str(tmp_path / "gongkai.db"))
+    yield store
+    store.dispose()
+
+
+@pytest.fixture
+def smtp():
+    server = SmtpTestServer().start()
+    yield server
+    server.stop()
+
+
+def smtp_settings(server: SmtpTestServer, **extra) -> SmtpSettings:
+    return SmtpSettings.from_mapping({"host": server.host, "port": server.port, "security": "none",
+                                      "mail_from": "长宁区政务公开科 <noreply@cn.gov.test>", "timeout": 5, **extra})
+
+
+def parsed(server: SmtpTestServer) -> dict[str, list]:
+    out: dict[str, list] = {}
+    for received in server.received:
+        for rcpt in received.rcpt_tos:
+            out.setdefault(rcpt, []).append(received.message())
+    return out
+
+
+def statuses(store) -> dict[str, str]:
+    with store.transaction() as session:
+        rows = session.scalars(select(outbox_store.OutboxMessage)).all()
+        return {row.recipient: row.status for row in rows if row.status != outbox_store.SUPERSEDED}
+
+
+class MemoryTransport:
+    """Records what would be sent; for ledger logic that does not need a server."""
+
+    def __init__(self):
+        self.sent: list[tuple[bytes, list[str]]] = []
+
+    def describe(self) -> str:
+        return "内存"
+
+    async def open(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    async def send(self, raw: bytes, sender: str, recipients: list[str]) -> None:
+        self.sent.append((raw, recipients))
+
+    def recipients(self) -> list[str]:
+        return [r for _raw, rcpts in self.sent for r in rcpts]
+
+
+# --------------------------------------------------------------------------- routing
+
+
+def test_route_units_collectives_unknown_and_escalation(registry):
+    routed = route(sample_entries(), registry)
+    by_email = {r.email: [e.key for e in items] for r, items in routed.items()}
+    assert by_email["jyj@cn.gov.test"] == ["obligation:1", "obligation:4"]
+    # 各街道（镇） expands to every street and town.
+    assert by_email["hyl@cn.gov.test"] == ["obligation:2"]
+    assert by_email["xjz@cn.gov.test"] == ["obligation:2"]
+    # Escalated: responsible unit, lead unit (区府办 → 区政府办公室) and the 政务公开科.
+    assert "obligation:3" in by_email["mzj@cn.gov.test"]
+    assert by_email["fb@cn.gov.test"] == ["obligation:3"]
+    section_keys = by_email[SECTION]
+    assert "obligation:3" in section_keys
+    # The unknown unit goes to the 政务公开科 with a note saying so.
+    unrouted = [e for r, items in routed.items() if r.email == SECTION for e in items if "#unrouted:" in e.key]
+    assert len(unrouted) == 1
+    assert "区科委" in unrouted[0].message and "找不到对应单位" in unrouted[0].message
+    section = next(r for r in routed if r.email == SECTION)
+    assert section.is_transparency_section and section.name == "区政府办公室政务公开科"
+
+
+def test_route_item_without_units_and_typo_suggestion(registry):
+    routed = route([entry("obligation:9", "overdue", ()), entry("obligation:10", "overdue", ("区教育句",))],
+                   registry)
+    (recipient, items), = routed.items()
+    assert recipient.email == SECTION
+    messages = " ".join(e.message for e in items)
+    assert "未明确责任单位" in messages
+    assert "区教育句" in messages and "区教育局" in messages  # the registry's suggestion is passed on
+
+
+# --------------------------------------------------------------------------- digests
+
+
+def test_digest_order_subject_and_parts(registry):
+    entries = [e for e in sample_entries() if e.state in ("overdue", "due_soon", "warning", "escalated")]
+    recipient = Recipient("jyj@cn.gov.test", "区教育局")
+    digest = build_digest(recipient, entries, as_of=AS_OF, sender=Sender("noreply@cn.gov.test"))
+    assert [e.state for e in digest.entries] == ["escalated", "overdue", "due_soon", "warning"]
+    assert "长宁区" in digest.subject and "4项" in digest.subject and "2026年5月1日" in digest.subject
+    message = message_from_bytes(digest.as_bytes(), policy=default)
+    assert message["Subject"] == digest.subject
+    assert message.get_content_type() == "multipart/alternative"
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    for body in (text, html):
+        assert body.index("已升级督办") < body.index("已逾期") < body.index("即将到期") < body.index("检查发现的问题")
+        assert "《长宁区2026年政务公开工作方案》（长府办〔2026〕8号）" in body
+        assert "已逾期3天" in body and "剩余20天" in body and "2026年6月30日" in body
+        assert "报送第二季度政务公开工作进展情况" in body
+    # Deterministic: same run date, recipient and content → same Message-ID.
+    again = build_digest(recipient, list(reversed(entries)), as_of=AS_OF, sender=Sender("noreply@cn.gov.test"))
+    assert again.message_id == digest.message_id
+    later = build_digest(recipient, entries, as_of=date(2026, 6, 11), sender=Sender("noreply@cn.gov.test"))
+    assert later.message_id != digest.message_id
+
+
+def test_summary_counts_by_unit():
+    summary = district_summary(sample_entries(), "长宁区", AS_OF, [("区教育局", 1)])
+    assert summary.counts["overdue"] == 1 and summary.counts["escalated"] == 1
+    rows = {row.unit: row for row in summary.units}
+    assert rows["区民政局"].escalated == 1 and rows["区教育局"].overdue == 1
+    assert summary.earliest_due == date(2026, 5, 1)
+
+
+# --------------------------------------------------------------------------- SMTP end to end
+
+
+@pytest.mark.integration
+def test_smtp_delivers_one_chinese_digest_per_recipient(store, registries, smtp):
+    report = send_alerts(store, sample_entries(), registries, FAST, as_of=AS_OF, settings=smtp_settings(smtp))
+    assert report.delivery is not None and not report.delivery.failed and report.delivery.remaining == 0
+    assert "127.0.0.1" in report.destination
+    received = parsed(smtp)
+    assert set(received) == EXPECTED_RECIPIENTS
+    assert all(len(messages) == 1 for messages in received.values()), "one digest per recipient"
+    assert all(len(r.rcpt_tos) == 1 for r in smtp.received)
+
+    edu = received["jyj@cn.gov.test"][0]
+    assert edu["Subject"] == "【长宁区政务公开】1项提醒，其中1项已逾期，最早截止2026年6月7日"
+    assert edu["To"].addresses[0].display_name == "区教育局"
+    assert edu["From"].addresses[0].display_name == "长宁区政务公开科"
+    assert edu["From"].addresses[0].addr_spec == "noreply@cn.gov.test"
+    raw_headers = smtp.received[0].data.split(b"\r\n\r\n", 1)[0]
+    assert raw_headers.isascii(), "headers are RFC 2047 encoded"
+    plain = edu.get_body(("plain",)).get_content()
+    html = edu.get_body(("html",)).get_content()
+    assert "报送本单位年度政务公开工作计划" in plain and "报送本单位年度政务公开工作计划" in html
+    assert "已逾期3天" in plain and "长府办〔2026〕8号" in html
+    assert "obligation:4" not in plain  # pending is not alerted by default
+
+    section = received[SECTION][0]
+    body = section.get_body(("plain",)).get_content()
+    assert "长宁区汇总" in body and "本次运行生成的提醒邮件（5封）" in body
+    assert "区科委" in body and "找不到对应单位" in body
+    assert "汇总" in section.get_body(("html",)).get_content()
+
+
+@pytest.mark.integration
+def test_rerun_same_day_sends_nothing(store, registries, smtp):
+    send_alerts(store, sample_entries(), registries, FAST, as_of=AS_OF, settings=smtp_settings(smtp))
+    first = len(smtp.received)
+    report = send_alerts(store, sample_entries(), registries, FAST, as_of=AS_OF, settings=smtp_settings(smtp))
+    assert len(smtp.received) == first
+    assert report.digests == [] and report.skipped_duplicates > 0
+    assert report.delivery is not None and report.delivery.attempted == 0
+
+
+def test_state_changes_repeat_interval_and_resolved_note(store, registries):
+    transport = MemoryTransport()
+
+    def run(day: date, state: str, days_left: int | None = None) -> list[str]:
+        before = len(transport.sent)
+        e = entry("obligation:1", state, ("区教育局",), due=date(2026, 6, 20), days_left=days_left)
+        send_alerts(store, [e], registries, {"repeat_interval_days": 7}, as_of=day, transport=transport)
+        return [r for _raw, rcpts in transport.sent[before:] for r in rcpts]
+
+    assert run(date(2026, 6, 15), "due_soon", 5) == ["jyj@cn.gov.test", SECTION]
+    assert run(date(2026, 6, 16), "due_soon", 4) == []  # same state, within the interval
+    assert run(date(2026, 6, 21), "overdue", -1) == ["jyj@cn.gov.test", SECTION]  # state changed
+    assert run(date(2026, 6, 27), "overdue", -7) == []
+    assert run(date(2026, 6, 28), "overdue", -8) == ["jyj@cn.gov.test", SECTION]  # interval passed
+    assert run(date(2026, 6, 29), "escalated", -9) == ["jyj@cn.gov.test", SECTION]
+    # Done: a short 已办结 note once to everyone told before, then never again.
+    assert sorted(run(date(2026, 6, 30), "done_late")) == sorted(["jyj@cn.gov.test", SECTION])
+    raw = transport.sent[-2][0]
+    note = message_from_bytes(raw, policy=default)
+    assert "已办结" in note["Subject"] and "已办结，无需再办理" in note.get_body(("plain",)).get_content()
+    assert run(date(2026, 7, 30), "resolved") == []
+
+
+def test_policy_alert_states_and_only_to(store, registries):
+    transport = MemoryTransport()
+    report = send_alerts(store, sample_entries(), registries, {"alert_states": ["overdue"]}, as_of=AS_OF,
+                         transport=transport, only_to="区教育局")
+    assert transport.recipients() == ["jyj@cn.gov.test"]
+    assert report.alertable == 1
+    # --to by address, and a dry run queues and sends nothing.
+    report = send_alerts(store, sample_entries(), registries, {}, as_of=AS_OF, transport=transport,
+                         only_to="mzj@cn.gov.test", dry_run=True)
+    assert [d.recipient.email for d in report.digests] == ["mzj@cn.gov.test"]
+    assert report.delivery is None and len(transport.sent) == 1
+    with store.transaction() as session:
+        assert len(outbox_store.list_messages(session)) == 1
+
+
+def test_missing_registry_is_reported_not_fatal(store, registries):
+    other = replace(sample_entries()[0], district="静安区", key="obligation:99")
+    report = send_alerts(store, [*sample_entries(), other], registries, {}, as_of=AS_OF,
+                         transport=MemoryTransport())
+    assert any("静安区" in error for error in report.errors)
+    assert len(report.digests) == len(EXPECTED_RECIPIENTS)
+
+
+# --------------------------------------------------------------------------- nothing lost, nothing twice
+
+
+@pytest.mark.integration
+def test_server_down_then_up_loses_and_duplicates_nothing(store, registries, smtp):
+    settings_ = smtp_settings(smtp)
+    smtp.stop()
+    down = send_alerts(store, sample_entries(), registries, FAST, as_of=AS_OF, settings=settings_)
+    assert down.delivery is not None and down.delivery.sent == [] and down.delivery.aborted
+    assert "无法连接" in down.delivery.aborted
+    assert down.delivery.remaining == len(EXPECTED_RECIPIENTS)
+    assert set(statuses(store).values()) <= {"queued", "failed"}
+
+    smtp.start()
+    up = send_alerts(store, sample_entries(), registries, FAST, as_of=AS_OF, settings=settings_)
+    assert up.queued == 0, "the same digests are already queued (same Message-IDs)"
+    assert len(up.delivery.sent) == len(EXPECTED_RECIPIENTS)
+    received = parsed(smtp)
+    assert set(received) == EXPECTED_RECIPIENTS and all(len(v) == 1 for v in received.values())
+    assert set(statuses(store).values()) == {"sent"}
+
+    again = send_alerts(store, sample_entries(), registries, FAST, as_of=AS_OF, settings=settings_)
+    assert again.digests == [] and len(smtp.received) == len(EXPECTED_RECIPIENTS)
+
+
+@pytest.mark.integration
+def test_undelivered_digest_is_superseded_by_next_days_digest(store, registries, smtp):
+    settings_ = smtp_settings(smtp)
+    smtp.stop()
+    send_alerts(store, sample_entries(AS_OF), registries, FAST, as_of=AS_OF, settings=settings_)
+    smtp.start()
+    next_day = date(2026, 6, 11)
+    report = send_alerts(store, sample_entries(next_day), registries, FAST, as_of=next_day, settings=settings_)
+    assert report.superseded == len(EXPECTED_RECIPIENTS)
+    received = parsed(smtp)
+    assert all(len(v) == 1 for v in received.values())
+    assert "已逾期4天" in received["jyj@cn.gov.test"][0].get_body(("plain",)).get_content()
+
+
+@pytest.mark.integration
+def test_refused_recipient_fails_then_goes_next_run(store, registries, smtp):
+    smtp.refuse("jyj@cn.gov.test", "550 5.1.1 No such user")
+    report = send_alerts(store, sample_entries(), registries, FAST, as_of=AS_OF, settings=smtp_settings(smtp))
+    (message_id, error), = report.delivery.failed
+    assert "550" in error and report.delivery.aborted is None
+    assert len(report.delivery.sent) == len(EXPECTED_RECIPIENTS) - 1  # the others still went
+    with store.transaction() as session:
+        failed = outbox_store.get_message(session, message_id)
+        assert failed.status == "failed" and failed.attempts == 1  # permanent: not retried in-run
+    smtp.handler.refuse.clear()
+    again = send_alerts(store, sample_entries(), registries, FAST, as_of=AS_OF, settings=smtp_settings(smtp))
+    assert again.delivery.sent == [message_id]
+    assert set(parsed(smtp)) == EXPECTED_RECIPIENTS
+
+
+@pytest.mark.integration
+def test_temporary_refusal_is_retried_with_backoff_within_the_run(store, registries, smtp):
+    smtp.refuse("jyj@cn.gov.test", "451 4.3.0 Try again later", times=2)
+    waits: list[float] = []
+    original = alert_outbox.adeliver_outbox
+
+    async def recording_deliver(*args, **kwargs):
+        async def sleep(seconds: float) -> None:
+            waits.append(seconds)
+
+        return await original(*args, **kwargs, sleep=sleep)
+
+    policy = {"retry_backoff_seconds": [1, 2, 4], "max_send_attempts": 5}
+    alert_outbox.adeliver_outbox = recording_deliver
+    try:
+        report = send_alerts(store, sample_entries(), registries, policy, as_of=AS_OF,
+                             settings=smtp_settings(smtp))
+    finally:
+        alert_outbox.adeliver_outbox = original
+    assert waits == [1.0, 2.0]
+    assert not report.delivery.failed and len(report.delivery.sent) == len(EXPECTED_RECIPIENTS)
+    with store.transaction() as session:
+        row = session.scalar(select(outbox_store.OutboxMessage).where(
+            outbox_store.OutboxMessage.recipient == "jyj@cn.gov.test"))
+        assert row.status == "sent" and row.attempts == 3
+
+
+class Crash(BaseException):
+    """Stands for the process dying (kill -9, power cut) right after the server accepted a message."""
+
+
+@pytest.mark.integration
+def test_crash_between_send_and_mark_sent_resends_with_same_message_id(store, registries, smtp, monkeypatch):
+    real_mark_sent = outbox_store.mark_sent
+
+    def crash(session, row_id):
+        raise Crash()
+
+    monkeypatch.setattr(outbox_store, "mark_sent", crash)
+    with pytest.raises(Crash):
+        send_alerts(store, sample_entries(), registries, FAST, as_of=AS_OF, settings=smtp_settings(smtp))
+    assert len(smtp.received) == 1  # the server has it …
+    first = smtp.received[0]
+    crashed_to = first.rcpt_tos[0]
+    # … but the store does not know: it stays 'sending', the rest are still queued, no ledger rows.
+    assert statuses(store)[crashed_to] == "sending"
+    with store.transaction() as session:
+        assert session.scalars(select(outbox_store.AlertLedger)).all() == []
+    monkeypatch.setattr(outbox_store, "mark_sent", real_mark_sent)
+
+    # A run right after does not take over a fresh claim (the first run might still be alive) …
+    soon = send_alerts(store, sample_entries(), registries, FAST, as_of=AS_OF, settings=smtp_settings(smtp))
+    assert statuses(store)[crashed_to] == "sending"
+    assert len(soon.delivery.sent) == len(EXPECTED_RECIPIENTS) - 1
+    # … a later run (claim older than the lease; 0 here) re-sends it: at-least-once.
+    later = send_alerts(store, sample_entries(), registries, {**FAST, "sending_lease_seconds": 0},
+                        as_of=AS_OF, settings=smtp_settings(smtp))
+    assert len(later.delivery.sent) == 1
+    copies = [r for r in smtp.received if r.rcpt_tos == [crashed_to]]
+    assert len(copies) == 2
+    assert copies[0].message()["Message-ID"] == copies[1].message()["Message-ID"]
+    assert copies[0].data == copies[1].data, "the re-send is the same bytes"
+    assert set(statuses(store).values()) == {"sent"}
+    # Every other recipient got exactly one message.
+    assert all(len(v) == 1 for k, v in parsed(smtp).items() if k != crashed_to)
+
+
+# --------------------------------------------------------------------------- injection
+
+
+@pytest.mark.integration
+def test_crlf_and_html_in_names_and_titles_cannot_inject(store, registries, smtp):
+    evil = entry(
+        "obligation:66", "overdue", ("区科委\r\nBcc: evil@attacker.test",), due=date(2026, 6, 1), days_left=-9,
+        document="<script>alert('x')</script>\r\nX-Injected: yes\r\n\r\n<b>假正文</b>",
+        summary="<img src=x onerror=alert(1)>", action="</td></tr></table><h1>伪造</h1>",
+    )
+    report = send_alerts(store, [evil], registries, FAST, as_of=AS_OF, settings=smtp_settings(smtp))
+    assert not report.delivery.failed
+    assert [r.rcpt_tos for r in smtp.received] == [[SECTION]]
+    raw = smtp.received[0].data
+    message = smtp.received[0].message()
+    assert message["Bcc"] is None and message["X-Injected"] is None
+    assert b"evil@attacker.test" not in raw.split(b"\r\n\r\n", 1)[0]
+    html = message.get_body(("html",)).get_content()
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "<img" not in html and "<h1>" not in html and "&lt;h1&gt;" in html
+    plain = message.get_body(("plain",)).get_content()
+    assert "X-Injected: yes" in plain  # kept as text, on the same line as the title
+    assert not any(line.startswith("X-Injected") for line in plain.splitlines())
+
+    # A recipient name or subject with CR/LF (straight into build_digest) stays one header line.
+    digest = build_digest(Recipient("jyj@cn.gov.test", "区教育局\r\nBcc: evil@attacker.test"), [evil],
+                          as_of=AS_OF, sender=Sender("noreply@cn.gov.test", "提醒\nX-Evil: 1"))
+    headers = message_from_bytes(digest.as_bytes(), policy=default)
+    assert headers["Bcc"] is None and headers["X-Evil"] is None
+    assert [a.addr_spec for a in headers["To"].addresses] == ["jyj@cn.gov.test"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(name=st.text(min_size=1, max_size=40), title=st.text(max_size=60))
+def test_any_text_in_header_fields_stays_one_header(name, title):
+    e = entry("obligation:1", "overdue", (name,), document=title, due=date(2026, 6, 1), days_left=-9)
+    digest = build_digest(Recipient("jyj@cn.gov.test", name), [e], as_of=AS_OF,
+                          sender=Sender("noreply@cn.gov.test", title))
+    message = message_from_bytes(digest.as_bytes(), policy=default)
+    assert [a.addr_spec for a in message["To"].addresses] == ["jyj@cn.gov.test"]
+    assert message["Subject"] == digest.subject
+    assert set(message.keys()) == {"Subject", "From", "To", "Date", "Message-ID", "Auto-Submitted",
+                                   "X-Gongkai-As-Of", "MIME-Version", "Content-Type"}
+    assert "\n" not in header_safe(name) and "\r" not in header_safe(title)
+
+
+# --------------------------------------------------------------------------- settings and transport
+
+
+def test_settings_from_env_yaml_and_secret_never_printed(tmp_path, monkeypatch):
+    config = tmp_path / "smtp.yaml"
+    config.write_text("smtp:\n  host: mail.cn.gov.test\n  port: 2525\n  security: starttls\n"
+                      "  user: robot\n  password: from-file-secret\n", encoding="utf-8")
+    env = {"GONGKAI_SMTP_CONFIG": str(config), "GONGKAI_SMTP_PASSWORD": "hunter2-env",
+           "GONGKAI_MAIL_FROM": "长宁区政务公开科 <noreply@cn.gov.test>"}
+    s = SmtpSettings.from_env(env)
+    assert (s.host, s.port, s.security, s.username) == ("mail.cn.gov.test", 2525, "starttls", "robot")
+    assert s.password.get_secret_value() == "hunter2-env"  # the environment wins over the file
+    assert s.mail_from == "noreply@cn.gov.test" and s.mail_from_name == "长宁区政务公开科"
+    for text in (repr(s), str(s), repr(s.password), str(s.password), f"{s.password}", s.describe(),
+                 repr(SmtpTransport(s))):
+        assert "hunter2" not in text
+    assert s.scrub("535 auth failed for hunter2-env") == "535 auth failed for ***"
+
+    plain = SmtpSettings.from_env({"GONGKAI_SMTP_HOST": "smtp.test", "GONGKAI_SMTP_SECURITY": "ssl"})
+    assert plain.port == 465 and plain.password is None
+    assert not SmtpSettings.from_env({}).configured
+    assert SmtpSettings.from_env({"GONGKAI_OUTBOX": str(tmp_path / "o")}).outbox_dir == tmp_path / "o"
+    with pytest.raises(SettingsError, match="none、starttls 或 ssl"):
+        SmtpSettings.from_env({"GONGKAI_SMTP_SECURITY": "tls"})
+    with pytest.raises(SettingsError) as info:
+        SmtpSettings.from_env({"GONGKAI_SMTP_HOST": "h", "GONGKAI_SMTP_PASSWORD": "hunter2"})
+    assert "hunter2" not in str(info.value)
+
+    # Prefect Secret block: the module is imported only on this path (a stand-in here).
+    fake = types.ModuleType("prefect.blocks.system")
+
+    class Secret:
+        @classmethod
+        def load(cls, name):
+            assert name == "gongkai-smtp"
+            return types.SimpleNamespace(get=lambda: "block-secret")
+
+    fake.Secret = Secret
+    monkeypatch.setitem(sys.modules, "prefect.blocks.system", fake)
+    s = SmtpSettings.from_env({"GONGKAI_SMTP_HOST": "h", "GONGKAI_SMTP_USER": "u",
+                               "GONGKAI_SMTP_PASSWORD_BLOCK": "gongkai-smtp"})
+    assert s.password == SecretStr("block-secret") and "block-secret" not in repr(s)
+
+
+@pytest.mark.parametrize(("security", "use_tls", "start_tls"),
+                         [("none", False, False), ("starttls", False, True), ("ssl", True, False)])
+def test_security_modes_reach_aiosmtplib(security, use_tls, start_tls):
+    client = SmtpTransport(SmtpSettings.from_mapping({"host": "smtp.test", "security": security}))._new_client()
+    assert client.use_tls is use_tls
+    # aiosmtplib keeps the start_tls choice privately; None would mean "upgrade if offered".
+    assert getattr(client, "_start_tls_on_connect", start_tls) is start_tls
+
+
+def test_importing_alerts_does_not_import_prefect():
+    code = "import sys, notifications.outbox, cli.alerts; print('prefect' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parent.parent)
+    assert out.stdout.strip() == "False"
+
+
+@pytest.mark.integration
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
+def test_smtp_login_and_wrong_password_is_not_leaked(store, registries):
+    with SmtpTestServer(auth=("robot", "s3cret-pw")) as server:
+        wrong = smtp_settings(server, username="robot", password="wrong-pw-123")
+        report = send_alerts(store, sample_entries(), registries, FAST, as_of=AS_OF, settings=wrong)
+        assert report.delivery.aborted and "登录失败" in report.delivery.aborted
+        assert server.received == []
+        with store.transaction() as session:
+            errors = [m.last_error or "" for m in outbox_store.list_messages(session)]
+        assert not any("wrong-pw-123" in e for e in errors)
+        assert "wrong-pw-123" not in repr(report.to_dict())
+
+        right = smtp_settings(server, username="robot", password="s3cret-pw")
+        report = send_alerts(store, sample_entries(), registries, FAST, as_of=AS_OF, settings=right)
+        assert len(report.delivery.sent) == len(EXPECTED_RECIPIENTS)
+        assert set(parsed(server)) == EXPECTED_RECIPIENTS
+
+
+def test_no_server_configured_writes_eml_files(store, registries, tmp_path):
+    folder = tmp_path / "outbox"
+    s = SmtpSettings.from_env({"GONGKAI_OUTBOX": str(folder)})
+    report = send_alerts(store, sample_entries(), registries, {}, as_of=AS_OF, settings=s)
+    assert str(folder) in report.destination and "未配置 SMTP 服务器" in report.destination
+    files = sorted(folder.glob("*.eml"))
+    assert len(files) == len(EXPECTED_RECIPIENTS)
+    message = message_from_bytes(files[0].read_bytes(), policy=default)
+    assert message["Subject"].startswith("【长宁区政务公开】")
+    send_alerts(store, sample_entries(), registries, {}, as_of=AS_OF, settings=s)
+    assert sorted(folder.glob("*.eml")) == files
+
+
+def test_eml_resend_replaces_the_same_file(tmp_path):
+    transport = EmlFolderTransport(tmp_path)
+    raw = b"Message-ID: <gongkai.20260610.abc@x>\r\nSubject: t\r\n\r\nbody\r\n"
+    asyncio.run(transport.send(raw, "a@x", ["b@x"]))
+    asyncio.run(transport.send(raw, "a@x", ["b@x"]))
+    assert [p.name for p in tmp_path.iterdir()] == ["gongkai.20260610.abc.eml"]
+
+
+@pytest.mark.parametrize("reuse", [True, False])
+@pytest.mark.integration
+def test_send_messages_with_and_without_connection_reuse(smtp, reuse):
+    digests = [build_digest(Recipient(f"u{i}@cn.gov.test", f"单位{i}"), [sample_entries()[0]], as_of=AS_OF,
+                            sender=Sender("noreply@cn.gov.test")) for i in range(5)]
+    results = asyncio.run(send_messages([d.message for d in digests], smtp_settings(smtp), reuse_connection=reuse))
+    assert all(r.ok for r in results)
+    assert sorted(r.rcpt_tos[0] for r in smtp.received) == sorted(f"u{i}@cn.gov.test" for i in range(5))
+
+
+def test_send_alerts_from_inside_an_event_loop(store, registries):
+    transport = MemoryTransport()
+
+    async def flow():
+        return send_alerts(store, sample_entries(), registries, {}, as_of=AS_OF, transport=transport)
+
+    report = asyncio.run(flow())
+    assert len(report.delivery.sent) == len(EXPECTED_RECIPIENTS)
+
+
+def test_queue_then_deliver_separately(store, registries):
+    report = send_alerts(store, sample_entries(), registries, {}, as_of=AS_OF, transport=MemoryTransport(),
+                         dry_run=True)
+    queued, _ = queue_digests(store, "manual", report.digests)
+    assert queued == len(EXPECTED_RECIPIENTS)
+    assert queue_digests(store, "manual", report.digests) == (0, 0)
+    transport = MemoryTransport()
+    delivery = deliver_outbox(store, transport, alert_policy({}))
+    assert sorted(transport.recipients()) == sorted(EXPECTED_RECIPIENTS) and delivery.remaining == 0
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def test_cli_alerts_and_outbox(tmp_path, monkeypatch, registries):
+    from cli.alerts import alerts_command, outbox_command
+
+    pipeline = types.ModuleType("pipeline.alerts")
+    pipeline.collect_alert_entries = lambda store, as_of: (sample_entries(as_of), registries)
+    pipeline.current_policy = lambda: {"retry_backoff_seconds": [0]}
+    monkeypatch.setitem(sys.modules, "pipeline.alerts", pipeline)
+    for var in ("GONGKAI_SMTP_HOST", "GONGKAI_SMTP_CONFIG", "GONGKAI_SMTP_PASSWORD_BLOCK"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("GONGKAI_OUTBOX", str(tmp_path / "out"))
+    monkeypatch.setenv("COLUMNS", "200")
+    app = typer.Typer()
+    app.command("alerts")(alerts_command)
+    app.command("outbox")(outbox_command)
+    db = str(tmp_path / "cli.db")
+    runner = CliRunner()
+
+    result = runner.invoke(app, ["outbox", "--db", db])
+    assert result.exit_code == 0 and "发件箱为空" in result.output
+    result = runner.invoke(app, ["alerts", "--as-of", "2026-06-10", "--dry-run", "--db", db])
+    assert result.exit_code == 0, result.output
+    assert "试运行" in result.output and "区教育局" in result.output
+    assert not (tmp_path / "out").exists()
+    result = runner.invoke(app, ["alerts", "--as-of", "2026-06-10", "--db", db])
+    assert result.exit_code == 0, result.output
+    assert "邮件写入文件夹" in result.output and str(tmp_path / "out") in result.output
+    assert len(list((tmp_path / "out").glob("*.eml"))) == len(EXPECTED_RECIPIENTS)
+    result = runner.invoke(app, ["outbox", "--db", db])
+    assert result.exit_code == 0 and f"已发送 {len(EXPECTED_RECIPIENTS)} 封" in result.output
+    result = runner.invoke(app, ["alerts", "--as-of", "2026-6-x", "--db", db])
+    assert result.exit_code != 0 and "YYYY-MM-DD" in result.output
