@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from cli import views
 from documents.model import DocumentError
@@ -36,7 +37,7 @@ def handles_bad_input(func: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return func(*args, **kwargs)
         except (DocumentError, BadInput, PolicyError, ValueError) as exc:
-            err_console.print(f"[bold red]错误[/]: {exc}", markup=True, highlight=False, soft_wrap=True)
+            err_console.print(f"[bold red]错误[/]: {escape(str(exc))}", highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
 
     return wrapper
@@ -84,7 +85,7 @@ def ingest(
 
     store = open_store(db)
     for result in ingest_files(store, files, is_draft=draft):
-        console.print(views.ingest_line(result), highlight=False)
+        console.print(escape(views.ingest_line(result)), highlight=False)
 
 
 @app.command()
@@ -101,7 +102,7 @@ def check(
     from pipeline.checks import check_documents
     from rules.policy import load_policy
 
-    result = check_documents(plan, against, policy=load_policy(policy), db=db)
+    result = check_documents(plan, against, policy=load_policy(policy), db=db, as_of=parse_as_of(as_of))
     if as_json:
         sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n")
     else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from documents.model import Document, UnitMention
@@ -18,7 +19,7 @@ def _units(units: list[UnitMention]) -> str:
     parts = []
     for u in units:
         label = ROLE_LABEL.get(u.role, u.role)
-        name = u.name if u.canonical == u.name else f"{u.name}（{u.canonical}）"
+        name = escape(u.name if u.canonical == u.name else f"{u.name}（{u.canonical}）")
         parts.append(f"{name}[dim]·{label}[/]")
     return "、".join(parts) or "[red]—[/]"
 
@@ -36,10 +37,10 @@ def show_document(console: Console, doc: Document) -> None:
         ("版式", doc.layout),
         ("条目数", str(len(doc.items))),
     ):
-        head.add_row(f"[bold]{label}[/]", value)
+        head.add_row(f"[bold]{label}[/]", escape(value))
     console.print(head)
     for warning in doc.warnings:
-        console.print(f"[yellow]注意[/]: {warning}")
+        console.print(f"[yellow]注意[/]: {escape(warning)}")
     table = Table(show_lines=False, header_style="bold")
     table.add_column("序号", justify="right")
     table.add_column("任务内容", overflow="fold", ratio=3)
@@ -48,11 +49,11 @@ def show_document(console: Console, doc: Document) -> None:
     for item in doc.items:
         text = item.text if len(item.text) <= 80 else item.text[:78] + "…"
         deadlines = "；".join(
-            f"{d.phrase}" + (f"→{d.due.isoformat()}" if d.due else "") + ("[dim](表)[/]" if d.source == "table" else "")
+            escape(d.phrase) + (f"→{d.due.isoformat()}" if d.due else "") + ("[dim](表)[/]" if d.source == "table" else "")
             for d in item.deadlines
         )
-        notes = "".join(f"\n[yellow]⚠ {n.message}[/]" for n in item.notes)
-        table.add_row(str(item.number), text + notes, _units(item.units), deadlines or "—")
+        notes = "".join(f"\n[yellow]⚠ {escape(n.message)}[/]" for n in item.notes)
+        table.add_row(str(item.number), escape(text) + notes, _units(item.units), deadlines or "—")
     console.print(table)
 
 
@@ -67,10 +68,10 @@ def ingest_line(summary: Any) -> str:
 
 def show_check(console: Console, result: Any) -> None:
     plan = result.plan
-    console.print(f"[bold]检查方案[/]: {plan.doc_number or ''} 《{plan.title}》（{len(plan.items)}项）")
+    console.print(f"[bold]检查方案[/]: {escape(plan.doc_number or '')} 《{escape(plan.title)}》（{len(plan.items)}项）")
     if result.directive is not None:
         d = result.directive
-        console.print(f"[bold]上级文件[/]: {d.doc_number or ''} 《{d.title}》（{len(d.items)}项）")
+        console.print(f"[bold]上级文件[/]: {escape(d.doc_number or '')} 《{escape(d.title)}》（{len(d.items)}项）")
         binding = [row for row in result.coverage if row.binding]
         table = Table(title=f"覆盖情况：上级文件中适用本级的 {len(binding)} 项", header_style="bold")
         table.add_column("上级条目", justify="right")
@@ -88,7 +89,7 @@ def show_check(console: Console, result: Any) -> None:
     else:
         console.print("[dim]未指定上级文件：只检查不依赖上级文件的规则[/]")
     for warning in result.warnings:
-        console.print(f"[yellow]注意[/]: {warning}")
+        console.print(f"[yellow]注意[/]: {escape(warning)}")
     counts = result.counts()
     console.print(
         f"[bold]检查结果[/]: 错误 {counts['error']} 项，警告 {counts['warning']} 项，提示 {counts['info']} 项"
@@ -108,5 +109,5 @@ def show_check(console: Console, result: Any) -> None:
                     f"本方案第{f.plan_item}项" if f.plan_item else "",
                 ) if x
             )
-            table.add_row(f.code, where or "—", f.message)
+            table.add_row(f.code, where or "—", escape(f.message))
         console.print(table)

@@ -200,7 +200,35 @@ def _scan(
             chosen.append(cand)
             last_end = cand.end
     chosen.sort(key=lambda c: (c.start, c.claim_start))
-    return chosen
+    return _merge_recurring_dates(ctx, chosen)
+
+
+def _merge_recurring_dates(ctx: _Ctx, chosen: list[_Candidate]) -> list[_Candidate]:
+    """每年1月31日前 is a yearly duty with a fixed date, not a date in the plan's own year."""
+    merged: list[_Candidate] = []
+    for cand in chosen:
+        prev = merged[-1] if merged else None
+        if (
+            prev is not None
+            and prev.deadline is not None
+            and cand.deadline is not None
+            and prev.deadline.kind == "recurring"
+            and prev.deadline.period == "year"
+            and cand.deadline.kind == "absolute"
+            and cand.deadline.due is not None
+            and 0 <= cand.start - prev.end <= 1
+        ):
+            due = cand.deadline.due
+            if ctx.issue_date is not None and due < ctx.issue_date:
+                due = _safe_date(due.year + 1, due.month, due.day) or due
+            prev.deadline = Deadline(
+                phrase=ctx.text[prev.start : cand.end], kind="recurring", due=due, period="year",
+                source=prev.deadline.source,
+            )
+            prev.end = cand.end
+            continue
+        merged.append(cand)
+    return merged
 
 
 def _find_after(ctx: _Ctx) -> Iterator[_Candidate]:
@@ -248,7 +276,7 @@ def _relative_due(ctx: _Ctx, n: int, working: bool) -> date | None:
         if working:
             return ctx.cal().add_working_days(ctx.issue_date, n)
         return _plain(pendulum.Date(ctx.issue_date.year, ctx.issue_date.month, ctx.issue_date.day).add(days=n))
-    except (ValueError, OverflowError):
+    except OverflowError:  # a broken holiday file (HolidayFileError) must surface, not vanish
         return None
 
 

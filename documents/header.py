@@ -10,7 +10,8 @@ DOC_NUMBER = re.compile(r"([\u4e00-\u9fff]{1,10}[〔\[［（(]\s*(\d{4})\s*[〕\
 FULL_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 DATE_LINE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日(?:印发)?$")
 QUOTED_TITLE = re.compile(r"《([^《》]{4,120})》")
-PLACE = re.compile(r"上海市([\u4e00-\u9fff]{1,4}?(?:新区|区|县))")
+PLACE = re.compile(r"(?:上海市)?([\u4e00-\u9fff]{2,3}?(?:新区|区|县))(?=人民政府|政府|[\u4e00-\u9fff]{1,12}(?:局|委|办|室|厅|中心|街道|镇))")
+UNIT_ISSUER = re.compile(r"(街道办事处|街道|镇人民政府|镇政府)$")
 YEAR_IN_TITLE = re.compile(r"(20\d{2})\s*年")
 CJK_SPACE = re.compile(r"(?<=[\u4e00-\u9fff“”《》、，（）])\s+(?=[\u4e00-\u9fff“”《》、，（）\d])|(?<=\d)\s+(?=[\u4e00-\u9fff])")
 
@@ -55,7 +56,9 @@ def parse_header(lines: list[str]) -> Header:
     head = lines[:first_struct]
 
     for line in head[:40]:
-        match = DOC_NUMBER.search(line)
+        # The document's own number stands alone on its line; a number cited in the text
+        # (…（沪府办字〔2026〕5号）要求) belongs to another document.
+        match = DOC_NUMBER.fullmatch(line.strip())
         if match:
             header.doc_number = re.sub(r"\s+", "", match.group(1))
             break
@@ -118,7 +121,7 @@ def parse_header(lines: list[str]) -> Header:
     place = PLACE.search(source) or PLACE.search(header.title or "")
     if place:
         header.place = place.group(1)
-    elif "上海市" in source:
+    elif "上海" in source or "上海" in (header.title or ""):
         header.place = "上海市"
     header.level = _level(header.issuer, header.place)
     return header
@@ -142,7 +145,7 @@ def _find_body_start(lines: list[str], header: Header, first_struct: int, after:
 
 
 def _level(issuer: str | None, place: str | None) -> str:
-    if issuer and "人民政府" not in issuer and place and place != "上海市":
+    if issuer and place and place != "上海市" and ("人民政府" not in issuer or UNIT_ISSUER.search(issuer)):
         return "unit"
     if place == "上海市":
         return "municipal"

@@ -41,7 +41,8 @@ def parse_source(source: SourceText) -> Document:
     year = header.year or (header.issue_date.year if header.issue_date else None)
     table_start = _table_start(lines, header.body_start)
     body_lines = lines[header.body_start : table_start]
-    body_items = _parse_running_text(body_lines, year, header.issue_date)
+    parse_warnings: list[str] = []
+    body_items = _parse_running_text(body_lines, year, header.issue_date, parse_warnings)
     table_rows = parse_task_table(lines[table_start:]) if table_start < len(lines) else []
     table_items = [_item_from_row(row, year, header.issue_date) for row in table_rows]
 
@@ -76,7 +77,7 @@ def parse_source(source: SourceText) -> Document:
         encoding=source.encoding,
         traditional=source.traditional,
         content_hash=hashlib.sha256(normalized.encode("utf-8")).hexdigest(),
-        warnings=_header_warnings(header),
+        warnings=_header_warnings(header) + parse_warnings,
     )
 
 
@@ -104,7 +105,12 @@ def _table_start(lines: list[str], body_start: int) -> int:
     return len(lines)
 
 
-def _parse_running_text(lines: list[str], year: int | None, issued: date | None) -> list[Item]:
+def _parse_running_text(
+    lines: list[str], year: int | None, issued: date | None, warnings: list[str] | None = None
+) -> list[Item]:
+    """Items of running text. Numbering that restarts in each section (一、1. 2. 二、1. 2.) is
+    continued across the document; any other numbered paragraph out of sequence is reported."""
+    warnings = warnings if warnings is not None else []
     # Stop at the attachment / copy-to block and at the table title line.
     end = len(lines)
     for i, line in enumerate(lines):
@@ -114,14 +120,29 @@ def _parse_running_text(lines: list[str], year: int | None, issued: date | None)
     paragraphs = rejoin_wrapped_lines(lines[:end])
     items: list[Item] = []
     section: list[str] = []
+    section_of_last_item: list[str] = []
+    restarts = False
     for para in paragraphs:
         para = para.strip()
         if not para:
             continue
         m = ITEM_START.match(para)
-        if m and _plausible_number(int(m.group(1)), items):
-            items.append(_item_from_text(int(m.group(1)), list(section), m.group(2), year, issued))
-            continue
+        if m:
+            written = int(m.group(1))
+            number = written
+            if written == 1 and items and section != section_of_last_item:
+                restarts = True  # numbering starts again in each section
+            if restarts:
+                number = items[-1].number + 1 if items else 1
+            if _plausible_number(number, items):
+                item = _item_from_text(number, list(section), m.group(2), year, issued)
+                if number != written:
+                    item.notes.append(Note(kind="renumbered", message=f"原文本节编号为{written}，按全文顺序记为第{number}项"))
+                items.append(item)
+                section_of_last_item = list(section)
+                continue
+            if len(para) > 20:
+                warnings.append(f"编号“{written}”的段落与前后编号不连续，未作为条目读取：{para[:20]}…")
         if SECTION.match(para) and len(para) < 60:
             section = [squash_spaces(para)]
             continue
@@ -285,8 +306,6 @@ def _check_complete(path: str, items: list[Item], layout: str) -> None:
         return
     if "body" in last.sources and not last.units and not last.original_text.rstrip().endswith(SENTENCE_END):
         raise DocumentError(path, f"文件不完整：第{last.number}项在句中结束 (document appears truncated)")
-    if "body" in last.sources and last.units == [] and any(i.units for i in items[:-1]):
-        raise DocumentError(path, f"文件不完整：第{last.number}项缺少责任单位括注 (document appears truncated)")
 
 
 def _check_numbering(path: str, items: list[Item]) -> None:

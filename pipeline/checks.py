@@ -6,7 +6,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from documents.model import Document, DocumentError
@@ -15,6 +14,7 @@ from rules.check import CheckResult, check_plan
 from store.checks import save_check
 from store.db import Store, open_store
 from store.documents import DocumentRecord, document_key, find_document, latest_documents
+from workdays.calendar import today_shanghai
 
 
 def resolve_document(ref: str, session: Session | None) -> tuple[Document, DocumentRecord | None]:
@@ -55,28 +55,34 @@ def check_documents(
     as_of: date | None = None,
     save: bool = True,
 ) -> CheckResult:
-    """The on-demand check: parse/load both documents, run the rules, store the findings."""
+    """The on-demand check: parse/load both documents, run the rules, store the findings.
+
+    Documents are read in one short transaction, the rules run outside any transaction, and
+    the findings are stored in a second one, so a slow check never holds the database."""
     store = store or open_store(db)
     with store.transaction() as session:
         plan, plan_record = resolve_document(plan_ref, session)
         directive, directive_record = (None, None)
         if against_ref:
             directive, directive_record = resolve_document(against_ref, session)
-        elif plan_record is not None or Path(plan_ref).exists():
+        else:
             directive_record = find_parent(session, plan)
             directive = directive_record.to_document() if directive_record else None
-        result = check_plan(plan, directive, policy=policy)
-        if save:
+        plan_id = plan_record.id if plan_record else None
+        directive_id = directive_record.id if directive_record else None
+    result = check_plan(plan, directive, policy=policy)
+    if save:
+        with store.transaction() as session:
             save_check(
                 session,
                 kind=kind,
                 result=result.to_dict(),
-                plan_document_id=plan_record.id if plan_record else None,
-                directive_document_id=directive_record.id if directive_record else None,
+                plan_document_id=plan_id,
+                directive_document_id=directive_id,
                 plan_key=document_key(plan),
                 directive_key=document_key(directive) if directive else None,
                 district=plan.place,
-                as_of=as_of or date.today(),
+                as_of=as_of or today_shanghai(),
             )
     return result
 
@@ -84,7 +90,3 @@ def check_documents(
 def stored_plans(session: Session) -> list[DocumentRecord]:
     """Every stored plan below the city level (the nightly run checks each)."""
     return [r for r in latest_documents(session) if r.level in ("district", "unit")]
-
-
-def document_record(session: Session, record_id: int) -> DocumentRecord | None:
-    return session.scalars(select(DocumentRecord).where(DocumentRecord.id == record_id)).first()

@@ -20,15 +20,17 @@ class IngestSummary:
 
 def ingest_files(store: Store, paths: list[Path] | list[str], *, is_draft: bool = False) -> list[IngestSummary]:
     """Parse every file (raising DocumentError on the first bad one, before any write), then
-    store each in its own transaction."""
+    store them all in one transaction: a batch is stored whole or not at all."""
     parsed = [(str(p), parse_file(p)) for p in paths]
-    summaries = []
-    for path, doc in parsed:
-        summaries.append(ingest_document(store, doc, path=path, is_draft=is_draft))
-    return summaries
+    with store.transaction() as session:
+        return [
+            IngestSummary(path=path, document=doc, result=save_document(session, doc, is_draft=is_draft))
+            for path, doc in parsed
+        ]
 
 
 def ingest_document(store: Store, doc: Document, *, path: str = "", is_draft: bool = False) -> IngestSummary:
+    """Store one parsed document in its own transaction."""
     with store.transaction() as session:
         result = save_document(session, doc, is_draft=is_draft)
     return IngestSummary(path=path or (doc.source_path or ""), document=doc, result=result)

@@ -29,18 +29,30 @@ class Binding:
     via: str | None = None  # the unit name that makes it bind
 
 
-def plan_issuer(plan: Document) -> tuple[str, str | None]:
-    """(level, name) of who issued `plan`: ("district", "长宁区") or ("unit", "区教育局")."""
-    if plan.level == "unit" and plan.issuer:
-        name = plan.issuer
-        if plan.place and plan.place in name:
-            name = "区" + name.split(plan.place, 1)[1]
-        return "unit", name.replace("上海市", "")
-    return plan.level, plan.place
+def plan_issuer(plan: Document, registry: Registry | None = None) -> tuple[str, str | None]:
+    """(level, name) of who issued `plan`: ("district", "长宁区") or ("unit", "区教育局").
+
+    For a unit the name is the registry's name for the office when it can be found
+    (上海市长宁区华阳路街道办事处 → 华阳路街道)."""
+    if plan.level != "unit" or not plan.issuer:
+        return plan.level, plan.place
+    rest = plan.issuer.replace("上海市", "")
+    if plan.place and plan.place in rest:
+        rest = rest.split(plan.place, 1)[1]
+    candidates = [rest, "区" + rest]
+    for suffix in ("办事处", "人民政府", "政府"):
+        if rest.endswith(suffix) and len(rest) > len(suffix) + 1:
+            candidates += [rest[: -len(suffix)], "区" + rest[: -len(suffix)]]
+    if registry is not None:
+        for name in candidates:
+            office = registry.find(name)
+            if office is not None:
+                return "unit", office.name
+    return "unit", "区" + rest
 
 
 def item_binding(item: Item, plan: Document, policy: dict[str, Any], registry: Registry | None) -> Binding:
-    level, who = plan_issuer(plan)
+    level, who = plan_issuer(plan, registry)
     pilots = set(policy.get("pilot_districts") or [])
     for unit in item.units:
         name = unit.name

@@ -44,9 +44,10 @@ def coverage_facts(
     for index, (d_item, binding, row) in enumerate(zip(directive.items, bindings, matrix, strict=True)):
         linked = top_indices(row, link_threshold)
         best = row[linked[0]].score if linked else 0.0
-        if len(linked) > 1:
+        group = [j for j in linked if not row[j].discounted][:3]
+        if len(group) > 1:
             # a directive item split over several plan items is read across them together
-            best = max(best, scorer.combined(index, linked[:3]))
+            best = max(best, scorer.combined(index, group))
         links = [
             {
                 "plan_item": plan.items[j].number,

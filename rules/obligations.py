@@ -27,7 +27,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
@@ -158,7 +158,9 @@ class Obligation:
 
     def to_row(self, document_id: int | None = None) -> dict[str, Any]:
         """The columns of store.obligations.ObligationRecord."""
-        row = asdict(self)
+        # A shallow copy (not dataclasses.asdict, which deep-copies): tens of thousands per night.
+        row = dict(self.__dict__)
+        row["lead_units"] = list(self.lead_units)
         row["obligation_key"] = self.key
         row["document_id"] = document_id
         return row
@@ -493,8 +495,9 @@ def _item_duties(
     common = {**base, "item": item.number, "lead_units": leads, "summary": _short(item.text, 80)}
     duties: list[Obligation] = []
     per_unit = _unit_deadlines(item, owners, resolver)
+    chosen_by_unit = {unit: _pick_due(per_unit.get(unit, []), doc.issue_date) for unit in owners}
     for unit in owners:
-        chosen = _pick_due(per_unit.get(unit, []), doc.issue_date)
+        chosen = chosen_by_unit[unit]
         if chosen is not None:
             duties.append(Obligation(**common, unit=unit, kind="item", period=None, due=chosen.due,
                                      phrase=chosen.phrase, action=f"完成第{item.number}项任务：{label}"))
@@ -510,7 +513,7 @@ def _item_duties(
                     ))
         elif deadline.kind == "recurring" and deadline.period == "year" and year is not None:
             for unit in owners:
-                if _pick_due(per_unit.get(unit, []), doc.issue_date) is None:
+                if chosen_by_unit[unit] is None:
                     duties.append(Obligation(
                         **common, unit=unit, kind="yearly", period=str(year), due=date(year, 12, 31),
                         phrase=deadline.phrase, action=f"完成第{item.number}项{year}年度任务：{label}",

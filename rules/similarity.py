@@ -124,13 +124,6 @@ class Scorer:
         return self._score(cosine, contained, self.d_norm[d_index], text, shared).score
 
 
-def score_matrix(directive_texts: list[str], plan_texts: list[str], coverage_policy: dict) -> list[list[PairScore]]:
-    """Scores for every (directive item, plan item) pair."""
-    if not directive_texts:
-        return []
-    return Scorer(directive_texts, plan_texts, coverage_policy).matrix()
-
-
 def top_indices(row: list[PairScore], threshold: float, best: int = 1) -> list[int]:
     """Indices of plan items linked to a directive item: the best one(s), plus all above threshold."""
     if not row:

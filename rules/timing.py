@@ -22,7 +22,9 @@ def _dated(deadlines: list[Deadline]) -> list[Deadline]:
 
 
 def latest_due(item: Item) -> Deadline | None:
-    dated = _dated(item.deadlines)
+    """The item's latest calendar deadline; `relative` ones (发布后30天内) are left out because
+    each is anchored on its own document's issue date and cannot be compared across levels."""
+    dated = [d for d in _dated(item.deadlines) if d.kind != "relative"]
     return max(dated, key=lambda d: d.due) if dated else None
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from documents.model import Document
+from documents.model import Document, DocumentError
 from store.db import Base
 
 
@@ -67,9 +67,10 @@ class IngestResult:
 
 
 def document_key(doc: Document) -> str:
+    """What identifies a document across versions: its 发文字号, else issuer, year and title."""
     if doc.doc_number:
         return doc.doc_number
-    return f"{doc.place or '?'}:{doc.year or '?'}:{doc.title}"
+    return f"{doc.issuer or doc.place or '?'}:{doc.year or '?'}:{doc.title}"
 
 
 def save_document(
@@ -87,6 +88,11 @@ def save_document(
             if parent_key and not record.parent_key:
                 record.parent_key = parent_key
             return IngestResult(record.id, key, record.version, "unchanged")
+    if versions and (versions[-1].place, versions[-1].level) != (doc.place, doc.level):
+        raise DocumentError(
+            doc.source_path,
+            f"发文字号{key}已属于另一份文件（{versions[-1].place}，{versions[-1].title}），未入库 (document number clash)",
+        )
     version = (versions[-1].version + 1) if versions else 1
     data = doc.to_dict()
     record = DocumentRecord(

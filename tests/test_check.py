@@ -223,3 +223,15 @@ def test_merged_thematic_plan_links_each_row_to_its_item(policy) -> None:
             assert row.plan_items[0] == expected, row
     covered = sum(1 for n, e in CHANGNING_2025_TO_JINGAN.items() if e and rows[n].status == "covered")
     assert covered >= 18  # most take-ups are clear; the thin ones are flagged as partial
+
+
+@pytest.mark.parametrize("issuer", ["上海市宝山区友谊路街道办事处", "上海市宝山区罗店镇人民政府"])
+def test_street_and_town_plans_are_bound_by_street_items(policy, issuer: str) -> None:
+    district = parse_file(BAOSHAN)
+    own = parse_file(BAOSHAN)
+    own.level, own.issuer = "unit", issuer
+    result = check_plan(own, district, policy=policy)
+    not_binding = sorted(r.directive_item for r in result.coverage if not r.binding)
+    # items naming only bureaus (7: 区人力资源社会保障局、区退役军人局), departments
+    # (16: 各执法部门; 32: 区政府各相关部门) or 相关部门 (3) do not bind a street or town
+    assert not_binding == [3, 4, 5, 7, 8, 10, 13, 15, 16, 26, 32, 37]

@@ -163,3 +163,37 @@ def test_seed_with_lines_dropped_or_cut_never_crashes(seed: Path) -> None:
         except DocumentError:
             continue
         assert doc.items
+
+
+def test_markup_in_a_document_is_shown_literally(tmp_path) -> None:
+    text = (SAMPLES / "changning-2026-district-plan.txt").read_text(encoding="utf-8")
+    odd = tmp_path / "odd.txt"
+    odd.write_text(text.replace("做好政务公开专栏维护", "做好[/x][bold]政务公开专栏维护"), encoding="utf-8")
+    result = CliRunner().invoke(app, ["parse", str(odd)])
+    assert result.exit_code == 0, result.output
+    assert "[/x][bold]政务公开" in result.stdout.replace("\n", "")
+
+
+def test_a_cited_document_number_is_not_the_plans_own(tmp_path) -> None:
+    text = (SAMPLES / "jingan-2025-work-points.txt").read_text(encoding="utf-8")
+    text = text.replace("静府办发〔2025〕4号\n", "").replace(
+        "现印发给你们", "根据《上海市政务公开工作要点》（沪府办字〔2025〕9号）要求，现印发给你们"
+    )
+    plan = tmp_path / "no-number.txt"
+    plan.write_text(text, encoding="utf-8")
+    doc = parse_file(plan)
+    assert doc.doc_number is None
+    assert "未找到发文字号" in doc.warnings
+
+
+def test_document_number_clash_is_refused(tmp_path) -> None:
+    db = str(tmp_path / "store.db")
+    runner = CliRunner()
+    assert runner.invoke(app, ["ingest", str(SAMPLES / "changning-2026-district-plan.txt"), "--db", db]).exit_code == 0
+    text = (SAMPLES / "jingan-2025-work-points.txt").read_text(encoding="utf-8")
+    clash = tmp_path / "clash.txt"
+    clash.write_text(text.replace("静府办发〔2025〕4号", "长府办〔2026〕8号"), encoding="utf-8")
+    result = runner.invoke(app, ["ingest", str(clash), "--db", db])
+    assert result.exit_code == 2
+    assert "长府办〔2026〕8号" in result.stderr
+    assert count(open_store(db), DocumentRecord) == 1

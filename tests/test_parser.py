@@ -261,3 +261,23 @@ def test_truncated_document_is_refused() -> None:
     table = CHANGNING_2025.read_text(encoding="utf-8")
     with pytest.raises(DocumentError, match="不完整"):
         parse_bytes(table[: table.index("结果和执行情况等信息")].encode("utf-8"), "cut-table.txt")
+
+
+def test_numbering_restarting_in_each_section_is_continued() -> None:
+    text = CHANGNING_2026.read_text(encoding="utf-8")
+    # renumber items within each 一、二、三、四、 section, as some plans do
+    import re
+
+    out, n = [], 0
+    for line in text.split("\n"):
+        if re.match(r"^[一二三四]、", line):
+            n = 0
+        m = re.match(r"^(\d+)\. ", line)
+        if m:
+            n += 1
+            line = f"{n}. " + line[m.end():]
+        out.append(line)
+    doc = parse_bytes("\n".join(out).encode("utf-8"), "per-section.txt")
+    assert [i.number for i in doc.items] == list(range(1, 23))
+    assert doc.item(5).notes[0].kind == "renumbered"
+    assert [(u.name, u.role) for u in doc.item(22).units] == CHANGNING_2026_UNITS[22]
