@@ -1,0 +1,1 @@
+"""The `gongkai` command line (typer + rich): a thin layer over pipeline/ and the flows."""
