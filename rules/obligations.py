@@ -24,21 +24,18 @@ Lights per unit and per district follow from the states.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-import chinese_calendar
 from durable.lang import m
 
 from documents.model import Deadline, Document, Item, UnitMention
 from offices.registry import Registry
 from rules.engine import define_ruleset, run_ruleset
-from store.obligations import obligation_key
-from workdays.calendar import WorkdayCalendar
+from workdays.calendar import WorkdayCalendar, package_covers
 
 RULESET = "gongkai_obligations"
 STATES = ("pending", "due_soon", "overdue", "escalated", "done_on_time", "done_late")
@@ -186,6 +183,16 @@ class RecordedEvent:
     event: str = ""
 
 
+# A unit files one plan per district plan and one report per period, whichever item asks.
+PER_PLAN_KINDS = ("plan", "report")
+
+
+def obligation_key(doc_key: str, unit: str, kind: str, item: int | None = None, period: str | None = None) -> str:
+    """The stable identity of an obligation: doc key | unit | kind | item | period."""
+    item_part = "" if kind in PER_PLAN_KINDS or item is None else str(item)
+    return "|".join((doc_key, unit, kind, item_part, period or ""))
+
+
 def _short(text: str, limit: int) -> str:
     text = (text or "").strip()
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -195,19 +202,10 @@ def _item_label(item: Item) -> str:
     return _short(item.title or item.text, 40)
 
 
-@functools.lru_cache(maxsize=64)
-def _package_covers(year: int) -> bool:
-    try:
-        chinese_calendar.is_workday(date(year, 6, 1))
-    except NotImplementedError:
-        return False
-    return True
-
-
 def _calendar_note(calendar: WorkdayCalendar, start: date, end: date) -> str | None:
     """Why a working-day due date may be off: a year neither the package nor the holiday file knows."""
     for year in range(start.year, end.year + 1):
-        if _package_covers(year) or year in calendar.file_years:
+        if package_covers(year) or year in calendar.file_years:
             continue
         for warning in calendar.warnings:
             if warning.startswith(f"{year}年"):
@@ -662,6 +660,11 @@ def status_fact(key: str, due: date | None, filed_on: date | None, as_of: date, 
     }
 
 
+# Facts per rules session: the city's tens of thousands of obligations go through in sessions
+# of bounded size, each deleted by run_ruleset before the next starts.
+BATCH_SIZE = 1000
+
+
 def _state(name: str):  # noqa: ANN202 - a rule action
     def action(fact: dict[str, Any]) -> dict[str, Any]:
         return {"state": name}
@@ -701,13 +704,14 @@ def evaluate(
     entries: Iterable[tuple[str, date | None, date | None]], as_of: date, policy: dict[str, Any]
 ) -> dict[str, Verdict]:
     """(key, due, first filing on or before as_of) triples → key → Verdict, by the status rules."""
-    _define()
     windows = policy_windows(policy)
     entries = list(entries)
+    _define()
     facts = [status_fact(key, due, filed, as_of, windows) for key, due, filed in entries]
     found: dict[str, list[str]] = {}
-    for conclusion in run_ruleset(RULESET, facts):
-        found.setdefault(conclusion.fact["key"], []).append(conclusion.verdict["state"])
+    for start in range(0, len(facts), BATCH_SIZE):
+        for conclusion in run_ruleset(RULESET, facts[start : start + BATCH_SIZE]):
+            found.setdefault(conclusion.fact["key"], []).append(conclusion.verdict["state"])
     verdicts: dict[str, Verdict] = {}
     for key, due, _filed in entries:
         states = found.get(key, [])

@@ -227,6 +227,16 @@ def default_calendar() -> WorkdayCalendar:
     return _calendar_for(path)
 
 
+@functools.lru_cache(maxsize=64)
+def package_covers(year: int) -> bool:
+    """Whether the official holiday package (chinesecalendar) knows `year`."""
+    try:
+        chinese_calendar.is_workday(date(year, 6, 1))
+    except NotImplementedError:
+        return False
+    return True
+
+
 def today_shanghai() -> date:
     """Today's date in Shanghai, whatever the machine's time zone."""
     today = pendulum.today(TIMEZONE).date()
