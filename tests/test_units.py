@@ -2,52 +2,13 @@
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from documents.model import UnitMention
 from documents.units import find_unit_clause, parse_unit_phrase
-
-SAMPLES = Path(__file__).resolve().parent.parent / "data" / "samples"
-
-# The municipal plan uses half-width punctuation; the document reader converts it before
-# units are parsed, so the tests do the same minimal conversion.
-_HALF_TO_FULL = str.maketrans({"(": "（", ")": "）", ":": "：", ";": "；", ",": "，"})
-_ITEM_START = re.compile(r"^(\d{1,2})\s*[.．]\s*")
-_HEADING = re.compile(r"^([一二三四五六七八九十]+、|（[一二三四五六七八九十]+）)")
-
-
-def split_items(text: str, stop: str | None = None) -> dict[int, str]:
-    """Numbered items of a running-text plan, lines joined (PDF line breaks fall mid-word)."""
-    items: dict[int, str] = {}
-    current: int | None = None
-    for line in text.translate(_HALF_TO_FULL).splitlines():
-        s = line.strip()
-        if stop and s.startswith(stop):
-            break
-        if not s:
-            continue
-        m = _ITEM_START.match(s)
-        if m:
-            current = int(m.group(1))
-            items[current] = s[m.end() :]
-        elif _HEADING.match(s):
-            current = None
-        elif current is not None:
-            items[current] += s
-    return items
-
-
-def seed(name: str) -> str:
-    return (SAMPLES / name).read_text(encoding="utf-8")
-
-
-def compact(text: str) -> str:
-    return re.sub(r"\s+", "", text)
+from tests.seedtext import SAMPLES, compact, seed, split_items  # noqa: F401
 
 
 def clauses(name: str, stop: str | None = None) -> dict[int, str]:
