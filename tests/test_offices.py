@@ -19,7 +19,7 @@ from offices.registry import (
     load_registry,
     registry_for_place,
 )
-from tests.seedtext import SAMPLES, compact, seed, split_items  # noqa: F401
+from tests.seedtext import compact, seed, split_items
 
 # The responsible-unit cells of the Changning 2025 task table, line breaks removed.
 CHANGNING_2025_CELLS = [

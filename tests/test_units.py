@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from documents.model import UnitMention
 from documents.units import find_unit_clause, parse_unit_phrase
-from tests.seedtext import SAMPLES, compact, seed, split_items  # noqa: F401
+from tests.seedtext import compact, seed, split_items
 
 
 def clauses(name: str, stop: str | None = None) -> dict[int, str]:
