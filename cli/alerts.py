@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from notifications.entries import load_alert_policy
 from notifications.outbox import AlertRunReport, send_alerts
 from notifications.transport import SettingsError, SmtpSettings
 from store import outbox as outbox_store
 from store.db import open_store
+from workdays.calendar import today_shanghai
 
 STATUS_LABELS = {
     outbox_store.QUEUED: "待发送",
@@ -28,32 +26,11 @@ STATUS_LABELS = {
 
 def _parse_date(value: str | None) -> date:
     if not value:
-        return date.today()
+        return today_shanghai()
     try:
         return date.fromisoformat(value)
     except ValueError:
         raise typer.BadParameter(f"日期“{value}”格式不正确，应为 YYYY-MM-DD", param_hint="--as-of") from None
-
-
-def _pipeline() -> tuple[Callable[..., Any] | None, dict[str, Any]]:
-    """`collect_alert_entries` and the policy, from wherever the pipeline provides them.
-
-    Imported here, not at module level: the pipeline pulls in the rule engine, which `gongkai
-    outbox` does not need. `pipeline.alerts` is where it lives; `flows.pipeline` was its planned home.
-    """
-    for module_name in ("pipeline.alerts", "flows.pipeline"):
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name not in (module_name, module_name.partition(".")[0]):
-                raise  # the module exists but something it needs is missing: a real error
-            continue
-        collect = getattr(module, "collect_alert_entries", None)
-        if collect is None:
-            continue
-        current = getattr(module, "current_policy", None)
-        return collect, (current() if callable(current) else load_alert_policy())
-    return None, load_alert_policy()
 
 
 def alerts_command(
@@ -70,10 +47,11 @@ def alerts_command(
     except SettingsError as exc:
         console.print(f"[red]邮件设置有误：{exc}[/red]")
         raise typer.Exit(2) from None
-    collect, policy = _pipeline()
-    if collect is None:
-        console.print("[red]无法收集提醒事项：流水线模块不可用[/red]")
-        raise typer.Exit(2)
+    # Imported here: the pipeline pulls in the rule engine, which `gongkai outbox` does not need.
+    from pipeline.alerts import collect_alert_entries as collect
+    from pipeline.alerts import current_policy
+
+    policy = current_policy()
     store = open_store(db)
     try:
         entries, registries = collect(store, day)

@@ -1,0 +1,230 @@
+"""Turn stored check findings into alert entries, and gather every alert entry of a run.
+
+Findings become `notifications.entries.AlertEntry` objects so they travel the same road as the
+obligation reminders: routed to offices, deduplicated against the ledger, sent as one digest per
+office. Only error and warning findings alert; info findings stay in the reports.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from notifications.entries import AlertEntry
+from offices.registry import Registry, registry_for_place
+from store.checks import CheckRun
+from store.db import Store
+from store.documents import DocumentRecord, latest_documents
+
+logger = logging.getLogger(__name__)
+
+ALERT_SEVERITIES = ("error", "warning")
+
+# What the office should do about each kind of finding (shown in the digest's 请办理 column).
+ACTIONS: dict[str, str] = {
+    "MISSING_MANDATED_ITEM": "在本方案中补充落实上级文件的该项任务",
+    "WEAK_COVERAGE": "核对并完善该项任务的落实内容",
+    "ITEM_WITHOUT_UNIT": "明确该项任务的责任单位",
+    "UNKNOWN_UNIT": "核实责任单位名称，改用单位名录中的规范名称",
+    "ITEM_WITHOUT_DEADLINE": "明确该项任务的完成时限",
+    "DEADLINE_AFTER_MANDATED": "将完成时限调整到上级文件要求的时限之前",
+    "DEADLINE_BEFORE_ISSUE": "修正早于文件印发日期的完成时限",
+    "DEADLINE_CONFLICT": "统一正文与任务分解表中的完成时限",
+    "UNIT_CONFLICT": "统一正文与任务分解表中的责任单位",
+    "PLAN_ISSUED_LATE": "说明逾期印发的原因，今后按上级文件要求及时印发",
+    "UNIT_PLAN_MISSING_ITEMS": "补充落实区方案分配给本单位的任务",
+}
+DEFAULT_ACTION = "核实并修改方案相关内容"
+
+
+def finding_key(plan_key: str, code: str, directive_item: int | None, plan_item: int | None,
+                units: Iterable[str]) -> str:
+    """The alert's identity across runs: the same problem in the same plan keeps the same key, so
+    the ledger does not tell an office twice about it within the repeat interval."""
+
+    def part(value: int | None) -> str:
+        return "" if value is None else str(value)
+
+    return f"finding:{plan_key}:{code}:{part(directive_item)}:{part(plan_item)}:{','.join(units)}"
+
+
+def _item_map(record: DocumentRecord | None) -> dict[int, dict[str, Any]]:
+    if record is None:
+        return {}
+    return {int(item["number"]): item for item in (record.data or {}).get("items", [])}
+
+
+def _unit_names(item: dict[str, Any] | None, role: str | None = None) -> tuple[str, ...]:
+    if not item:
+        return ()
+    names = [u.get("name") or u.get("canonical") for u in item.get("units", []) if role is None or u.get("role") == role]
+    return tuple(dict.fromkeys(n for n in names if n))
+
+
+def _issuer_unit(record: DocumentRecord) -> str | None:
+    """The unit that issued a unit-level plan, as the district's registry names it (区教育局 for
+    上海市长宁区教育局): it is the one to fix a plan-wide problem in its own plan."""
+    issuer = (record.issuer or "").strip()
+    place = record.place or ""
+    if not issuer:
+        return None
+    for prefix in (f"上海市{place}", place):
+        if prefix and issuer.startswith(prefix) and len(issuer) > len(prefix):
+            return "区" + issuer[len(prefix):] if place.endswith("区") else issuer[len(prefix):]
+    return issuer
+
+
+def _plan_level_units(record: DocumentRecord | None, registry: Registry | None,
+                      finding_units: list[str]) -> tuple[str, ...]:
+    """Who answers for a finding about the plan as a whole (missing parent item, late issue).
+
+    The finding's own units are the parent item's (市政府办公厅, 各区政府 …), which name no office
+    of the district, so routing would only produce "unknown unit" notes. The plan's author is the
+    one to act: the issuing unit for a unit plan, the district's 政务公开科 for a district plan."""
+    if record is not None and record.level == "unit":
+        unit = _issuer_unit(record)
+        if unit:
+            return (unit,)
+    section = getattr(registry, "transparency_office", None) if registry is not None else None
+    if section is not None:
+        return (section.name,)
+    return tuple(dict.fromkeys(finding_units))
+
+
+def _summary(text: str | None, limit: int = 80) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def entries_for_run(session: Session, run: CheckRun,
+                    registries: dict[str, Registry | None] | None = None) -> list[AlertEntry]:
+    """Alert entries for the error and warning findings of one stored check run."""
+    registries = {} if registries is None else registries
+    district = run.district or ""
+    if district not in registries:
+        registries[district] = registry_for_place(district) if district else None
+    registry = registries[district]
+    plan = session.get(DocumentRecord, run.plan_document_id) if run.plan_document_id else None
+    directive = session.get(DocumentRecord, run.directive_document_id) if run.directive_document_id else None
+    plan_items, directive_items = _item_map(plan), _item_map(directive)
+    title = plan.title if plan is not None else ""
+    doc_number = (plan.doc_number or "") if plan is not None else run.plan_key
+    entries: list[AlertEntry] = []
+    for finding in sorted(run.findings, key=lambda f: f.id or 0):
+        if finding.severity not in ALERT_SEVERITIES:
+            continue
+        item = plan_items.get(finding.plan_item) if finding.plan_item is not None else None
+        if finding.plan_item is not None:
+            units = tuple(dict.fromkeys(finding.units or ())) or _unit_names(item)
+            label = str(finding.plan_item)
+            summary = _summary(item.get("text") if item else "")
+        else:
+            units = _plan_level_units(plan, registry, list(finding.units or ()))
+            parent = directive_items.get(finding.directive_item) if finding.directive_item is not None else None
+            label = f"上级文件第{finding.directive_item}项" if finding.directive_item is not None else ""
+            summary = _summary(parent.get("text") if parent else "")
+        entries.append(
+            AlertEntry(
+                key=finding_key(run.plan_key, finding.code, finding.directive_item, finding.plan_item, units),
+                kind="finding",
+                state=finding.severity,
+                district=district,
+                units=units,
+                lead_units=_unit_names(item, "lead"),
+                document=title,
+                doc_number=doc_number,
+                item=label,
+                summary=summary,
+                action=ACTIONS.get(finding.code, DEFAULT_ACTION),
+                message=finding.message,
+            )
+        )
+    return entries
+
+
+def alertable_runs(session: Session, as_of: date, *, districts: Iterable[str] | None = None) -> list[CheckRun]:
+    """The newest check run on or before `as_of` of every stored, issued plan.
+
+    Drafts are left out (a draft alerts only from its own check, when the policy says so), and so
+    are runs of an older version of a plan or of a file never stored: their findings may no longer
+    hold for the plan in force."""
+    current = {r.id for r in latest_documents(session) if r.level in ("district", "unit")}
+    wanted = set(districts) if districts is not None else None
+    stmt = (
+        select(CheckRun)
+        .where(CheckRun.as_of <= as_of, CheckRun.kind != "draft", CheckRun.plan_document_id.is_not(None))
+        .order_by(CheckRun.plan_key, CheckRun.id)
+    )
+    latest: dict[str, CheckRun] = {}
+    for run in session.scalars(stmt):
+        if run.plan_document_id in current and (wanted is None or run.district in wanted):
+            latest[run.plan_key] = run
+    return list(latest.values())
+
+
+def finding_entries(store: Store, as_of: date, *, run_ids: Iterable[int] | None = None,
+                    districts: Iterable[str] | None = None) -> list[AlertEntry]:
+    """Alert entries from the latest stored check run per plan (or from the runs `run_ids`)."""
+    registries: dict[str, Registry | None] = {}
+    with store.transaction() as session:
+        if run_ids is not None:
+            runs = [r for r in (session.get(CheckRun, i) for i in run_ids) if r is not None]
+        else:
+            runs = alertable_runs(session, as_of, districts=districts)
+        entries: list[AlertEntry] = []
+        for run in runs:
+            entries.extend(entries_for_run(session, run, registries))
+    return entries
+
+
+def current_policy(path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """The policy for flows and CLI runs: data/policy.yaml overlaid with `path` or $GONGKAI_POLICY
+    (a deployment sets the variable on its worker; there is no command line to pass --policy)."""
+    from rules.policy import load_policy
+
+    return load_policy(path or os.environ.get("GONGKAI_POLICY") or None)
+
+
+def registries_for(districts: Iterable[str]) -> dict[str, Registry]:
+    """District (as the documents name it) → its office registry, for every district that has one."""
+    out: dict[str, Registry] = {}
+    for district in dict.fromkeys(districts):
+        registry = registry_for_place(district) if district else None
+        if registry is not None:
+            out[district] = registry
+    return out
+
+
+def obligation_entries(store: Store, as_of: date, policy: dict[str, Any]) -> list[AlertEntry]:
+    """Reminders for what units owe (their plans, quarterly reports, item deadlines)."""
+    try:
+        from pipeline.obligations import alert_entries
+    except ModuleNotFoundError as exc:
+        # Only the module itself may be missing (a partial install); a missing dependency inside
+        # it is a real error and must surface.
+        if exc.name != "pipeline.obligations":
+            raise
+        logger.warning("pipeline.obligations 不可用，本次只发送检查问题提醒")
+        return []
+    return list(alert_entries(store, as_of, policy))
+
+
+def collect_alert_entries(
+    store: Store, as_of: date, policy: dict[str, Any] | None = None, *, districts: Iterable[str] | None = None
+) -> tuple[list[AlertEntry], dict[str, Registry]]:
+    """Every alert entry for `as_of` — findings of the latest checks and obligation reminders —
+    with the registry of each district they concern (districts without a registry are left out;
+    the alert run reports their entries as undeliverable)."""
+    policy = current_policy() if policy is None else policy
+    entries = finding_entries(store, as_of, districts=districts)
+    entries += obligation_entries(store, as_of, policy)
+    if districts is not None:
+        wanted = set(districts)
+        entries = [e for e in entries if e.district in wanted]
+    return entries, registries_for(e.district for e in entries)

@@ -1,0 +1,609 @@
+"""The nightly compliance run as plain functions: per district, then alerts, then a report.
+
+`flows.nightly` fans `run_district` out over districts with Prefect; `run_nightly` is the same run
+in one thread without Prefect (tests, the benchmark's baseline). Every result is a JSON-ready
+dict, so it can be a flow result, an artifact and the Markdown report alike.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from notifications.entries import STATE_LABELS, AlertEntry, alert_state
+from pipeline.alerts import collect_alert_entries
+from pipeline.checks import check_documents, find_parent, stored_plans
+from pipeline.ingest import ingest_files
+from store.checks import CheckRun
+from store.db import Store
+
+logger = logging.getLogger(__name__)
+
+SEVERITIES = ("error", "warning", "info")
+SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
+# States worth a line among "the most urgent items"; done and info-only entries are not urgent.
+URGENT_STATES = ("escalated", "overdue", "due_soon", "pending", "error", "warning")
+UNKNOWN_DISTRICT = "（未识别地区）"
+
+
+_stores: dict[str, Store] = {}
+_stores_lock = threading.Lock()
+
+
+def shared_store(db: str | None = None) -> Store:
+    """One Store per database and process: the tasks of a run share its engine and connection
+    pool instead of each opening (and schema-checking) the database again."""
+    from store.db import database_url, open_store
+
+    url = database_url(db)
+    with _stores_lock:
+        store = _stores.get(url)
+        if store is None:
+            store = _stores[url] = open_store(url)
+        return store
+
+
+# --------------------------------------------------------------------------- per district
+
+
+def plan_districts(store: Store) -> list[str]:
+    """Every district with at least one stored (issued) plan, in a stable order."""
+    with store.transaction() as session:
+        places = {r.place or UNKNOWN_DISTRICT for r in stored_plans(session)}
+    return sorted(places)
+
+
+def _plans_of(store: Store, district: str) -> list[dict[str, Any]]:
+    """The district's stored plans, each with the id of its parent (None when it has none).
+
+    find_parent reads every stored document, so it is asked once per kind of plan (level, year,
+    place, issue date — all it looks at) rather than once per plan: a district's 60 unit plans
+    issued on a handful of days cost a handful of lookups, not 60."""
+    plans = []
+    parents: dict[tuple[Any, ...], int | None] = {}
+    with store.transaction() as session:
+        for r in stored_plans(session):
+            if (r.place or UNKNOWN_DISTRICT) != district:
+                continue
+            key = (r.level, r.year, r.place, r.issue_date)
+            if key not in parents:
+                parent = find_parent(session, r.to_document())
+                parents[key] = parent.id if parent is not None else None
+            plans.append({"id": r.id, "key": r.doc_key, "title": r.title, "level": r.level, "parent": parents[key]})
+    return plans
+
+
+def finding_rows(result: Mapping[str, Any], district: str, *, severities: Iterable[str] = ("error", "warning")
+                 ) -> list[dict[str, Any]]:
+    """Findings of one check (the dict form of rules.check.CheckResult) as flat report rows."""
+    wanted = set(severities)
+    plan = result.get("plan") or {}
+    rows = []
+    for f in result.get("findings", []):
+        if f["severity"] not in wanted:
+            continue
+        rows.append(
+            {
+                "district": district,
+                "doc_number": plan.get("doc_number") or "",
+                "title": plan.get("title") or "",
+                "level": plan.get("level") or "",
+                "code": f["code"],
+                "severity": f["severity"],
+                "directive_item": f.get("directive_item"),
+                "plan_item": f.get("plan_item"),
+                "units": list(f.get("units") or []),
+                "message": f.get("message") or "",
+            }
+        )
+    return rows
+
+
+def check_district(
+    store: Store,
+    district: str,
+    as_of: date,
+    policy: dict[str, Any],
+    *,
+    kind: str = "nightly",
+    plan_ids: Iterable[int] | None = None,
+) -> dict[str, Any]:
+    """Check every stored plan of `district` (or only `plan_ids`) against its parent and store the
+    findings."""
+    counts: Counter[str] = Counter({s: 0 for s in SEVERITIES})
+    plans, rows = [], []
+    only = set(plan_ids) if plan_ids is not None else None
+    for plan in _plans_of(store, district):
+        if only is not None and plan["id"] not in only:
+            continue
+        try:
+            # By id, not 发文字号: a later draft of the same plan shares its number.
+            parent = str(plan["parent"]) if plan["parent"] is not None else None
+            result = check_documents(str(plan["id"]), parent, policy=policy, store=store, kind=kind, as_of=as_of)
+        except Exception as exc:
+            # Name the plan: the flow reports the district as failed with this message.
+            raise RuntimeError(f"{district} {plan['key']}：检查失败：{exc}") from exc
+        data = result.to_dict()
+        counts.update(data["counts"])
+        plans.append(
+            {
+                "run_id": _latest_run_id(store, plan["id"], kind),
+                "key": plan["key"],
+                "title": plan["title"],
+                "level": plan["level"],
+                "directive": (data["directive"] or {}).get("doc_number"),
+                "counts": data["counts"],
+            }
+        )
+        rows += finding_rows(data, district)
+    return {"district": district, "plans": plans, "counts": dict(counts), "findings": rows}
+
+
+def derive_obligations(store: Store, as_of: date, policy: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What units owe, derived from the stored plans; once per run, before the districts fan out
+    (the derivation spans districts, so running it per district would only repeat the work)."""
+    try:
+        from pipeline.obligations import derive_obligations as derive
+    except ModuleNotFoundError as exc:
+        if exc.name != "pipeline.obligations":
+            raise
+        return {"available": False, "note": "未安装责任事项模块 (pipeline.obligations)，本次未跟踪报送和时限"}
+    result = derive(store, as_of, policy=policy)
+    data = _jsonable(result)
+    counts = data.get("counts") if isinstance(data, dict) else None
+    return {
+        "available": True,
+        "obligations": getattr(result, "obligations", None),
+        "counts": counts,
+        "warnings": list(getattr(result, "warnings", []) or []),
+    }
+
+
+def obligation_counts(store: Store, as_of: date, district: str, policy: dict[str, Any] | None = None
+                      ) -> dict[str, int]:
+    """Obligations of `district` by state (pending, due soon, overdue, escalated, done …)."""
+    try:
+        from pipeline.obligations import obligation_status
+    except ModuleNotFoundError as exc:
+        if exc.name != "pipeline.obligations":
+            raise
+        return {}
+    return state_counts(obligation_status(store, as_of, district=district, policy=policy))
+
+
+def state_counts(status: Any) -> dict[str, int]:
+    """Counts by state from what obligation_status returns: a mapping of counts, an object or dict
+    carrying `counts`, or a list of rows each with a `state` (or `status`)."""
+    if status is None:
+        return {}
+    counts = getattr(status, "counts", None)
+    if counts is None and isinstance(status, Mapping):
+        counts = status.get("counts", status)
+    if isinstance(counts, Mapping) and all(isinstance(v, int) for v in counts.values()):
+        return {str(k): int(v) for k, v in counts.items()}
+    rows = getattr(status, "rows", None) or getattr(status, "obligations", None) or status
+    if isinstance(rows, Mapping):
+        rows = rows.get("rows") or rows.get("obligations") or []
+    tally: Counter[str] = Counter()
+    for row in rows:
+        state = None
+        for attr in ("state", "status"):
+            state = row.get(attr) if isinstance(row, Mapping) else getattr(row, attr, None)
+            if state:
+                break
+        tally[str(state or "unknown")] += 1
+    return dict(tally)
+
+
+def run_district(store: Store, district: str, as_of: date, policy: dict[str, Any]) -> dict[str, Any]:
+    """One district of the nightly run: rules over its plans, then where its obligations stand."""
+    started = time.perf_counter()
+    summary = check_district(store, district, as_of, policy)
+    checked = time.perf_counter()
+    summary["obligations"] = obligation_counts(store, as_of, district, policy)
+    summary["seconds"] = {
+        "rules": round(checked - started, 4),
+        "obligations": round(time.perf_counter() - checked, 4),
+    }
+    return summary
+
+
+# --------------------------------------------------------------------------- alerts
+
+
+def entry_dict(entry: AlertEntry) -> dict[str, Any]:
+    state = alert_state(entry)
+    return {
+        "key": entry.key,
+        "kind": entry.kind,
+        "state": state,
+        "state_label": STATE_LABELS.get(state, state),
+        "district": entry.district,
+        "doc_number": entry.doc_number,
+        "item": entry.item,
+        "summary": entry.summary,
+        "units": list(entry.units),
+        "due": entry.due.isoformat() if entry.due else None,
+        "days_left": entry.days_left,
+        "action": entry.action,
+        "message": entry.message,
+    }
+
+
+def most_urgent(entries: Iterable[AlertEntry], limit: int = 10) -> list[dict[str, Any]]:
+    """The `limit` most urgent entries, in the order the digests use (escalated, overdue …)."""
+    from notifications.digest import sort_entries
+
+    urgent = [e for e in entries if alert_state(e) in URGENT_STATES]
+    return [entry_dict(e) for e in sort_entries(urgent)[:limit]]
+
+
+def alert_summary(report: Any, entries: list[AlertEntry], *, outbox_dir: str | None = None) -> dict[str, Any]:
+    """The part of a run summary about alerts: what was found, sent, and where it went."""
+    data = report.to_dict() if report is not None else {}
+    delivery = data.get("delivery") or {}
+    return {
+        "entries": len(entries),
+        "by_state": dict(Counter(alert_state(e) for e in entries)),
+        "alertable": data.get("alertable", 0),
+        "digests": len(data.get("digests", [])),
+        "recipients": [d["recipient"] for d in data.get("digests", [])],
+        "skipped_duplicates": data.get("skipped_duplicates", 0),
+        "sent": delivery.get("sent", 0),
+        "failed": delivery.get("failed", []),
+        "remaining": delivery.get("remaining", 0),
+        "aborted": delivery.get("aborted"),
+        "errors": data.get("errors", []),
+        "destination": data.get("destination", ""),
+        "outbox_dir": outbox_dir,
+        "dry_run": data.get("dry_run", False),
+    }
+
+
+def send_run_alerts(
+    store: Store,
+    as_of: date,
+    policy: dict[str, Any],
+    *,
+    districts: Iterable[str] | None = None,
+    entries: list[AlertEntry] | None = None,
+    transport: Any = None,
+    dry_run: bool = False,
+) -> dict[str, Any]:
+    """Collect the alert entries (or take `entries`), send the digests, summarise."""
+    from notifications.outbox import send_alerts
+    from notifications.transport import SmtpSettings
+    from pipeline.alerts import registries_for
+
+    if entries is None:
+        entries, registries = collect_alert_entries(store, as_of, policy, districts=districts)
+    else:
+        registries = registries_for(e.district for e in entries)
+    settings = SmtpSettings.from_env()
+    report = send_alerts(store, entries, registries, policy, as_of=as_of, dry_run=dry_run,
+                         transport=transport, settings=settings)
+    outbox_dir = None if settings.configured or transport is not None else str(settings.outbox_dir)
+    summary = alert_summary(report, entries, outbox_dir=outbox_dir)
+    summary["urgent"] = most_urgent(entries)
+    return summary
+
+
+# --------------------------------------------------------------------------- the whole run
+
+
+def build_summary(
+    as_of: date,
+    districts: Mapping[str, dict[str, Any]],
+    failed: Mapping[str, str],
+    *,
+    obligations: dict[str, Any] | None = None,
+    alerts: dict[str, Any] | None = None,
+    seconds: dict[str, float] | None = None,
+    kind: str = "nightly",
+) -> dict[str, Any]:
+    """One run's summary: counts by severity overall and per district, failures, alerts."""
+    counts: Counter[str] = Counter({s: 0 for s in SEVERITIES})
+    obligation_totals: Counter[str] = Counter()
+    for result in districts.values():
+        counts.update(result.get("counts", {}))
+        obligation_totals.update(result.get("obligations", {}))
+    return {
+        "kind": kind,
+        "as_of": as_of.isoformat(),
+        "districts": dict(sorted(districts.items())),
+        "failed": dict(sorted(failed.items())),
+        "plans": sum(len(r.get("plans", [])) for r in districts.values()),
+        "counts": dict(counts),
+        "obligations": dict(obligation_totals),
+        "obligations_note": (obligations or {}).get("note"),
+        "obligations_warnings": list((obligations or {}).get("warnings") or [])[:50],
+        "alerts": alerts or {},
+        "urgent": (alerts or {}).get("urgent", []),
+        "seconds": seconds or {},
+    }
+
+
+def run_nightly(store: Store, as_of: date, policy: dict[str, Any], *, transport: Any = None,
+                dry_run: bool = False) -> dict[str, Any]:
+    """The nightly run without Prefect: districts one after the other, each failure kept apart."""
+    started = time.perf_counter()
+    obligations = derive_obligations(store, as_of, policy)
+    derived = time.perf_counter()
+    results: dict[str, dict[str, Any]] = {}
+    failed: dict[str, str] = {}
+    for district in plan_districts(store):
+        try:
+            results[district] = run_district(store, district, as_of, policy)
+        except Exception as exc:  # one district's failure must not stop the others
+            logger.exception("nightly run failed for %s", district)
+            failed[district] = str(exc)
+    checked = time.perf_counter()
+    alerts = send_run_alerts(store, as_of, policy, districts=list(results), transport=transport, dry_run=dry_run)
+    done = time.perf_counter()
+    seconds = {"obligations": derived - started, "districts": checked - derived, "alerts": done - checked,
+               "total": done - started}
+    return build_summary(as_of, results, failed, obligations=obligations, alerts=alerts,
+                         seconds={k: round(v, 3) for k, v in seconds.items()})
+
+
+# --------------------------------------------------------------------------- filings
+
+
+def plans_under(store: Store, directive_key: str) -> dict[str, list[int]]:
+    """Stored plans whose parent is the directive `directive_key`, by district (plan ids)."""
+    out: dict[str, list[int]] = {}
+    with store.transaction() as session:
+        for record in stored_plans(session):
+            parent = find_parent(session, record.to_document())
+            if parent is not None and parent.doc_key == directive_key:
+                out.setdefault(record.place or UNKNOWN_DISTRICT, []).append(record.id)
+    return dict(sorted(out.items()))
+
+
+def ingest_directive_file(store: Store, path: str | Path) -> dict[str, Any]:
+    """Store a filed directive; say what it is and which stored plans it governs."""
+    summary = ingest_files(store, [Path(path)])[0]
+    doc = summary.document
+    return {
+        "path": str(path),
+        "doc_key": summary.result.doc_key,
+        "doc_number": doc.doc_number,
+        "title": doc.title,
+        "level": doc.level,
+        "place": doc.place,
+        "year": doc.year,
+        "status": summary.result.status,
+        "version": summary.result.version,
+        "plans": plans_under(store, summary.result.doc_key),
+    }
+
+
+def _latest_run_id(store: Store, plan_document_id: int, kind: str) -> int | None:
+    with store.transaction() as session:
+        stmt = (
+            select(CheckRun.id)
+            .where(CheckRun.plan_document_id == plan_document_id, CheckRun.kind == kind)
+            .order_by(CheckRun.id.desc())
+            .limit(1)
+        )
+        return session.scalars(stmt).first()
+
+
+def check_filing(
+    store: Store,
+    path: str | Path,
+    as_of: date,
+    policy: dict[str, Any],
+    *,
+    against: str | None = None,
+    alert: bool | None = None,
+    transport: Any = None,
+) -> dict[str, Any]:
+    """The on-demand check of a filed draft: store it as a draft, check it against `against` (a
+    file or 发文字号) or its stored parent, store the findings, and alert the offices concerned
+    only when `alert` (default: the policy's `drafts_alert`) is true."""
+    started = time.perf_counter()
+    ingested = ingest_files(store, [Path(path)], is_draft=True)[0]
+    record_id = ingested.result.record_id
+    result = check_documents(str(record_id), against or None, policy=policy, store=store, kind="draft", as_of=as_of)
+    data = result.to_dict()
+    district = data["plan"].get("place") or UNKNOWN_DISTRICT
+    run_id = _latest_run_id(store, record_id, "draft")
+    checked = time.perf_counter()
+    district_result = {
+        "district": district,
+        "plans": [
+            {
+                "run_id": run_id,
+                "key": ingested.result.doc_key,
+                "title": data["plan"].get("title"),
+                "level": data["plan"].get("level"),
+                "directive": (data["directive"] or {}).get("doc_number"),
+                "counts": data["counts"],
+            }
+        ],
+        "counts": data["counts"],
+        "findings": finding_rows(data, district, severities=SEVERITIES),
+        "obligations": {},
+    }
+    alert = bool(policy.get("drafts_alert", False)) if alert is None else alert
+    if alert:
+        alerts = alert_check_runs(store, [run_id] if run_id is not None else [], as_of, policy, transport=transport)
+    else:
+        alerts = check_run_entries(store, [run_id] if run_id is not None else [], as_of)
+        alerts["note"] = "策略 drafts_alert 为 false：草稿检查不发送提醒邮件"
+    done = time.perf_counter()
+    summary = build_summary(as_of, {district: district_result}, {}, alerts=alerts, kind="draft",
+                            seconds={"check": round(checked - started, 3), "alerts": round(done - checked, 3),
+                                     "total": round(done - started, 3)})
+    summary.update(
+        path=str(path),
+        plan=data["plan"],
+        directive=data["directive"],
+        run_id=run_id,
+        alerted=alert,
+        has_errors=result.has_errors,
+        warnings=data.get("warnings", []),
+    )
+    return summary
+
+
+def check_run_entries(store: Store, run_ids: list[int], as_of: date) -> dict[str, Any]:
+    """What the findings of `run_ids` would alert about, without sending anything."""
+    from pipeline.alerts import finding_entries
+
+    entries = finding_entries(store, as_of, run_ids=run_ids)
+    summary = alert_summary(None, entries)
+    summary["urgent"] = most_urgent(entries)
+    return summary
+
+
+def alert_check_runs(store: Store, run_ids: list[int], as_of: date, policy: dict[str, Any], *,
+                     transport: Any = None) -> dict[str, Any]:
+    """Alert the offices concerned by the error and warning findings of the check runs `run_ids`."""
+    from pipeline.alerts import finding_entries
+
+    entries = finding_entries(store, as_of, run_ids=run_ids)
+    return send_run_alerts(store, as_of, policy, entries=entries, transport=transport)
+
+
+def run_ids_of(summary: Mapping[str, Any]) -> list[int]:
+    return [p["run_id"] for r in summary.get("districts", {}).values() for p in r.get("plans", [])
+            if p.get("run_id") is not None]
+
+
+# --------------------------------------------------------------------------- Markdown
+
+
+def _md(text: Any) -> str:
+    """Text safe inside a Markdown table cell (document text may hold pipes and line breaks)."""
+    return " ".join(str(text if text is not None else "").split()).replace("|", "｜")
+
+
+def render_markdown(summary: Mapping[str, Any], *, title: str | None = None) -> str:
+    """The run summary as Markdown: counts by severity and district, failures, the ten most urgent
+    items, and where the alerts went."""
+    as_of = summary.get("as_of", "")
+    lines = [f"# {title or f'政务公开合规夜间检查（{as_of}）'}", ""]
+    counts = summary.get("counts", {})
+    lines.append(
+        f"评估日期 {as_of}；检查方案 {summary.get('plans', 0)} 份；"
+        + "，".join(f"{SEVERITY_LABELS[s]} {counts.get(s, 0)} 项" for s in SEVERITIES)
+        + "。"
+    )
+    lines.append("")
+    failed = summary.get("failed", {})
+    if failed:
+        lines += ["## 运行失败的区", ""]
+        lines += [f"- **{_md(d)}**：{_md(msg)}" for d, msg in failed.items()]
+        lines.append("")
+    districts = summary.get("districts", {})
+    obligation_states = sorted({s for r in districts.values() for s in r.get("obligations", {})},
+                               key=lambda s: URGENT_STATES.index(s) if s in URGENT_STATES else 99)
+    lines += ["## 各区情况", ""]
+    header = ["区", "方案数", *(SEVERITY_LABELS[s] for s in SEVERITIES),
+              *(f"责任事项·{STATE_LABELS.get(s, s)}" for s in obligation_states)]
+    lines.append("| " + " | ".join(header) + " |")
+    lines.append("|" + "---|" * len(header))
+    for district, result in districts.items():
+        c, o = result.get("counts", {}), result.get("obligations", {})
+        cells = [_md(district), str(len(result.get("plans", []))), *(str(c.get(s, 0)) for s in SEVERITIES),
+                 *(str(o.get(s, 0)) for s in obligation_states)]
+        lines.append("| " + " | ".join(cells) + " |")
+    for district in failed:
+        lines.append(f"| {_md(district)} | 运行失败 |" + " |" * (len(header) - 2))
+    lines.append("")
+    if summary.get("obligations_note"):
+        lines += [f"> {summary['obligations_note']}", ""]
+    notes = summary.get("obligations_warnings") or []
+    if notes:
+        lines += ["责任事项推导提示：", ""]
+        lines += [f"- {_md(n)}" for n in notes[:10]]
+        if len(notes) > 10:
+            lines.append(f"- ……另有 {len(notes) - 10} 条")
+        lines.append("")
+    urgent = summary.get("urgent", [])
+    lines += ["## 最紧急的事项", ""]
+    if urgent:
+        lines.append("| # | 状态 | 区 | 文件 | 条目 | 事项 | 责任单位 | 时限 |")
+        lines.append("|---|---|---|---|---|---|---|---|")
+        for i, e in enumerate(urgent, 1):
+            due = e.get("due") or ""
+            if e.get("days_left") is not None and e.get("days_left") < 0:
+                due += f"（逾期{-e['days_left']}天）"
+            what = e.get("summary") or e.get("message") or ""
+            lines.append(
+                f"| {i} | {_md(e.get('state_label'))} | {_md(e.get('district'))} | {_md(e.get('doc_number'))} | "
+                f"{_md(e.get('item'))} | {_md(what[:60])} | {_md('、'.join(e.get('units', []))[:40])} | {_md(due)} |"
+            )
+    else:
+        lines.append("没有需要提醒的事项。")
+    lines.append("")
+    alerts = summary.get("alerts") or {}
+    if alerts:
+        lines += ["## 提醒邮件", ""]
+        lines.append(
+            f"需提醒事项 {alerts.get('alertable', 0)} 项（共 {alerts.get('entries', 0)} 项）；"
+            f"生成邮件 {alerts.get('digests', 0)} 封，发出 {alerts.get('sent', 0)} 封，"
+            f"已提醒过而跳过 {alerts.get('skipped_duplicates', 0)} 项，发件箱仍待发送 {alerts.get('remaining', 0)} 封。"
+        )
+        if alerts.get("destination"):
+            lines.append(f"投递方式：{_md(alerts['destination'])}。")
+        for error in alerts.get("errors", []):
+            lines.append(f"- 无法投递：{_md(error)}")
+        for failure in alerts.get("failed", []):
+            lines.append(f"- 发送失败：{_md(failure.get('message_id'))}：{_md(failure.get('error'))}")
+        lines.append("")
+    seconds = summary.get("seconds") or {}
+    if seconds.get("total") is not None:
+        lines += [f"运行用时 {seconds['total']:.1f} 秒。", ""]
+    return "\n".join(lines)
+
+
+def write_report(summary: Mapping[str, Any], path: str | Path) -> Path:
+    """Write the Markdown report of a run (with the full list of error and warning findings)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = [render_markdown(summary), "## 检查发现的问题（错误和警告）", ""]
+    rows = [row for result in summary.get("districts", {}).values() for row in result.get("findings", [])]
+    if rows:
+        lines.append("| 区 | 发文字号 | 级别 | 代码 | 上级条目 | 本方案条目 | 责任单位 | 说明 |")
+        lines.append("|---|---|---|---|---|---|---|---|")
+        for r in rows:
+            lines.append(
+                f"| {_md(r['district'])} | {_md(r['doc_number'])} | {SEVERITY_LABELS.get(r['severity'], r['severity'])} | "
+                f"{r['code']} | {_md(r['directive_item'] or '')} | {_md(r['plan_item'] or '')} | "
+                f"{_md('、'.join(r['units']))} | {_md(r['message'])} |"
+            )
+    else:
+        lines.append("没有错误或警告。")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _jsonable(value: Any) -> Any:
+    """Whatever derive_obligations returns, reduced to something a flow result and JSON can hold."""
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_jsonable(v) for v in value]
+    to_dict = getattr(value, "to_dict", None)
+    if callable(to_dict):
+        return _jsonable(to_dict())
+    if hasattr(value, "__dataclass_fields__"):
+        from dataclasses import asdict
+
+        return _jsonable(asdict(value))
+    return str(value)
