@@ -209,17 +209,24 @@ def _view(entry: AlertEntry, as_of: date) -> dict[str, Any]:
     }
 
 
-def _sections(entries: list[AlertEntry], as_of: date) -> list[dict[str, Any]]:
-    sections = []
+def _sections(entries: list[AlertEntry], as_of: date, limit: int = 20) -> list[dict[str, Any]]:
+    """Entries grouped by state, most urgent first; each group lists at most `limit` and counts
+    the rest, so a digest stays readable when the 政务公开科 is copied on many escalations."""
+    groups = []
     for title, states in SECTIONS:
-        views = [_view(e, as_of) for e in entries if alert_state(e) in states]
-        if views:
-            sections.append({"title": title, "entries": views})
+        groups.append((title, [e for e in entries if alert_state(e) in states]))
     known = {s for _, states in SECTIONS for s in states}
-    other = [_view(e, as_of) for e in entries if alert_state(e) not in known]
-    if other:
-        sections.append({"title": "其他事项", "entries": other})
-    return sections
+    groups.append(("其他事项", [e for e in entries if alert_state(e) not in known]))
+    return [
+        {
+            "title": title,
+            "total": len(group),
+            "entries": [_view(e, as_of) for e in group[:limit]],
+            "more": max(0, len(group) - limit),
+        }
+        for title, group in groups
+        if group
+    ]
 
 
 def subject_for(entries: list[AlertEntry], district: str, summary: DistrictSummary | None) -> str:
@@ -288,6 +295,7 @@ def build_digest(
     summary: DistrictSummary | None = None,
     district: str | None = None,
     now: datetime | None = None,
+    max_per_section: int = 20,
 ) -> Digest:
     """The digest message for one recipient: multipart/alternative, text then HTML, UTF-8."""
     ordered = sort_entries(list(entries))
@@ -302,7 +310,7 @@ def build_digest(
         "district": one_line(district, 20),
         "as_of": cn_date(as_of),
         "count": len(ordered),
-        "sections": _sections(ordered, as_of),
+        "sections": _sections(ordered, as_of, max_per_section),
         "summary": _summary_view(summary) if summary else None,
         "is_section": recipient.is_transparency_section,
     }

@@ -67,6 +67,9 @@ DEFAULT_POLICY: dict[str, Any] = {
     # A message left 'sending' by a run that died is taken over once its claim is this old;
     # a younger claim may belong to a run still in progress, and taking it would send twice.
     "sending_lease_seconds": 300,
+    # A digest lists at most this many entries per section (the most urgent first) and counts
+    # the rest: the 政务公开科 may be copied on hundreds of escalations.
+    "digest_max_per_section": 20,
 }
 
 
@@ -77,6 +80,7 @@ class AlertPolicy:
     max_send_attempts: int
     retry_backoff_seconds: tuple[float, ...]
     sending_lease_seconds: float
+    digest_max_per_section: int = 20
 
     def backoff(self, attempt: int) -> float:
         """Seconds to wait after failed attempt number `attempt` (1-based); the last step repeats."""
@@ -103,6 +107,7 @@ def alert_policy(policy: dict[str, Any] | AlertPolicy | None = None) -> AlertPol
         max_send_attempts=max(1, int(raw["max_send_attempts"])),
         retry_backoff_seconds=tuple(max(0.0, float(b)) for b in backoff),
         sending_lease_seconds=max(0.0, float(raw["sending_lease_seconds"])),
+        digest_max_per_section=max(1, int(raw["digest_max_per_section"])),
     )
     if result.repeat_interval_days < 1:
         raise ValueError("repeat_interval_days 必须是正整数")

@@ -336,7 +336,8 @@ def plan_digests(
     for email, (recipient, fresh) in todo.items():
         if email in section_emails:
             continue
-        digest = build_digest(recipient, fresh, as_of=as_of, sender=sender, now=now)
+        digest = build_digest(recipient, fresh, as_of=as_of, sender=sender, now=now,
+                              max_per_section=pol.digest_max_per_section)
         digests.append(digest)
         told.setdefault(digest.district, []).append((recipient.name, len(fresh)))
     with store.transaction() as session:
@@ -351,7 +352,7 @@ def plan_digests(
             continue
         summary = district_summary(alertable, district, as_of, told.get(district, []))
         digests.append(build_digest(section, fresh, as_of=as_of, sender=sender, summary=summary,
-                                    district=district, now=now))
+                                    district=district, now=now, max_per_section=pol.digest_max_per_section))
     return digests
 
 

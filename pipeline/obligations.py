@@ -659,9 +659,15 @@ def alert_entries(store: Store, as_of: date | None, policy: dict[str, Any] | Non
     """One AlertEntry per obligation that is due soon, overdue, escalated or done (done ones let
     the outbox send a single 已办结 note to offices it reminded before)."""
     as_of = as_of or today_shanghai()
+    policy = policy or load_policy()
+    # Duties long past (an earlier year's plan) stay in `gongkai status` and the report but are
+    # no longer emailed: a reminder a year late helps nobody and buries this year's.
+    stale_after = int(policy.get("alert_max_overdue_days", 365))
     entries = []
     for status in obligation_status(store, as_of, policy=policy):
         if status.state not in ALERT_STATES:
+            continue
+        if status.days_left is not None and status.days_left < -stale_after:
             continue
         entries.append(AlertEntry(
             key=f"obligation:{status.key}",

@@ -644,3 +644,20 @@ def test_cli_alerts_and_outbox(tmp_path, monkeypatch, registries):
     assert result.exit_code == 0 and f"已发送 {len(EXPECTED_RECIPIENTS)} 封" in result.output
     result = runner.invoke(app, ["alerts", "--as-of", "2026-6-x", "--db", db])
     assert result.exit_code != 0 and "YYYY-MM-DD" in result.output
+
+
+def test_long_digest_lists_the_most_urgent_and_counts_the_rest() -> None:
+    recipient = Recipient("zwgkk@changning.example.org", "区政府办公室政务公开科", True)
+    entries = [
+        AlertEntry(key=f"obligation:{n}", kind="obligation", state="escalated", district="长宁区",
+                   units=("区教育局",), document="2026年工作方案", item=str(n), summary=f"第{n}项任务",
+                   due=date(2026, 5, 1 + n % 28), days_left=-30 - n, action="报送材料")
+        for n in range(25)
+    ]
+    digest = build_digest(recipient, entries, as_of=AS_OF, sender=Sender("noreply@cn.gov.test"), max_per_section=20)
+    text = digest.message.get_body(preferencelist=("plain",)).get_content()
+    html = digest.message.get_body(preferencelist=("html",)).get_content()
+    assert "（25项，以下列出最紧急的20项）" in text
+    assert "另有5项未列出" in text and "另有5项未列出" in html
+    # the most overdue are the ones listed
+    assert "第24项任务" in text and "第0项任务" not in text
