@@ -482,13 +482,15 @@ def _docx_cell_text(tc: Any, qn: Any) -> str:
 _CID = re.compile(r"\(cid:\d+\)")
 
 
+# pdfminer logs a warning for every small defect of a real-world PDF; the result is what counts.
+# Set once at import (child loggers inherit it), not switched around each read: Prefect may
+# read documents in several threads at once.
+logging.getLogger("pdfminer").setLevel(logging.ERROR)
+
+
 def _read_pdf(data: bytes, name: str) -> str:
     if b"%PDF-" not in data[:1024]:
         raise DocumentError(name, "不是有效的 PDF 文件 (not a PDF: no %PDF header)")
-    # pdfminer logs a warning for every small defect of a real-world PDF; the result is what counts.
-    pdfminer_log = logging.getLogger("pdfminer")
-    level = pdfminer_log.level
-    pdfminer_log.setLevel(logging.ERROR)
     try:
         import pdfplumber
 
@@ -506,8 +508,6 @@ def _read_pdf(data: bytes, name: str) -> str:
         if "encrypt" in detail or "password" in detail:
             raise DocumentError(name, "PDF 已加密 (PDF is encrypted)") from None
         raise DocumentError(name, f"PDF 文件损坏或无法解析 (corrupt PDF: {type(exc).__name__})") from None
-    finally:
-        pdfminer_log.setLevel(level)
     text = "\n".join(pages)
     if not text.strip():
         raise DocumentError(
