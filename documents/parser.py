@@ -149,6 +149,49 @@ def _parse_running_text(
         if SUBSECTION.match(para) and len(para) < 60:
             section = section[:1] + [squash_spaces(para)]
             continue
+    if not items:
+        items = _items_from_headings(paragraphs, year, issued, warnings)
+    return items
+
+
+def _items_from_headings(
+    paragraphs: list[str], year: int | None, issued: date | None, warnings: list[str]
+) -> list[Item]:
+    """Plans without Arabic-numbered items, whose tasks are the （一）（二）… headings under each
+    一、 section. Each heading is an item, numbered in order; a bare heading title takes the
+    paragraphs under it, a heading that is itself a full task stands alone."""
+    paragraphs = [p.strip() for p in paragraphs if p.strip()]
+    if sum(1 for p in paragraphs if SUBSECTION.match(p)) < 2:
+        return []
+    items: list[Item] = []
+    section: list[str] = []
+    current: list[str] | None = None
+    current_section: list[str] = []
+
+    def close() -> None:
+        if current:
+            items.append(_item_from_text(len(items) + 1, current_section, "".join(current), year, issued))
+
+    for para in paragraphs:
+        if SECTION.match(para) and len(para) < 60:
+            close()
+            current = None
+            section = [squash_spaces(para)]
+            continue
+        m = SUBSECTION.match(para)
+        if m:
+            close()
+            current = [para[m.end() :].strip()]
+            current_section = list(section)
+            continue
+        if current is not None and "。" not in current[0] and len(current) == 1:
+            current.append(para)  # a bare heading: its task is the paragraph below it
+        elif current is not None:
+            close()
+            current = None
+    close()
+    if items:
+        warnings.append(f"未找到阿拉伯数字编号的条目，按“（一）”层级读取为{len(items)}项")
     return items
 
 

@@ -281,3 +281,49 @@ def test_numbering_restarting_in_each_section_is_continued() -> None:
     assert [i.number for i in doc.items] == list(range(1, 23))
     assert doc.item(5).notes[0].kind == "renumbered"
     assert [(u.name, u.role) for u in doc.item(22).units] == CHANGNING_2026_UNITS[22]
+
+
+CN = "一二三四五六七八九十"
+
+
+def test_plan_whose_tasks_are_numbered_with_chinese_subheadings(parsed: dict[Path, Document]) -> None:
+    # Jing'an's 1. 2. … items rewritten as （一）（二）… under each 一、 section, as many plans are
+    import re
+
+    out, n = [], 0
+    for line in JINGAN.read_text(encoding="utf-8").split("\n"):
+        if re.match(r"^[一二三四]、", line):
+            n = 0
+        m = re.match(r"^(\d+)\. ", line)
+        if m:
+            line = f"（{CN[n]}）" + line[m.end():]
+            n += 1
+        out.append(line)
+    doc = parse_bytes("\n".join(out).encode("utf-8"), "headings.txt")
+    original = parsed[JINGAN]
+    assert [i.number for i in doc.items] == list(range(1, 14))
+    assert [i.text for i in doc.items] == [i.text for i in original.items]
+    assert doc.item(5).section_path == ["二、坚持围绕中心工作，发挥政务公开功能作用"]
+    assert any("（一）" in w for w in doc.warnings)
+
+
+def test_headings_with_unit_clauses_stop_before_closing_text() -> None:
+    import re
+
+    text = CHANGNING_2026.read_text(encoding="utf-8")
+    # drop the （一） level and turn the 1. items into （一） headings
+    lines, n = [], 0
+    for line in text.split("\n"):
+        if re.match(r"^（[一二三四五六七八九十]+）", line):
+            continue
+        if re.match(r"^[一二三四]、", line):
+            n = 0
+        m = re.match(r"^(\d+)\. ", line)
+        if m:
+            line = f"（{CN[n % 10]}）" + line[m.end():]
+            n += 1
+        lines.append(line)
+    doc = parse_bytes("\n".join(lines).encode("utf-8"), "headings.txt")
+    assert len(doc.items) == 22
+    assert [(u.name, u.role) for u in doc.item(22).units] == CHANGNING_2026_UNITS[22]
+    assert "要主动作为" not in doc.item(22).text
