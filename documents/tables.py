@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 SECTION = re.compile(r"^([一二三四五六七八九十]+)、")
 SUBSECTION = re.compile(r"^（([一二三四五六七八九十]+)）")
 ROW_START = re.compile(r"^(\d{1,3})(?:\s+(.*))?$")
+LABELLED_ROW = re.compile(r"^([一二三四五六七八九十]+、\S{1,40})\s+(\d{1,3})\s+\S")
 DEADLINE_CELL = re.compile(
     r"^(全年|年内|年底前?|上半年|下半年|长期|持续|每季度|每月|每年|次年\S{0,8}|"
     r"\d{1,2}月(?:\d{1,2}日)?(?:底|中旬|上旬|下旬|末)?前?)$"
@@ -83,6 +84,14 @@ def parse_task_table(lines: list[str]) -> list[TableRow]:
         if not line or is_header_line(line) or re.fullmatch(r"-\s*\d+\s*-|-|附件", line):
             continue
         current = rows[-1].number if rows else 0
+        labelled = LABELLED_ROW.match(line)
+        if labelled and int(labelled.group(2)) in (current, current + 1):
+            # a real table (.docx/.html) gives a row as one line; its first row in a 领域 group
+            # starts with the group's label cell
+            label, line = labelled.group(1), line[labelled.start(2) :]
+            if not section or not _same_label(section[0], label):
+                close_row()
+                section = [label]
         row = ROW_START.match(line)
         if row and int(row.group(1)) in (current, current + 1) and (current or int(row.group(1)) == 1):
             close_row()

@@ -327,3 +327,50 @@ def test_headings_with_unit_clauses_stop_before_closing_text() -> None:
     assert len(doc.items) == 22
     assert [(u.name, u.role) for u in doc.item(22).units] == CHANGNING_2026_UNITS[22]
     assert "要主动作为" not in doc.item(22).text
+
+
+def _unit_cell(units) -> str:
+    """A 责任单位 cell as plans write it: leads 牵头, then the others 落实 / 配合."""
+    leads = [u.name for u in units if u.role == "lead"]
+    rest = [u for u in units if u.role != "lead"]
+    if not leads:
+        return "、".join(u.name for u in units)
+    verb = "配合" if rest and rest[0].role == "cooperating" else "落实"
+    return "、".join(leads) + "牵头" + ("，" + "、".join(u.name for u in rest) + verb if rest else "")
+
+
+def test_task_table_as_a_real_docx_table(tmp_path, parsed: dict[Path, Document]) -> None:
+    """The 2025 Changning table written as a Word table (one row per task, a 领域 cell merged
+    down each group) parses to the same rows, units and deadlines."""
+    import docx
+
+    source = parsed[CHANGNING_2025]
+    document = docx.Document()
+    for line in ("长府办〔2025〕12号", "上海市长宁区人民政府办公室关于印发", "《2025年上海市长宁区政务公开工作任务责任分解表》的通知",
+                 "区政府各委、办、局，各街道办事处，新泾镇政府：", "现印发给你们，请认真按照执行。", "上海市长宁区人民政府办公室",
+                 "2025年4月25日", "2025年上海市长宁区政务公开工作任务责任分解表"):
+        document.add_paragraph(line)
+    table = document.add_table(rows=1, cols=5)
+    for cell, text in zip(table.rows[0].cells, ("领域", "序号", "任务内容", "责任单位", "完成时限"), strict=True):
+        cell.text = text
+    previous_label = None
+    for item in source.items:
+        cells = table.add_row().cells
+        label = item.section_path[0]
+        cells[0].text = label if label != previous_label else ""
+        previous_label = label
+        cells[1].text = str(item.number)
+        cells[2].text = item.text
+        cells[3].text = _unit_cell(item.units)
+        cells[4].text = item.sub_rows[0].deadlines[0].phrase
+    path = tmp_path / "table.docx"
+    document.save(str(path))
+    doc = parse_file(path)
+    assert doc.layout == "task_table"
+    assert [(i.number, i.section_path, i.text) for i in doc.items] == [
+        (i.number, i.section_path, i.text) for i in source.items
+    ]
+    assert [[(u.name, u.role) for u in i.units] for i in doc.items] == [
+        [(u.name, u.role) for u in i.units] for i in source.items
+    ]
+    assert [[d.phrase for d in i.deadlines] for i in doc.items] == [[d.phrase for d in i.deadlines] for i in source.items]
