@@ -15,6 +15,7 @@ from documents.reader import SourceText, read_bytes, read_document
 from documents.tables import SECTION, SUBSECTION, TableRow, parse_task_table
 from documents.text import rejoin_wrapped_lines
 from documents.units import find_unit_clause, parse_unit_phrase
+from workdays.calendar import default_calendar, package_covers
 
 ITEM_START = re.compile(r"^(\d{1,3})\s*[.、]\s*(.*)$")
 TABLE_TITLE = re.compile(r"(任务分解表|责任分解表|任务清单|分工表)")
@@ -77,8 +78,21 @@ def parse_source(source: SourceText) -> Document:
         encoding=source.encoding,
         traditional=source.traditional,
         content_hash=hashlib.sha256(normalized.encode("utf-8")).hexdigest(),
-        warnings=_header_warnings(header) + parse_warnings,
+        warnings=_header_warnings(header) + parse_warnings + _calendar_warnings(items),
     )
+
+
+def _calendar_warnings(items: list[Item]) -> list[str]:
+    """Working-day deadlines in a year the official calendar does not know are counted Mon–Fri
+    unless a holiday file covers it: say so on the document, not only in the log."""
+    calendar = default_calendar()
+    years = {
+        d.due.year
+        for item in items
+        for d in item.deadlines
+        if d.working_days and d.due and not package_covers(d.due.year) and d.due.year not in calendar.file_years
+    }
+    return [f"{y}年的工作日按周一至周五计算（官方节假日日历未覆盖该年，且未提供节假日文件 GONGKAI_HOLIDAYS）" for y in sorted(years)]
 
 
 def _header_warnings(header: Header) -> list[str]:

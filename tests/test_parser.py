@@ -374,3 +374,13 @@ def test_task_table_as_a_real_docx_table(tmp_path, parsed: dict[Path, Document])
         [(u.name, u.role) for u in i.units] for i in source.items
     ]
     assert [[d.phrase for d in i.deadlines] for i in doc.items] == [[d.phrase for d in i.deadlines] for i in source.items]
+
+
+def test_working_days_in_an_uncovered_year_are_flagged(monkeypatch) -> None:
+    monkeypatch.delenv("GONGKAI_HOLIDAYS", raising=False)
+    text = BAOSHAN.read_text(encoding="utf-8").replace("2023", "2027")
+    text = text.replace("本工作要点发布后 30天内", "本工作要点发布后 10个工作日内")
+    doc = parse_bytes(text.encode("utf-8"), "baoshan-2027.txt")
+    relative = [d for d in doc.item(38).deadlines if d.kind == "relative"][0]
+    assert relative.working_days and relative.due.year == 2027
+    assert any("2027年的工作日按周一至周五计算" in w for w in doc.warnings)
