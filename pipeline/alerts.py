@@ -16,8 +16,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from documents.model import Document
 from notifications.entries import AlertEntry
 from offices.registry import Registry, registry_for_place
+from rules.binding import plan_issuer
 from store.checks import CheckRun
 from store.db import Store
 from store.documents import DocumentRecord, latest_documents
@@ -69,15 +71,14 @@ def _unit_names(item: dict[str, Any] | None, role: str | None = None) -> tuple[s
 
 def _issuer_unit(record: DocumentRecord) -> str | None:
     """The unit that issued a unit-level plan, as the district's registry names it (区教育局 for
-    上海市长宁区教育局): it is the one to fix a plan-wide problem in its own plan."""
-    issuer = (record.issuer or "").strip()
-    place = record.place or ""
-    if not issuer:
+    上海市长宁区教育局, 华阳路街道 for 上海市长宁区华阳路街道办事处): it is the one to fix a
+    plan-wide problem in its own plan."""
+    if not (record.issuer or "").strip():
         return None
-    for prefix in (f"上海市{place}", place):
-        if prefix and issuer.startswith(prefix) and len(issuer) > len(prefix):
-            return "区" + issuer[len(prefix):] if place.endswith("区") else issuer[len(prefix):]
-    return issuer
+    registry = registry_for_place(record.place) if record.place else None
+    header = Document(title=record.title or "", year=record.year, items=[], issuer=record.issuer,
+                      place=record.place, level=record.level)  # type: ignore[arg-type]
+    return plan_issuer(header, registry)[1]
 
 
 def _plan_level_units(record: DocumentRecord | None, registry: Registry | None,

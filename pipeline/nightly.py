@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import select
 
 from notifications.entries import STATE_LABELS, AlertEntry, alert_state
+from pipeline import UNKNOWN_DISTRICT
 from pipeline.alerts import collect_alert_entries
 from pipeline.checks import check_documents, find_parent, stored_plans
 from pipeline.ingest import ingest_files
@@ -31,8 +32,6 @@ SEVERITIES = ("error", "warning", "info")
 SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
 # States worth a line among "the most urgent items"; done and info-only entries are not urgent.
 URGENT_STATES = ("escalated", "overdue", "due_soon", "pending", "error", "warning")
-UNKNOWN_DISTRICT = "（未识别地区）"
-
 
 _stores: dict[str, Store] = {}
 _stores_lock = threading.Lock()

@@ -29,6 +29,7 @@ from documents.model import Document, DocumentError
 from documents.parser import parse_file
 from notifications.entries import AlertEntry
 from offices.registry import Registry, all_registries, registry_for_place
+from pipeline import UNKNOWN_DISTRICT
 from rules.binding import plan_issuer
 from rules.check import CheckResult, check_plan
 from rules.obligations import (
@@ -133,7 +134,12 @@ def derive_obligations(
                 continue
             if as_of is not None and record.issue_date is not None and record.issue_date > as_of:
                 continue
-            plan = _derive_record(session, record, policy, calendar, unit_filings)
+            try:
+                plan = _derive_record(session, record, policy, calendar, unit_filings)
+            except (ValueError, KeyError, TypeError) as exc:
+                # a plan the rules cannot read is reported; the others' obligations still go on
+                summary.warnings.append(f"{record.doc_key}：未能生成责任事项（{type(exc).__name__}: {exc}）")
+                continue
             if plan is None:
                 continue
             derivation, result = plan
@@ -193,10 +199,10 @@ def _derive_record(
 def _issuing_unit(doc: Document) -> str | None:
     """The office that issued a unit plan, when the registry knows it."""
     registry = registry_for_place(doc.place) if doc.place else None
-    _level, name = plan_issuer(doc)
-    if registry is None or not name:
+    if registry is None:
         return None
-    office = registry.find(name)
+    _level, name = plan_issuer(doc, registry)
+    office = registry.find(name) if name else None
     return office.name if office is not None else None
 
 
@@ -204,6 +210,8 @@ def _ensure_derived(
     session: Session, record: DocumentRecord, policy: dict[str, Any], calendar: WorkdayCalendar, *, force: bool = False
 ) -> list[str]:
     """Derive the obligations of `record` unless they already come from this very version."""
+    if record.is_draft:
+        return []
     if not force and ob_store.derived_document_ids(session, record.doc_key).get(record.doc_key) == record.id:
         return []
     result = _derive_record(session, record, policy, calendar, ob_store.unit_plan_filings(session))
@@ -297,9 +305,12 @@ def record_filing(
     unit_doc = parse_file(Path(path)) if (kind == "plan" and path is not None) else None  # fail before any write
 
     with store.transaction() as session:
-        record = find_document(session, plan_ref)
+        # Units file against the issued plan: a newer draft of it owes nothing yet.
+        record = find_document(session, plan_ref, include_drafts=False)
         if record is None:
             raise DocumentError(plan_ref, "数据库中没有此方案（请先用 gongkai ingest 导入，或核对发文字号）")
+        if record.level not in ("district", "unit"):
+            raise DocumentError(plan_ref, f"{record.doc_key} 是市级文件，各单位应对照区级方案报送")
         doc = record.to_document()
         registry = registry_for_place(doc.place) if doc.place else None
         warnings = _ensure_derived(session, record, policy, calendar)
@@ -673,7 +684,7 @@ def alert_entries(store: Store, as_of: date | None, policy: dict[str, Any] | Non
             key=f"obligation:{status.key}",
             kind="obligation",
             state=status.state,
-            district=status.district or "",
+            district=status.district or UNKNOWN_DISTRICT,
             units=(status.unit,),
             lead_units=tuple(status.lead_units),
             document=status.title,

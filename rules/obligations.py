@@ -56,7 +56,7 @@ DATED_KINDS = ("absolute", "relative")
 
 # An item that sets the window for the units' own plans: 各单位要…制订年度政务公开工作计划…
 # 并于本工作要点发布后30天内报…
-_PLAN_WINDOW = re.compile(r"(制订|制定|编制|报送|上报)[^。]{0,30}(工作)?计划")
+_PLAN_WINDOW = re.compile(r"(制订|制定|编制|报送|上报)[^。]{0,30}(政务公开[^。]{0,10})?工作计划")
 # 每季度报送工作开展情况 is a report to the district; 每季度不少于1次 is an activity.
 _REPORT = re.compile(r"(每季度|按季度|每个季度)[^。；，,]{0,12}(报送|上报|报告|汇报)")
 _QUARTER = re.compile(r"^(\d{4})[Qq]([1-4])$")
@@ -302,9 +302,9 @@ def _unit_deadlines(item: Item, owners: list[str], resolver: _Units | None) -> d
     body = [d for d in _dated(item.deadlines) if d.source == "body"]
     every = _dated(item.deadlines)
     for found in per_unit.values():
-        found.extend(body)
+        # a unit's own table row fixes its deadline; the body's dates apply to units without one
         if not found:
-            found.extend(every)
+            found.extend(body or every)
     return per_unit
 
 

@@ -139,9 +139,11 @@ def latest_documents(session: Session, *, include_drafts: bool = False) -> list[
     return list(latest.values())
 
 
-def find_document(session: Session, ref: str) -> DocumentRecord | None:
-    """The newest version by 发文字号 / doc key, or by id."""
+def find_document(session: Session, ref: str, *, include_drafts: bool = True) -> DocumentRecord | None:
+    """The newest version by 发文字号 / doc key (issued versions only unless `include_drafts`), or by id."""
     stmt = select(DocumentRecord).where(DocumentRecord.doc_key == ref).order_by(DocumentRecord.version.desc())
+    if not include_drafts:
+        stmt = stmt.where(DocumentRecord.is_draft.is_(False))
     record = session.scalars(stmt).first()
     if record is None and ref.isdigit():
         record = session.get(DocumentRecord, int(ref))

@@ -126,6 +126,8 @@ def test_drafts_and_old_runs_do_not_alert_by_default(store, policy, draft) -> No
 def test_issuer_unit_of_a_unit_plan() -> None:
     record = DocumentRecord(issuer="上海市长宁区教育局", place="长宁区", level="unit")
     assert _issuer_unit(record) == "区教育局"
+    street = DocumentRecord(issuer="上海市长宁区华阳路街道办事处", place="长宁区", level="unit")
+    assert _issuer_unit(street) == "华阳路街道"
     assert _issuer_unit(DocumentRecord(issuer="", place="长宁区", level="unit")) is None
 
 

@@ -583,3 +583,15 @@ def test_cli_file_and_status_json(tmp_path) -> None:
     assert "即将到期" in table.stdout
     wrong = runner.invoke(app, ["status", "--state", "late", "--db", db])
     assert wrong.exit_code == 2
+
+
+def test_a_newer_draft_does_not_replace_the_issued_plans_duties(store, policy, cal, tmp_path) -> None:
+    ingest_files(store, [CHANGNING])
+    draft = tmp_path / "draft.txt"
+    text = CHANGNING.read_text(encoding="utf-8")
+    draft.write_text(text.replace("2025 年 4 月 25 日", "2025 年 6 月 25 日"), encoding="utf-8")
+    ingest_files(store, [draft], is_draft=True)
+    derive_obligations(store, date(2025, 5, 1), policy=policy, calendar=cal)
+    record_filing(store, "plan", "区教育局", CHANGNING_KEY, filed_on=date(2025, 5, 20), policy=policy, calendar=cal)
+    plans = of_kind(obligation_status(store, date(2025, 5, 21), policy=policy), "plan")
+    assert plans and {s.due for s in plans} == {date(2025, 5, 25)}  # 30 days after the issued 04-25
