@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from cli.dates import as_of_day
 from notifications.outbox import AlertRunReport, send_alerts
 from notifications.transport import SettingsError, SmtpSettings
 from store import outbox as outbox_store
 from store.db import open_store
-from workdays.calendar import today_shanghai
 
 STATUS_LABELS = {
     outbox_store.QUEUED: "待发送",
@@ -24,15 +24,6 @@ STATUS_LABELS = {
 }
 
 
-def _parse_date(value: str | None) -> date:
-    if not value:
-        return today_shanghai()
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(f"日期“{value}”格式不正确，应为 YYYY-MM-DD", param_hint="--as-of") from None
-
-
 def alerts_command(
     as_of: Annotated[str | None, typer.Option("--as-of", help="按哪一天计算到期和逾期（YYYY-MM-DD，默认今天）")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="只列出将要发送的提醒，不发送也不记录")] = False,
@@ -41,7 +32,7 @@ def alerts_command(
 ) -> None:
     """生成并发送提醒邮件：每个责任单位一封汇总邮件。"""
     console = Console()
-    day = _parse_date(as_of)
+    day = as_of_day(as_of)
     try:
         settings = SmtpSettings.from_env()
     except SettingsError as exc:

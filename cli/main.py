@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from cli import views
+from cli.dates import as_of_day
 from documents.model import DocumentError
 
 app = typer.Typer(help="gongkai: 政务公开工作方案合规检查", no_args_is_help=True, add_completion=False)
@@ -41,19 +42,6 @@ def handles_bad_input(func: Callable[..., Any]) -> Callable[..., Any]:
             raise typer.Exit(2) from None
 
     return wrapper
-
-
-def parse_as_of(value: str | None):  # noqa: ANN201 - returns datetime.date
-    from datetime import date
-
-    from workdays.calendar import today_shanghai
-
-    if value is None:
-        return today_shanghai()
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise BadInput(f"--as-of: 日期格式应为 YYYY-MM-DD，收到 {value!r}") from exc
 
 
 @app.command()
@@ -102,7 +90,7 @@ def check(
     from pipeline.checks import check_documents
     from rules.policy import load_policy
 
-    result = check_documents(plan, against, policy=load_policy(policy), db=db, as_of=parse_as_of(as_of))
+    result = check_documents(plan, against, policy=load_policy(policy), db=db, as_of=as_of_day(as_of))
     if as_json:
         sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n")
     else:

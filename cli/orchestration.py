@@ -13,13 +13,15 @@ import asyncio
 import os
 import time
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markdown import Markdown
+
+from cli.dates import as_of_day
 
 # Prefect's telemetry writes collide with SQLite locks on the local server (shared/ENVIRONMENT.md).
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -39,17 +41,6 @@ AsOfOption = Annotated[str | None, typer.Option("--as-of", help="按此日期评
 WaitOption = Annotated[
     int, typer.Option("--wait", help="已配置 Prefect 服务器时，最多等待检查结果多少秒（0 = 提交后立即返回）")
 ]
-
-
-def _as_of(value: str | None) -> date:
-    from workdays.calendar import today_shanghai
-
-    if value is None:
-        return today_shanghai()
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ValueError(f"--as-of: 日期格式应为 YYYY-MM-DD，收到 {value!r}") from None
 
 
 def server_url() -> str | None:
@@ -276,7 +267,7 @@ def submit_draft_command(
         return
     from flows.check import check_plan
 
-    summary = _run_flow(check_plan, "草稿检查", path=str(path), against=against, as_of=_as_of(as_of), db=db)
+    summary = _run_flow(check_plan, "草稿检查", path=str(path), against=against, as_of=as_of_day(as_of), db=db)
     plan = summary.get("plan") or {}
     _print_summary(summary, f"方案草稿即时检查：{plan.get('doc_number') or plan.get('title') or path.name}")
     if not summary.get("alerted"):
@@ -299,7 +290,7 @@ def submit_directive_command(
         return
     from flows.ingest import ingest_directive
 
-    summary = _run_flow(ingest_directive, "上级文件入库", path=str(path), as_of=_as_of(as_of), db=db)
+    summary = _run_flow(ingest_directive, "上级文件入库", path=str(path), as_of=as_of_day(as_of), db=db)
     directive = summary.get("directive") or {}
     _print_summary(summary, f"上级文件入库与下级方案复核：{directive.get('doc_number') or directive.get('title')}")
 
@@ -308,7 +299,7 @@ def nightly_command(as_of: AsOfOption = None, db: DbOption = None) -> None:
     """在本进程内运行夜间合规检查流程：规则检查、责任事项、提醒邮件。有区运行失败时退出码为 1。"""
     from flows.nightly import nightly_compliance
 
-    day = _as_of(as_of)
+    day = as_of_day(as_of)
     summary = _run_flow(nightly_compliance, "夜间检查", as_of=day, db=db)
     _print_summary(summary, f"政务公开合规夜间检查（{day.isoformat()}）")
     _say_where_mail_went(summary)
@@ -334,7 +325,7 @@ def demo_command(as_of: AsOfOption = None, db: DbOption = None) -> None:
     from pipeline.ingest import ingest_files
     from pipeline.nightly import shared_store, write_report
 
-    day = _as_of(as_of)
+    day = as_of_day(as_of)
     samples = sorted(SAMPLES.glob("*.txt"))
     if not samples:
         raise ValueError(f"{SAMPLES}：没有样例文件")

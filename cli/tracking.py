@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from cli.dates import as_of_day, parse_day
 from notifications.entries import STATE_LABELS
 from rules.obligations import KIND_LABELS, LIGHT_RANK, STATES, ObligationStatus
 
@@ -38,21 +39,6 @@ HolidaysOption = Annotated[
     Path | None,
     typer.Option("--holidays", help="节假日文件（官方日历未覆盖的年份；默认 GONGKAI_HOLIDAYS）"),
 ]
-
-
-def _day(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise ValueError(f"{option}: 日期格式应为 YYYY-MM-DD，收到 {value!r}") from None
-
-
-def _today(as_of: str | None) -> date:
-    from workdays.calendar import today_shanghai
-
-    return _day(as_of, "--as-of") or today_shanghai()
 
 
 def _calendar(holidays: Path | None) -> Any:
@@ -86,7 +72,7 @@ def file_command(
     from rules.policy import load_policy
     from store import open_store
 
-    day = _day(filed, "--date") or _today(as_of)
+    day = parse_day(filed, "--date") or as_of_day(as_of)
     store = open_store(db)
     try:
         result = record_filing(
@@ -164,7 +150,7 @@ def status_command(
     unknown = [s for s in wanted if s not in STATES]
     if unknown:
         raise ValueError(f"--state 应取自 {', '.join(STATES)}，收到 {', '.join(unknown)}")
-    day = _today(as_of)
+    day = as_of_day(as_of)
     rules_policy = load_policy(policy)
     store = open_store(db)
     try:

@@ -13,7 +13,6 @@ from email.policy import default
 from pathlib import Path
 
 import pytest
-import typer
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
@@ -614,7 +613,6 @@ def test_queue_then_deliver_separately(store, registries):
 
 
 def test_cli_alerts_and_outbox(tmp_path, monkeypatch, registries):
-    from cli.alerts import alerts_command, outbox_command
 
     pipeline = types.ModuleType("pipeline.alerts")
     pipeline.collect_alert_entries = lambda store, as_of: (sample_entries(as_of), registries)
@@ -624,9 +622,7 @@ def test_cli_alerts_and_outbox(tmp_path, monkeypatch, registries):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("GONGKAI_OUTBOX", str(tmp_path / "out"))
     monkeypatch.setenv("COLUMNS", "200")
-    app = typer.Typer()
-    app.command("alerts")(alerts_command)
-    app.command("outbox")(outbox_command)
+    from cli.main import app  # the registered commands, with the CLI's bad-input handling
     db = str(tmp_path / "cli.db")
     runner = CliRunner()
 
