@@ -123,6 +123,9 @@ class _Candidate:
     deadline: Deadline | None  # None: a recognised non-deadline that blocks shorter matches
 
 
+# Deadlines that only say "within the year": they fix no specific date to compare with another.
+YEAR_WIDE = frozenset({"全年", "年内", "年底", "年底前", "年末", "下半年", "长期", "持续"})
+
 def deadline_from_phrase(
     phrase: str,
     year: int,

@@ -6,7 +6,8 @@ dataclasses so they serialise to the stable JSON described in the README (`to_di
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, is_dataclass
 from datetime import date
 from typing import Any, Literal
 
@@ -122,7 +123,7 @@ class Document:
         raise KeyError(number)
 
     def to_dict(self) -> dict[str, Any]:
-        return _jsonable(asdict(self))
+        return jsonable(asdict(self))
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Document:
@@ -157,14 +158,23 @@ def _item_from_dict(d: dict[str, Any]) -> Item:
     return Item(**d)
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
+def jsonable(value: Any) -> Any:
+    """`value` reduced to what JSON holds: dates as ISO strings, dataclasses and objects with
+    `to_dict` as dicts, tuples and sets as lists, keys as strings."""
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
     if isinstance(value, date):
         return value.isoformat()
-    return value
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [jsonable(v) for v in value]
+    to_dict = getattr(value, "to_dict", None)
+    if callable(to_dict):
+        return jsonable(to_dict())
+    if is_dataclass(value) and not isinstance(value, type):
+        return jsonable(asdict(value))
+    return str(value)
 
 
 class DocumentError(Exception):

@@ -7,7 +7,7 @@ import re
 from datetime import date
 from pathlib import Path
 
-from documents.deadlines import deadline_from_phrase, find_deadlines
+from documents.deadlines import YEAR_WIDE, deadline_from_phrase, find_deadlines
 from documents.header import Header, parse_header, squash_spaces
 from documents.model import Deadline, Document, DocumentError, Item, Note, SubRow, UnitMention
 from documents.quantities import find_quantities
@@ -21,8 +21,6 @@ ITEM_START = re.compile(r"^(\d{1,3})\s*[.、]\s*(.*)$")
 TABLE_TITLE = re.compile(r"(任务分解表|责任分解表|任务清单|分工表)")
 BODY_END = re.compile(r"^(附件[：:]|附件$|抄送[：:]|（此件)")
 SENTENCE_END = ("。", "）", "；", "！", "？", "”")
-# A deadline that only says "within the year" fixes no specific date to compare.
-YEAR_WIDE = {"全年", "年内", "年底", "年底前", "年末", "下半年", "长期", "持续"}
 
 
 def parse_file(path: str | Path) -> Document:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from documents.text import HEADER_WORDS
+
 SECTION = re.compile(r"^([一二三四五六七八九十]+)、")
 SUBSECTION = re.compile(r"^（([一二三四五六七八九十]+)）")
 ROW_START = re.compile(r"^(\d{1,3})(?:\s+(.*))?$")
@@ -19,7 +21,6 @@ DEADLINE_CELL = re.compile(
     r"^(全年|年内|年底前?|上半年|下半年|长期|持续|每季度|每月|每年|次年\S{0,8}|"
     r"\d{1,2}月(?:\d{1,2}日)?(?:底|中旬|上旬|下旬|末)?前?)$"
 )
-HEADER_WORDS = {"序号", "领域", "任务内容", "工作重点", "具体内容", "责任单位", "完成时间", "完成时限", "完成", "时限"}
 ROLE_LABEL = re.compile(r"(牵头单位|责任单位|配合单位|主责单位)：")
 UNIT_PIECE = re.compile(
     r"^(?:区|市|各|相关|园区|重大|宝山|长宁|静安|浦东)|"

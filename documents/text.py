@@ -173,7 +173,7 @@ _PAGE_PIECE = re.compile(rf"^(?:[{_DASH}]{{1,2}}|[{_DASH}]{{0,2}} *\d{{1,4}} *[{
 # Blank lines tolerated between the pieces of a page number split over lines (`-` / `22` / `-`).
 _MAX_PIECE_GAP = 3
 
-_HEADER_WORDS = frozenset(
+HEADER_WORDS = frozenset(
     {
         "序号", "领域", "任务内容", "工作重点", "具体内容", "责任单位", "完成时间", "完成时限", "完成",
         "时限", "牵头单位", "配合单位", "责任部门", "牵头部门", "配合部门", "工作任务", "主要任务",
@@ -235,7 +235,7 @@ def _page_number_spans(lines: list[str]) -> set[int]:
 
 def _header_tokens(line: str) -> list[str] | None:
     tokens = line.split()
-    if tokens and all(t in _HEADER_WORDS for t in tokens):
+    if tokens and all(t in HEADER_WORDS for t in tokens):
         return tokens
     return None
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from documents.model import jsonable
 from notifications.entries import STATE_LABELS, AlertEntry, alert_state
 from pipeline import UNKNOWN_DISTRICT
 from pipeline.alerts import collect_alert_entries
@@ -156,7 +157,7 @@ def derive_obligations(store: Store, as_of: date, policy: dict[str, Any] | None 
             raise
         return {"available": False, "note": "未安装责任事项模块 (pipeline.obligations)，本次未跟踪报送和时限"}
     result = derive(store, as_of, policy=policy)
-    data = _jsonable(result)
+    data = jsonable(result)
     counts = data.get("counts") if isinstance(data, dict) else None
     return {
         "available": True,
@@ -586,23 +587,3 @@ def write_report(summary: Mapping[str, Any], path: str | Path) -> Path:
         lines.append("没有错误或警告。")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
-
-
-def _jsonable(value: Any) -> Any:
-    """Whatever derive_obligations returns, reduced to something a flow result and JSON can hold."""
-    if value is None or isinstance(value, str | int | float | bool):
-        return value
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set):
-        return [_jsonable(v) for v in value]
-    to_dict = getattr(value, "to_dict", None)
-    if callable(to_dict):
-        return _jsonable(to_dict())
-    if hasattr(value, "__dataclass_fields__"):
-        from dataclasses import asdict
-
-        return _jsonable(asdict(value))
-    return str(value)

@@ -8,13 +8,13 @@ from typing import Any
 
 from durable.lang import m
 
+from documents.deadlines import YEAR_WIDE
 from documents.model import Deadline, Document, Item
 from rules.engine import define_ruleset, run_ruleset
 from rules.findings import Finding, severity_for
 
 RULESET = "gongkai_timing"
 SPECIFIC_KINDS = ("absolute", "relative", "next_year")
-YEAR_WIDE = {"全年", "年内", "年底", "年底前", "年末", "长期", "持续"}
 
 
 def _dated(deadlines: list[Deadline]) -> list[Deadline]:

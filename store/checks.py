@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from documents.model import jsonable
 from store.db import Base
 
 
@@ -79,7 +80,7 @@ def save_check(
                 plan_item=f["plan_item"],
                 units=f["units"],
                 message=f["message"],
-                evidence=_jsonable(f["evidence"]),
+                evidence=jsonable(f["evidence"]),
             )
         )
     session.add(run)
@@ -96,13 +97,3 @@ def latest_runs(session: Session, kind: str | None = None) -> list[CheckRun]:
     for run in session.scalars(stmt):
         latest[run.plan_key] = run
     return list(latest.values())
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
