@@ -18,18 +18,17 @@ import faulthandler
 import os
 import random
 import re
-import resource
 import shutil
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from benchmarks.measure import Meter, max_rss_mib  # noqa: E402
+
 # Prefect's telemetry writes collide with SQLite locks on the temporary server.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
@@ -124,23 +123,6 @@ def unit_plan_text(district: str, unit: str, parent_number: str, items: list[str
     for number, text in enumerate(items or ["做好本单位政务公开专栏维护。"], start=1):
         lines += [f"{number}. {text}（责任单位：{unit}）", ""]
     return "\n".join(lines) + "\n"
-
-
-def rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-
-
-class Meter:
-    def __init__(self) -> None:
-        self.rows: list[tuple[str, float, float]] = []
-
-    def run(self, name: str, func: Callable[[], Any], describe: Callable[[Any], str] = lambda r: "") -> Any:
-        started = time.perf_counter()
-        result = func()
-        elapsed = time.perf_counter() - started
-        self.rows.append((name, elapsed, rss_mib()))
-        print(f"{name:<36} {elapsed:8.2f} s   max RSS {rss_mib():7.0f} MiB   {describe(result)}", flush=True)
-        return result
 
 
 def main() -> None:
@@ -278,7 +260,7 @@ def main() -> None:
         print(f"{name:<36} {seconds:8.2f}  {seconds / whole:6.1%}")
     print(f"{'total (parse + flow run)':<36} {whole:8.2f}")
     print(f"temporary Prefect server start (not in the total): {server_seconds:.1f} s")
-    print(f"max RSS of the process: {rss_mib():.0f} MiB")
+    print(f"max RSS of the process: {max_rss_mib():.0f} MiB")
     if args.keep:
         print(f"kept {work}")
     else:

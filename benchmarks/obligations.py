@@ -18,20 +18,19 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import resource
 import shutil
 import sys
 import tempfile
-import time
 import tracemalloc
 from collections import Counter
-from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from benchmarks.measure import Meter, max_rss_mib  # noqa: E402
 
 DISTRICTS = [
     "黄浦区", "徐汇区", "长宁区", "静安区", "普陀区", "虹口区", "杨浦区", "闵行区",
@@ -117,36 +116,6 @@ def make_plan(district: str, d: int, n_units: int, n_items: int, rng: random.Ran
         issuer=f"上海市{district}人民政府办公室", issue_date=ISSUED, place=district, level="district",
         content_hash=f"bench-{d}-{n_units}-{n_items}",
     )
-
-
-def rss_mib() -> float:
-    try:
-        import psutil
-    except ImportError:  # psutil is a test dependency; getrusage gives the peak only
-        return max_rss_mib()
-    return psutil.Process().memory_info().rss / 2**20
-
-
-def max_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-
-
-class Meter:
-    def __init__(self, trace: bool):
-        self.trace = trace
-        self.rows: list[tuple[str, float, float | None, str]] = []
-
-    def run(self, name: str, func: Callable[[], Any], describe: Callable[[Any], str] = lambda r: "") -> Any:
-        if self.trace:
-            tracemalloc.reset_peak()
-        started = time.perf_counter()
-        result = func()
-        elapsed = time.perf_counter() - started
-        peak = tracemalloc.get_traced_memory()[1] / 2**20 if self.trace else None
-        self.rows.append((name, elapsed, peak, describe(result)))
-        peak_text = f"py peak {peak:6.1f} MiB  " if peak is not None else ""
-        print(f"{name:<34} {elapsed:8.2f} s  RSS {rss_mib():6.0f} MiB  {peak_text}{describe(result)}", flush=True)
-        return result
 
 
 def main() -> None:
