@@ -6,6 +6,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from documents.model import Document, DocumentError
@@ -29,18 +30,24 @@ def resolve_document(ref: str, session: Session | None) -> tuple[Document, Docum
     raise DocumentError(ref, "文件不存在，数据库中也没有此发文字号 (no such file or stored document)")
 
 
-def find_parent(session: Session, doc: Document) -> DocumentRecord | None:
-    """The directive above `doc`: the city plan of the same year for a district plan, the
-    district plan of the same place and year for a unit plan."""
+def find_parent(session: Session, doc: Document | DocumentRecord) -> DocumentRecord | None:
+    """The directive above `doc` (a Document or a stored record: only its level, year, place and
+    issue date are read): the city plan of the same year for a district plan, the district plan
+    of the same place and year for a unit plan. The store is asked for those candidates only."""
     wanted = {"district": "municipal", "unit": "district"}.get(doc.level)
     if wanted is None or doc.year is None:
         return None
+    stmt = select(DocumentRecord).where(
+        DocumentRecord.level == wanted, DocumentRecord.year == doc.year, DocumentRecord.is_draft.is_(False)
+    )
+    if wanted == "district":
+        stmt = stmt.where(DocumentRecord.place == doc.place)
+    newest: dict[str, DocumentRecord] = {}
+    for record in session.scalars(stmt.order_by(DocumentRecord.version)):
+        newest[record.doc_key] = record
     candidates = [
-        r
-        for r in latest_documents(session)
-        if r.level == wanted and r.year == doc.year and (wanted == "municipal" or r.place == doc.place)
+        r for r in newest.values() if not doc.issue_date or not r.issue_date or r.issue_date <= doc.issue_date
     ]
-    candidates = [r for r in candidates if not doc.issue_date or not r.issue_date or r.issue_date <= doc.issue_date]
     return max(candidates, key=lambda r: (r.issue_date or date.min, r.id), default=None)
 
 

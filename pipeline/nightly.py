@@ -62,22 +62,15 @@ def plan_districts(store: Store) -> list[str]:
 
 
 def _plans_of(store: Store, district: str) -> list[dict[str, Any]]:
-    """The district's stored plans, each with the id of its parent (None when it has none).
-
-    find_parent reads every stored document, so it is asked once per kind of plan (level, year,
-    place, issue date — all it looks at) rather than once per plan: a district's 60 unit plans
-    issued on a handful of days cost a handful of lookups, not 60."""
+    """The district's stored plans, each with the id of its parent (None when it has none)."""
     plans = []
-    parents: dict[tuple[Any, ...], int | None] = {}
     with store.transaction() as session:
         for r in stored_plans(session):
             if (r.place or UNKNOWN_DISTRICT) != district:
                 continue
-            key = (r.level, r.year, r.place, r.issue_date)
-            if key not in parents:
-                parent = find_parent(session, r.to_document())
-                parents[key] = parent.id if parent is not None else None
-            plans.append({"id": r.id, "key": r.doc_key, "title": r.title, "level": r.level, "parent": parents[key]})
+            parent = find_parent(session, r)
+            plans.append({"id": r.id, "key": r.doc_key, "title": r.title, "level": r.level,
+                          "parent": parent.id if parent is not None else None})
     return plans
 
 
@@ -362,7 +355,7 @@ def plans_under(store: Store, directive_key: str) -> dict[str, list[int]]:
     out: dict[str, list[int]] = {}
     with store.transaction() as session:
         for record in stored_plans(session):
-            parent = find_parent(session, record.to_document())
+            parent = find_parent(session, record)
             if parent is not None and parent.doc_key == directive_key:
                 out.setdefault(record.place or UNKNOWN_DISTRICT, []).append(record.id)
     return dict(sorted(out.items()))
