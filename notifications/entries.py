@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import Any
-
-import yaml
 
 
 @dataclass(frozen=True)
@@ -117,16 +113,3 @@ def alert_policy(policy: dict[str, Any] | AlertPolicy | None = None) -> AlertPol
 def alert_state(entry: AlertEntry) -> str:
     """The state the ledger and the digest know the entry by (every 'done' form counts as resolved)."""
     return "resolved" if entry.state in RESOLVED_STATES else entry.state
-
-
-def load_alert_policy(path: str | Path | None = None) -> dict[str, Any]:
-    """Alert keys from GONGKAI_POLICY / data/policy.yaml when the file exists; {} (all defaults) otherwise."""
-    candidates = [Path(p) for p in (path, os.environ.get("GONGKAI_POLICY")) if p]
-    candidates.append(Path(__file__).resolve().parent.parent / "data" / "policy.yaml")
-    for candidate in candidates:
-        if candidate.is_file():
-            data = yaml.safe_load(candidate.read_text(encoding="utf-8")) or {}
-            if not isinstance(data, dict):
-                raise ValueError(f"策略文件 {candidate} 格式不正确：应为键值映射")
-            return data
-    return {}

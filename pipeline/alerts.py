@@ -187,9 +187,9 @@ def finding_entries(store: Store, as_of: date, *, run_ids: Iterable[int] | None 
 def current_policy(path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
     """The policy for flows and CLI runs: data/policy.yaml overlaid with `path` or $GONGKAI_POLICY
     (a deployment sets the variable on its worker; there is no command line to pass --policy)."""
-    from rules.policy import load_policy
+    from rules.policy import load_policy  # reads GONGKAI_POLICY itself
 
-    return load_policy(path or os.environ.get("GONGKAI_POLICY") or None)
+    return load_policy(path)
 
 
 def registries_for(districts: Iterable[str]) -> dict[str, Registry]:
