@@ -127,7 +127,8 @@ def _parse(text: str, source: Source, default_role: Role) -> list[UnitMention]:
             )
         pending.clear()
 
-    for token, ends_segment in _split_top_level(phrase):
+    for token, separator in _split_top_level(phrase):
+        ends_segment = bool(separator) and separator in _SEGMENT_BREAKS
         label = _LABEL_RE.match(token)
         if label:
             # Names before a new label belong to the previous label.
@@ -193,9 +194,9 @@ def _top_level_groups(text: str) -> list[tuple[int, int, str]]:
     return groups
 
 
-def _split_top_level(phrase: str) -> list[tuple[str, bool]]:
-    """Tokens between separators outside parentheses, each with whether a ； followed it."""
-    tokens: list[tuple[str, bool]] = []
+def _split_top_level(phrase: str, separators: str = _SEPARATORS) -> list[tuple[str, str]]:
+    """Tokens between separators outside parentheses, each with the separator that ended it ("" last)."""
+    tokens: list[tuple[str, str]] = []
     depth = 0
     current: list[str] = []
     for ch in phrase:
@@ -203,31 +204,17 @@ def _split_top_level(phrase: str) -> list[tuple[str, bool]]:
             depth += 1
         elif ch in _CLOSE and depth > 0:
             depth -= 1
-        if depth == 0 and ch in _SEPARATORS:
-            tokens.append(("".join(current), ch in _SEGMENT_BREAKS))
+        if depth == 0 and ch in separators:
+            tokens.append(("".join(current), ch))
             current = []
         else:
             current.append(ch)
-    tokens.append(("".join(current), False))
+    tokens.append(("".join(current), ""))
     return tokens
 
 
 def _split_outside_parens(text: str, sep: str) -> list[str]:
-    parts: list[str] = []
-    depth = 0
-    current: list[str] = []
-    for ch in text:
-        if ch in _OPEN:
-            depth += 1
-        elif ch in _CLOSE and depth > 0:
-            depth -= 1
-        if depth == 0 and ch == sep:
-            parts.append("".join(current))
-            current = []
-        else:
-            current.append(ch)
-    parts.append("".join(current))
-    return parts
+    return [token for token, _ in _split_top_level(text, sep)]
 
 
 def _names_in(token: str) -> list[tuple[str, bool]]:
