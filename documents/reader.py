@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from documents.model import DocumentError
-from documents.text import is_traditional, normalize_text, split_lines, to_simplified
+from documents.text import cjk_count, is_traditional, normalize_text, split_lines, to_simplified
 
 __all__ = ["SUPPORTED_EXTENSIONS", "SourceText", "read_bytes", "read_document"]
 
@@ -308,10 +308,6 @@ def _read_html(data: bytes, name: str) -> tuple[str, str]:
         raise DocumentError(name, f"无法解析网页 (cannot parse HTML: {type(exc).__name__})") from None
 
 
-def _cjk_count(s: str) -> int:
-    return sum(1 for ch in s if "\u4e00" <= ch <= "\u9fff")
-
-
 def _content_node(tree: Any, root: Any) -> Any:
     """The element holding the article.
 
@@ -324,14 +320,14 @@ def _content_node(tree: Any, root: Any) -> Any:
         if parent is None:
             continue
         key = parent.mem_id
-        scores[key] = (scores.get(key, (0, parent))[0] + _cjk_count(p.text(deep=True)), parent)
+        scores[key] = (scores.get(key, (0, parent))[0] + cjk_count(p.text(deep=True)), parent)
     best_score, best = max(scores.values(), key=lambda v: v[0], default=(0, None))
     # The article is what the best <p> group holds; without <p>, half of the page's text.
-    needed = 0.8 * best_score if best_score else 0.5 * _cjk_count(root.text(deep=True))
+    needed = 0.8 * best_score if best_score else 0.5 * cjk_count(root.text(deep=True))
     found: list[tuple[int, Any]] = []
     for selector in _CONTENT_SELECTORS:
         for node in tree.css(selector):
-            count = _cjk_count(node.text(deep=True))
+            count = cjk_count(node.text(deep=True))
             # A sidebar sharing the class holds too little; a page wrapper holds too much.
             if count and count >= needed:
                 found.append((count, node))

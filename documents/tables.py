@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from documents.text import HEADER_WORDS
+from documents.text import HEADER_WORDS, cjk_count
 
 SECTION = re.compile(r"^([一二三四五六七八九十]+)、")
 SUBSECTION = re.compile(r"^（([一二三四五六七八九十]+)）")
@@ -196,10 +196,4 @@ def _content_and_units(body: list[tuple[str, str]]) -> tuple[str, str]:
 
 
 def _join(parts: list[str]) -> str:
-    return "".join(p.replace(" ", "") if _cjk_ratio(p) > 0.5 else p for p in parts)
-
-
-def _cjk_ratio(text: str) -> float:
-    if not text:
-        return 0.0
-    return sum(1 for c in text if "\u4e00" <= c <= "\u9fff") / len(text)
+    return "".join(p.replace(" ", "") if p and cjk_count(p) / len(p) > 0.5 else p for p in parts)

@@ -48,6 +48,11 @@ def _is_cjk(ch: str) -> bool:
     return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf" or "\uf900" <= ch <= "\ufaff"
 
 
+def cjk_count(text: str) -> int:
+    """How many Chinese characters `text` holds."""
+    return sum(1 for ch in text if _is_cjk(ch))
+
+
 _SURROGATES = re.compile(r"[\ud800-\udfff]")
 
 
@@ -60,7 +65,7 @@ def traditional_share(text: str) -> float:
     """Share of the CJK characters of `text` that a t2s conversion changes (0.0 … 1.0)."""
     text = _SURROGATES.sub("", text)
     converted = _convert(text)
-    cjk = sum(1 for ch in text if _is_cjk(ch))
+    cjk = cjk_count(text)
     if not cjk:
         return 0.0
     if len(converted) != len(text):
