@@ -13,7 +13,8 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from cli import views
+from cli import alerts as alert_commands
+from cli import orchestration, tracking, views
 from cli.dates import as_of_day
 from documents.model import DocumentError
 
@@ -98,24 +99,19 @@ def check(
     raise typer.Exit(1 if result.has_errors else 0)
 
 
-def _register_optional_commands() -> None:
-    """Commands whose modules belong to other packages; registered when present."""
-    for module_name, names in (
-        ("cli.tracking", ("file", "status")),
-        ("cli.alerts", ("alerts", "outbox")),
-        ("cli.orchestration", ("nightly", "submit_draft", "submit_directive", "demo")),
-    ):
-        try:
-            module = __import__(module_name, fromlist=["*"])
-        except ModuleNotFoundError:
-            continue
-        for name in names:
-            func = getattr(module, f"{name}_command", None)
-            if func is not None:
-                app.command(name=name.replace("_", "-"))(handles_bad_input(func))
-
-
-_register_optional_commands()
+# The other commands live in their own modules (tracking, alerts, Prefect runs); registered here,
+# each behind the same bad-input handling.
+for _name, _command in (
+    ("file", tracking.file_command),
+    ("status", tracking.status_command),
+    ("alerts", alert_commands.alerts_command),
+    ("outbox", alert_commands.outbox_command),
+    ("nightly", orchestration.nightly_command),
+    ("submit-draft", orchestration.submit_draft_command),
+    ("submit-directive", orchestration.submit_directive_command),
+    ("demo", orchestration.demo_command),
+):
+    app.command(name=_name)(handles_bad_input(_command))
 
 
 if __name__ == "__main__":

@@ -20,8 +20,10 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.markdown import Markdown
+from rich.table import Table
 
 from cli.dates import as_of_day
+from pipeline.summary import SEVERITIES, SEVERITY_LABELS
 
 # Prefect's telemetry writes collide with SQLite locks on the local server (shared/ENVIRONMENT.md).
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -69,66 +71,70 @@ def _run_flow(flow: Any, title: str, **parameters: Any) -> dict[str, Any]:
 def _print_summary(summary: dict[str, Any], title: str) -> None:
     """The run summary as rich tables: counts per district, failures, the most urgent items,
     and for a draft every error and warning (its filer wants them all)."""
-    from rich.table import Table
+    from pipeline.summary import RunSummary
 
-    from notifications.entries import STATE_LABELS
-    from pipeline.nightly import SEVERITIES, SEVERITY_LABELS
-
+    run = RunSummary.from_dict(summary)
     console.print(f"[bold]{title}[/]", highlight=False)
-    counts = summary.get("counts", {})
     console.print(
-        f"评估日期 {summary.get('as_of')}；检查方案 {summary.get('plans', 0)} 份；"
-        + "，".join(f"{SEVERITY_LABELS[s]} {counts.get(s, 0)} 项" for s in SEVERITIES) + "。",
+        f"评估日期 {run.as_of}；检查方案 {run.plans} 份；"
+        + "，".join(f"{SEVERITY_LABELS[s]} {run.counts.get(s, 0)} 项" for s in SEVERITIES) + "。",
         highlight=False,
     )
-    districts = summary.get("districts", {})
-    states = sorted({s for r in districts.values() for s in r.get("obligations", {})})
-    table = Table(title="各区情况", header_style="bold")
-    for column in ("区", "方案数", *(SEVERITY_LABELS[s] for s in SEVERITIES), *(STATE_LABELS.get(s, s) for s in states)):
-        table.add_column(column, justify="left" if column == "区" else "right")
-    for district, result in districts.items():
-        c, o = result.get("counts", {}), result.get("obligations", {})
-        table.add_row(district, str(len(result.get("plans", []))), *(str(c.get(s, 0)) for s in SEVERITIES),
-                      *(str(o.get(s, 0)) for s in states))
-    if districts:
-        console.print(table)
-    for district, message in (summary.get("failed") or {}).items():
+    _print_districts(run)
+    for district, message in run.failed.items():
         console.print(f"[bold red]{district} 运行失败[/]：{message}", highlight=False)
-    if summary.get("obligations_note"):
-        console.print(f"[yellow]{summary['obligations_note']}[/]", highlight=False)
-    if summary.get("kind") == "draft":
-        findings = [r for result in districts.values() for r in result.get("findings", []) if r["severity"] != "info"]
+    if run.obligations_note:
+        console.print(f"[yellow]{run.obligations_note}[/]", highlight=False)
+    if run.kind == "draft":
+        findings = [r for r in run.findings if r.severity != "info"]
         table = Table(title="检查发现的问题（错误和警告）", header_style="bold", show_lines=False)
         for column in ("级别", "代码", "上级条目", "本方案条目", "说明"):
             table.add_column(column, overflow="fold", ratio=4 if column == "说明" else None)
         for r in findings:
-            table.add_row(SEVERITY_LABELS.get(r["severity"], r["severity"]), r["code"],
-                          str(r["directive_item"] or ""), str(r["plan_item"] or ""), r["message"])
+            table.add_row(r.severity_label, r.code, str(r.directive_item or ""), str(r.plan_item or ""), r.message)
         console.print(table if findings else "没有错误或警告。")
-    urgent = summary.get("urgent") or []
-    if urgent and summary.get("kind") != "draft":
-        table = Table(title="最紧急的事项", header_style="bold")
-        for column in ("#", "状态", "区", "文件", "条目", "事项", "责任单位", "时限"):
-            table.add_column(column, overflow="fold", ratio=3 if column == "事项" else None)
-        for i, e in enumerate(urgent, 1):
-            due = e.get("due") or ""
-            if e.get("days_left") is not None and e["days_left"] < 0:
-                due += f"（逾期{-e['days_left']}天）"
-            table.add_row(str(i), e.get("state_label", ""), e.get("district", ""), e.get("doc_number", ""),
-                          e.get("item", ""), (e.get("summary") or e.get("message") or "")[:24],
-                          "、".join(e.get("units", []))[:30], due)
-        console.print(table)
-    alerts = summary.get("alerts") or {}
-    if alerts.get("note"):
-        console.print(f"[dim]{alerts['note']}[/]", highlight=False)
-    elif alerts:
+    if run.urgent and run.kind != "draft":
+        _print_urgent(run.urgent)
+    alerts = run.alert_summary
+    if alerts.note:
+        console.print(f"[dim]{alerts.note}[/]", highlight=False)
+    elif run.alerts:
         console.print(
-            f"提醒：需提醒 {alerts.get('alertable', 0)} 项，生成邮件 {alerts.get('digests', 0)} 封，"
-            f"发出 {alerts.get('sent', 0)} 封，已提醒过而跳过 {alerts.get('skipped_duplicates', 0)} 项。",
+            f"提醒：需提醒 {alerts.alertable} 项，生成邮件 {alerts.digests} 封，"
+            f"发出 {alerts.sent} 封，已提醒过而跳过 {alerts.skipped_duplicates} 项。",
             highlight=False,
         )
-        for error in alerts.get("errors", []):
+        for error in alerts.errors:
             console.print(f"[red]无法投递[/]：{error}", highlight=False)
+
+
+def _print_districts(run: Any) -> None:
+    from notifications.entries import STATE_LABELS
+
+    states = run.obligation_states()
+    table = Table(title="各区情况", header_style="bold")
+    for column in ("区", "方案数", *(SEVERITY_LABELS[s] for s in SEVERITIES), *(STATE_LABELS.get(s, s) for s in states)):
+        table.add_column(column, justify="left" if column == "区" else "right")
+    for district, result in run.districts.items():
+        c, o = result.counts, result.obligations
+        table.add_row(district, str(len(result.plans)), *(str(c.get(s, 0)) for s in SEVERITIES),
+                      *(str(o.get(s, 0)) for s in states))
+    if run.districts:
+        console.print(table)
+
+
+def _print_urgent(urgent: list[dict[str, Any]]) -> None:
+    table = Table(title="最紧急的事项", header_style="bold")
+    for column in ("#", "状态", "区", "文件", "条目", "事项", "责任单位", "时限"):
+        table.add_column(column, overflow="fold", ratio=3 if column == "事项" else None)
+    for i, e in enumerate(urgent, 1):
+        due = e.get("due") or ""
+        if e.get("days_left") is not None and e["days_left"] < 0:
+            due += f"（逾期{-e['days_left']}天）"
+        table.add_row(str(i), e.get("state_label", ""), e.get("district", ""), e.get("doc_number", ""),
+                      e.get("item", ""), (e.get("summary") or e.get("message") or "")[:24],
+                      "、".join(e.get("units", []))[:30], due)
+    console.print(table)
 
 
 # --------------------------------------------------------------------------- events
@@ -209,30 +215,34 @@ def _report_remote(flow_name: str, request_id: str, wait: int, what: str) -> Non
     if state not in FINAL_STATES:
         console.print(f"[yellow]运行 {run.name} 仍在进行（{state}）[/]，结果稍后可在 Prefect 界面查看。", highlight=False)
         return
+    from flows.artifacts import findings_from_table
+
+    findings = []
     for artifact in sorted(artifacts, key=lambda a: a.type != "markdown"):
         if artifact.type == "markdown":
             console.print(Markdown(str(artifact.data)))
         elif artifact.type == "table":
-            _print_rows(_rows(artifact.data), artifact.description or "")
+            rows = findings_from_table(_rows(artifact.data))
+            _print_findings(rows, artifact.description or "")
+            findings += rows
     if state != "COMPLETED":
         console.print(f"[bold red]运行 {run.name} 失败[/]：{run.state.message or state}", highlight=False)
         raise typer.Exit(1)
-    errors = [row for a in artifacts if a.type == "table" for row in _rows(a.data) if row.get("级别") == "错误"]
-    if errors:
+    if any(f.severity == "error" for f in findings):
         raise typer.Exit(1)
 
 
-def _print_rows(rows: list[dict[str, Any]], title: str) -> None:
-    from rich.table import Table
+def _print_findings(rows: list[Any], title: str) -> None:
+    from flows.artifacts import FINDING_COLUMNS, table_row
 
-    rows = [r for r in rows if r.get("代码") and r.get("级别") != "提示"]
+    rows = [r for r in rows if r.severity != "info"]
     if not rows:
         return
     table = Table(title=title, header_style="bold")
-    for column in rows[0]:
+    for column in FINDING_COLUMNS.values():
         table.add_column(column, overflow="fold", ratio=4 if column == "说明" else None)
     for row in rows:
-        table.add_row(*(str(v) for v in row.values()))
+        table.add_row(*(str(v) for v in table_row(row).values()))
     console.print(table)
 
 
@@ -323,7 +333,8 @@ def _say_where_mail_went(summary: dict[str, Any]) -> None:
 def demo_command(as_of: AsOfOption = None, db: DbOption = None) -> None:
     """演示：导入自带样例文件，运行夜间合规检查流程，打印汇总，写出运行报告和提醒邮件（全部使用内置默认设置）。"""
     from pipeline.ingest import ingest_files
-    from pipeline.nightly import shared_store, write_report
+    from pipeline.nightly import shared_store
+    from pipeline.report import write_report
 
     day = as_of_day(as_of)
     samples = sorted(SAMPLES.glob("*.txt"))

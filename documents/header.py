@@ -112,8 +112,8 @@ def parse_header(lines: list[str]) -> Header:
     year = YEAR_IN_TITLE.search(header.title or "")
     if year:
         header.year = int(year.group(1))
-    elif header.doc_number:
-        header.year = int(DOC_NUMBER.search(header.doc_number).group(2))
+    elif header.doc_number and (number := DOC_NUMBER.search(header.doc_number)):
+        header.year = int(number.group(2))
     elif header.issue_date:
         header.year = header.issue_date.year
 

@@ -11,42 +11,92 @@ from typing import Any
 
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
-from pipeline.nightly import SEVERITY_LABELS, render_markdown
+from pipeline.report import render_markdown
+from pipeline.summary import SEVERITY_LABELS, FindingRow, RunSummary
 
 # Enough for a district's worth of problems; a city-wide table beyond this helps nobody in a
 # browser, and the full list is in the store and the Markdown report.
 MAX_TABLE_ROWS = 1000
 
+# The findings table's columns: FindingRow field → the Chinese heading users see. The CLI reads a
+# server run's table back through `findings_from_table`, never by the headings themselves.
+FINDING_COLUMNS = {
+    "district": "区",
+    "doc_number": "发文字号",
+    "severity": "级别",
+    "code": "代码",
+    "directive_item": "上级条目",
+    "plan_item": "本方案条目",
+    "units": "责任单位",
+    "message": "说明",
+}
+_SEVERITY_BY_LABEL = {label: code for code, label in SEVERITY_LABELS.items()}
 
-def findings_table(summary: Mapping[str, Any], limit: int = MAX_TABLE_ROWS) -> list[dict[str, Any]]:
+
+def findings_table(summary: RunSummary | Mapping[str, Any], limit: int = MAX_TABLE_ROWS) -> list[dict[str, Any]]:
     """The run's findings as table rows with Chinese column names (errors first)."""
-    rows = [row for result in summary.get("districts", {}).values() for row in result.get("findings", [])]
+    rows = RunSummary.from_dict(summary).findings
     order = {"error": 0, "warning": 1, "info": 2}
-    rows.sort(key=lambda r: (order.get(r["severity"], 9), r["district"], r["doc_number"], r["plan_item"] or 0))
-    return [
-        {
-            "区": r["district"],
-            "发文字号": r["doc_number"],
-            "级别": SEVERITY_LABELS.get(r["severity"], r["severity"]),
-            "代码": r["code"],
-            "上级条目": r["directive_item"] if r["directive_item"] is not None else "",
-            "本方案条目": r["plan_item"] if r["plan_item"] is not None else "",
-            "责任单位": "、".join(r["units"]),
-            "说明": r["message"],
-        }
-        for r in rows[:limit]
-    ]
+    rows.sort(key=lambda r: (order.get(r.severity, 9), r.district, r.doc_number, r.plan_item or 0))
+    return [table_row(r) for r in rows[:limit]]
 
 
-def publish_run_artifacts(summary: Mapping[str, Any], *, key: str, title: str) -> dict[str, str]:
+def table_row(row: FindingRow) -> dict[str, Any]:
+    """One finding as a table row under the Chinese headings."""
+    cells = {
+        "district": row.district,
+        "doc_number": row.doc_number,
+        "severity": row.severity_label,
+        "code": row.code,
+        "directive_item": row.directive_item if row.directive_item is not None else "",
+        "plan_item": row.plan_item if row.plan_item is not None else "",
+        "units": "、".join(row.units),
+        "message": row.message,
+    }
+    return {FINDING_COLUMNS[name]: value for name, value in cells.items()}
+
+
+def findings_from_table(rows: list[dict[str, Any]]) -> list[FindingRow]:
+    """A findings table artifact read back as FindingRows (the "nothing found" row is dropped)."""
+    out = []
+    for row in rows:
+        cells = {name: row.get(label, "") for name, label in FINDING_COLUMNS.items()}
+        if not cells["code"]:
+            continue
+        units = str(cells["units"] or "")
+        out.append(
+            FindingRow(
+                district=str(cells["district"]),
+                doc_number=str(cells["doc_number"]),
+                title="",
+                level="",
+                code=str(cells["code"]),
+                severity=_SEVERITY_BY_LABEL.get(str(cells["severity"]), str(cells["severity"])),
+                directive_item=_number(cells["directive_item"]),
+                plan_item=_number(cells["plan_item"]),
+                units=units.split("、") if units else [],
+                message=str(cells["message"]),
+            )
+        )
+    return out
+
+
+def _number(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def publish_run_artifacts(summary: RunSummary | Mapping[str, Any], *, key: str, title: str) -> dict[str, str]:
     """Create `<key>-summary` (Markdown) and `<key>-findings` (table); returns their ids."""
-    markdown = render_markdown(summary, title=title)
+    run = RunSummary.from_dict(summary)
+    markdown = render_markdown(run, title=title)
     summary_id = create_markdown_artifact(markdown, key=f"{key}-summary", description=title)
-    table = findings_table(summary)
-    total = sum(len(r.get("findings", [])) for r in summary.get("districts", {}).values())
+    table = findings_table(run)
+    total = len(run.findings)
     note = f"{title}：检查发现的问题" + (f"（共{total}项，表中列出前{len(table)}项）" if total > len(table) else "")
     # An empty list would make an artifact with no columns; one explicit row says "nothing found".
-    rows = table or [{"区": "", "发文字号": "", "级别": "", "代码": "", "上级条目": "", "本方案条目": "",
-                      "责任单位": "", "说明": "没有发现问题"}]
+    rows = table or [{**{label: "" for label in FINDING_COLUMNS.values()}, FINDING_COLUMNS["message"]: "没有发现问题"}]
     table_id = create_table_artifact(rows, key=f"{key}-findings", description=note)
     return {"summary": str(summary_id), "findings": str(table_id)}

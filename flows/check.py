@@ -13,11 +13,12 @@ from flows.artifacts import publish_run_artifacts
 from flows.nightly import retry_if_transient
 from pipeline import nightly as steps
 from pipeline.alerts import current_policy
+from rules.policy import Policy
 
 
 @task(name="check-draft", retries=2, retry_delay_seconds=[2, 10], retry_condition_fn=retry_if_transient,
       cache_policy=NONE)
-def check_task(path: str, against: str | None, as_of: date, policy: dict[str, Any],
+def check_task(path: str, against: str | None, as_of: date, policy: Policy,
                db: str | None = None) -> dict[str, Any]:
     # Alerts are a task of their own: a mail server hiccup must not re-run (and re-store) the check.
     return steps.check_filing(steps.shared_store(db), path, as_of, policy, against=against, alert=False)
@@ -25,7 +26,7 @@ def check_task(path: str, against: str | None, as_of: date, policy: dict[str, An
 
 @task(name="alert-draft", retries=1, retry_delay_seconds=30, retry_condition_fn=retry_if_transient,
       cache_policy=NONE)
-def alert_task(run_ids: list[int], as_of: date, policy: dict[str, Any], db: str | None = None) -> dict[str, Any]:
+def alert_task(run_ids: list[int], as_of: date, policy: Policy, db: str | None = None) -> dict[str, Any]:
     return steps.alert_check_runs(steps.shared_store(db), run_ids, as_of, policy)
 
 
@@ -50,7 +51,7 @@ def check_plan(
     # An event trigger renders a missing payload field as an empty string.
     against = against or None
     summary = check_task(path, against, day, policy, db)
-    if summary.get("alerted") is False and policy.get("drafts_alert"):
+    if summary.get("alerted") is False and policy.drafts_alert:
         summary["alerts"] = alert_task(steps.run_ids_of(summary), day, policy, db)
         summary["urgent"] = summary["alerts"].get("urgent", summary["urgent"])
         summary["alerted"] = True

@@ -14,6 +14,7 @@ from flows.artifacts import publish_run_artifacts
 from flows.nightly import district_threads, gather, retry_if_transient
 from pipeline import nightly as steps
 from pipeline.alerts import current_policy
+from rules.policy import Policy
 
 
 @task(name="store-directive", retries=2, retry_delay_seconds=[2, 10], retry_condition_fn=retry_if_transient,
@@ -24,7 +25,7 @@ def store_task(path: str, db: str | None = None) -> dict[str, Any]:
 
 @task(name="recheck-district", task_run_name="recheck-{district}", retries=2, retry_delay_seconds=[2, 10],
       retry_condition_fn=retry_if_transient, cache_policy=NONE)
-def recheck_task(district: str, plan_ids: list[int], as_of: date, policy: dict[str, Any],
+def recheck_task(district: str, plan_ids: list[int], as_of: date, policy: Policy,
                  db: str | None = None) -> dict[str, Any]:
     return steps.check_district(steps.shared_store(db), district, as_of, policy, kind="on_demand", plan_ids=plan_ids)
 

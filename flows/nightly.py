@@ -19,6 +19,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from flows.artifacts import publish_run_artifacts
 from pipeline import nightly as steps
 from pipeline.alerts import current_policy
+from rules.policy import Policy
 
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (TimeoutError, ConnectionError)
 
@@ -63,19 +64,19 @@ def retry_if_transient(task: Any, task_run: Any, state: Any) -> bool:
 # Tasks carry side effects (stored findings, sent mail): never served from a cache.
 @task(name="derive-obligations", retries=2, retry_delay_seconds=[2, 10], retry_condition_fn=retry_if_transient,
       cache_policy=NONE)
-def derive_obligations_task(as_of: date, policy: dict[str, Any], db: str | None = None) -> dict[str, Any]:
+def derive_obligations_task(as_of: date, policy: Policy, db: str | None = None) -> dict[str, Any]:
     return steps.derive_obligations(steps.shared_store(db), as_of, policy)
 
 
 @task(name="district", task_run_name="district-{district}", retries=2, retry_delay_seconds=[2, 10],
       retry_condition_fn=retry_if_transient, cache_policy=NONE)
-def district_task(district: str, as_of: date, policy: dict[str, Any], db: str | None = None) -> dict[str, Any]:
+def district_task(district: str, as_of: date, policy: Policy, db: str | None = None) -> dict[str, Any]:
     return steps.run_district(steps.shared_store(db), district, as_of, policy)
 
 
 @task(name="send-alerts", retries=1, retry_delay_seconds=30, retry_condition_fn=retry_if_transient,
       cache_policy=NONE)
-def alerts_task(as_of: date, policy: dict[str, Any], districts: list[str], db: str | None = None) -> dict[str, Any]:
+def alerts_task(as_of: date, policy: Policy, districts: list[str], db: str | None = None) -> dict[str, Any]:
     # A retry re-plans the same digests: the outbox keys them by Message-ID and the ledger
     # remembers what was delivered, so nothing goes out twice.
     return steps.send_run_alerts(steps.shared_store(db), as_of, policy, districts=districts)

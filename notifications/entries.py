@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
+
+from rules.policy import Policy, as_policy
 
 
 @dataclass(frozen=True)
@@ -55,20 +58,6 @@ STATE_LABELS: dict[str, str] = {
     "done_late": "已逾期办结",
 }
 
-DEFAULT_POLICY: dict[str, Any] = {
-    "alert_states": ["due_soon", "overdue", "escalated", "resolved", "error", "warning"],
-    "repeat_interval_days": 7,
-    "max_send_attempts": 5,
-    "retry_backoff_seconds": [1, 2, 4],
-    # A message left 'sending' by a run that died is taken over once its claim is this old;
-    # a younger claim may belong to a run still in progress, and taking it would send twice.
-    "sending_lease_seconds": 300,
-    # A digest lists at most this many entries per section (the most urgent first) and counts
-    # the rest: the 政务公开科 may be copied on hundreds of escalations.
-    "digest_max_per_section": 20,
-}
-
-
 @dataclass(frozen=True)
 class AlertPolicy:
     alert_states: frozenset[str]
@@ -84,30 +73,24 @@ class AlertPolicy:
         return float(steps[min(attempt - 1, len(steps) - 1)])
 
 
-def alert_policy(policy: dict[str, Any] | AlertPolicy | None = None) -> AlertPolicy:
-    """The policy dict (data/policy.yaml's alert keys) with defaults filled in and types checked."""
+# What the alert steps accept as their policy: the run's Policy, its alert part, or a mapping of
+# overrides laid over data/policy.yaml (validated like a policy file).
+PolicyLike = Policy | AlertPolicy | Mapping[str, Any] | None
+
+
+def alert_policy(policy: PolicyLike = None) -> AlertPolicy:
+    """The alert settings of the policy (data/policy.yaml's alert keys)."""
     if isinstance(policy, AlertPolicy):
         return policy
-    raw = dict(DEFAULT_POLICY)
-    source = dict(policy or {})
-    # data/policy.yaml may keep these keys under an `alerts:` section next to other rules' settings.
-    if isinstance(source.get("alerts"), dict):
-        source = {**source, **source["alerts"]}
-    raw.update({k: v for k, v in source.items() if k in DEFAULT_POLICY and v is not None})
-    backoff = raw["retry_backoff_seconds"]
-    if isinstance(backoff, int | float):
-        backoff = [backoff]
-    result = AlertPolicy(
-        alert_states=frozenset(str(s) for s in raw["alert_states"]),
-        repeat_interval_days=int(raw["repeat_interval_days"]),
-        max_send_attempts=max(1, int(raw["max_send_attempts"])),
-        retry_backoff_seconds=tuple(max(0.0, float(b)) for b in backoff),
-        sending_lease_seconds=max(0.0, float(raw["sending_lease_seconds"])),
-        digest_max_per_section=max(1, int(raw["digest_max_per_section"])),
+    full = as_policy(policy)
+    return AlertPolicy(
+        alert_states=frozenset(full.alert_states),
+        repeat_interval_days=full.repeat_interval_days,
+        max_send_attempts=full.max_send_attempts,
+        retry_backoff_seconds=full.retry_backoff_seconds,
+        sending_lease_seconds=full.sending_lease_seconds,
+        digest_max_per_section=full.digest_max_per_section,
     )
-    if result.repeat_interval_days < 1:
-        raise ValueError("repeat_interval_days 必须是正整数")
-    return result
 
 
 def alert_state(entry: AlertEntry) -> str:

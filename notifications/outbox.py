@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 from sqlalchemy.exc import IntegrityError
 
 from notifications.digest import Digest, Sender, build_digest, district_summary
-from notifications.entries import AlertEntry, AlertPolicy, alert_policy, alert_state
+from notifications.entries import AlertEntry, AlertPolicy, PolicyLike, alert_policy, alert_state
 from notifications.routing import Recipient, RoutingError, route, transparency_recipient, valid_email
 from notifications.transport import SmtpSettings, Transport, TransportError, make_transport
 from store import outbox as outbox_store
@@ -151,7 +151,7 @@ def queue_digests(store: Store, run_key: str, digests: Iterable[Digest]) -> tupl
 async def adeliver_outbox(
     store: Store,
     transport: Transport,
-    policy: dict[str, Any] | AlertPolicy | None = None,
+    policy: PolicyLike = None,
     *,
     recipients: Iterable[str] | None = None,
     sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
@@ -210,7 +210,7 @@ async def adeliver_outbox(
 def deliver_outbox(
     store: Store,
     transport: Transport,
-    policy: dict[str, Any] | AlertPolicy | None = None,
+    policy: PolicyLike = None,
     *,
     recipients: Iterable[str] | None = None,
 ) -> DeliveryReport:
@@ -264,7 +264,7 @@ def plan_digests(
     store: Store,
     entries: Iterable[AlertEntry],
     registry_by_district: Mapping[str, Any],
-    policy: dict[str, Any] | AlertPolicy | None,
+    policy: PolicyLike,
     *,
     as_of: date,
     sender: Sender,
@@ -360,7 +360,7 @@ async def asend_alerts(
     store: Store,
     entries: Iterable[AlertEntry],
     registry_by_district: Mapping[str, Any],
-    policy: dict[str, Any] | AlertPolicy | None,
+    policy: PolicyLike,
     *,
     as_of: date,
     dry_run: bool = False,
@@ -394,7 +394,7 @@ def send_alerts(
     store: Store,
     entries: Iterable[AlertEntry],
     registry_by_district: Mapping[str, Any],
-    policy: dict[str, Any] | AlertPolicy | None,
+    policy: PolicyLike,
     *,
     as_of: date,
     dry_run: bool = False,

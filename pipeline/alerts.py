@@ -19,7 +19,10 @@ from sqlalchemy.orm import Session
 from documents.model import Document
 from notifications.entries import AlertEntry
 from offices.registry import Registry, registry_for_place
+from pipeline.obligations import alert_entries
 from rules.binding import plan_issuer
+from rules.findings import CATALOG
+from rules.policy import Policy, load_policy
 from store.checks import CheckRun
 from store.db import Store
 from store.documents import DocumentRecord, latest_documents
@@ -28,21 +31,6 @@ logger = logging.getLogger(__name__)
 
 ALERT_SEVERITIES = ("error", "warning")
 
-# What the office should do about each kind of finding (shown in the digest's 请办理 column).
-ACTIONS: dict[str, str] = {
-    "MISSING_MANDATED_ITEM": "在本方案中补充落实上级文件的该项任务",
-    "WEAK_COVERAGE": "核对并完善该项任务的落实内容",
-    "ITEM_WITHOUT_UNIT": "明确该项任务的责任单位",
-    "UNKNOWN_UNIT": "核实责任单位名称，改用单位名录中的规范名称",
-    "ITEM_WITHOUT_DEADLINE": "明确该项任务的完成时限",
-    "DEADLINE_AFTER_MANDATED": "将完成时限调整到上级文件要求的时限之前",
-    "DEADLINE_BEFORE_ISSUE": "修正早于文件印发日期的完成时限",
-    "DEADLINE_CONFLICT": "统一正文与任务分解表中的完成时限",
-    "UNIT_CONFLICT": "统一正文与任务分解表中的责任单位",
-    "PLAN_ISSUED_LATE": "说明逾期印发的原因，今后按上级文件要求及时印发",
-    "UNIT_PLAN_MISSING_ITEMS": "补充落实区方案分配给本单位的任务",
-}
-DEFAULT_ACTION = "核实并修改方案相关内容"
 
 
 def finding_key(plan_key: str, code: str, directive_item: int | None, plan_item: int | None,
@@ -142,7 +130,7 @@ def entries_for_run(session: Session, run: CheckRun,
                 doc_number=doc_number,
                 item=label,
                 summary=summary,
-                action=ACTIONS.get(finding.code, DEFAULT_ACTION),
+                action=CATALOG[finding.code].action,
                 message=finding.message,
             )
         )
@@ -184,11 +172,9 @@ def finding_entries(store: Store, as_of: date, *, run_ids: Iterable[int] | None 
     return entries
 
 
-def current_policy(path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+def current_policy(path: str | os.PathLike[str] | None = None) -> Policy:
     """The policy for flows and CLI runs: data/policy.yaml overlaid with `path` or $GONGKAI_POLICY
     (a deployment sets the variable on its worker; there is no command line to pass --policy)."""
-    from rules.policy import load_policy  # reads GONGKAI_POLICY itself
-
     return load_policy(path)
 
 
@@ -202,22 +188,13 @@ def registries_for(districts: Iterable[str]) -> dict[str, Registry]:
     return out
 
 
-def obligation_entries(store: Store, as_of: date, policy: dict[str, Any]) -> list[AlertEntry]:
+def obligation_entries(store: Store, as_of: date, policy: Policy) -> list[AlertEntry]:
     """Reminders for what units owe (their plans, quarterly reports, item deadlines)."""
-    try:
-        from pipeline.obligations import alert_entries
-    except ModuleNotFoundError as exc:
-        # Only the module itself may be missing (a partial install); a missing dependency inside
-        # it is a real error and must surface.
-        if exc.name != "pipeline.obligations":
-            raise
-        logger.warning("pipeline.obligations 不可用，本次只发送检查问题提醒")
-        return []
     return list(alert_entries(store, as_of, policy))
 
 
 def collect_alert_entries(
-    store: Store, as_of: date, policy: dict[str, Any] | None = None, *, districts: Iterable[str] | None = None
+    store: Store, as_of: date, policy: Policy | None = None, *, districts: Iterable[str] | None = None
 ) -> tuple[list[AlertEntry], dict[str, Registry]]:
     """Every alert entry for `as_of` — findings of the latest checks and obligation reminders —
     with the registry of each district they concern (districts without a registry are left out;

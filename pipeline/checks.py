@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,6 +11,7 @@ from sqlalchemy.orm import Session
 from documents.model import Document, DocumentError
 from documents.parser import parse_file
 from rules.check import CheckResult, check_plan
+from rules.policy import Policy
 from store.checks import save_check
 from store.db import Store, open_store
 from store.documents import DocumentRecord, document_key, find_document, latest_documents
@@ -55,7 +55,7 @@ def check_documents(
     plan_ref: str,
     against_ref: str | None,
     *,
-    policy: dict[str, Any],
+    policy: Policy,
     db: str | None = None,
     store: Store | None = None,
     kind: str = "on_demand",

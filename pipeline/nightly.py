@@ -24,15 +24,15 @@ from pipeline import UNKNOWN_DISTRICT
 from pipeline.alerts import collect_alert_entries
 from pipeline.checks import check_documents, find_parent, stored_plans
 from pipeline.ingest import ingest_files
+from pipeline.obligations import derive_obligations as derive
+from pipeline.obligations import obligation_status
+from pipeline.summary import SEVERITIES, URGENT_STATES, DistrictResult, RunSummary
+from rules.policy import Policy
 from store.checks import CheckRun
 from store.db import Store
 
 logger = logging.getLogger(__name__)
 
-SEVERITIES = ("error", "warning", "info")
-SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
-# States worth a line among "the most urgent items"; done and info-only entries are not urgent.
-URGENT_STATES = ("escalated", "overdue", "due_soon", "pending", "error", "warning")
 
 _stores: dict[str, Store] = {}
 _stores_lock = threading.Lock()
@@ -104,7 +104,7 @@ def check_district(
     store: Store,
     district: str,
     as_of: date,
-    policy: dict[str, Any],
+    policy: Policy,
     *,
     kind: str = "nightly",
     plan_ids: Iterable[int] | None = None,
@@ -140,15 +140,9 @@ def check_district(
     return {"district": district, "plans": plans, "counts": dict(counts), "findings": rows}
 
 
-def derive_obligations(store: Store, as_of: date, policy: dict[str, Any] | None = None) -> dict[str, Any]:
+def derive_obligations(store: Store, as_of: date, policy: Policy | None = None) -> dict[str, Any]:
     """What units owe, derived from the stored plans; once per run, before the districts fan out
     (the derivation spans districts, so running it per district would only repeat the work)."""
-    try:
-        from pipeline.obligations import derive_obligations as derive
-    except ModuleNotFoundError as exc:
-        if exc.name != "pipeline.obligations":
-            raise
-        return {"available": False, "note": "未安装责任事项模块 (pipeline.obligations)，本次未跟踪报送和时限"}
     result = derive(store, as_of, policy=policy)
     data = jsonable(result)
     counts = data.get("counts") if isinstance(data, dict) else None
@@ -160,15 +154,9 @@ def derive_obligations(store: Store, as_of: date, policy: dict[str, Any] | None 
     }
 
 
-def obligation_counts(store: Store, as_of: date, district: str, policy: dict[str, Any] | None = None
+def obligation_counts(store: Store, as_of: date, district: str, policy: Policy | None = None
                       ) -> dict[str, int]:
     """Obligations of `district` by state (pending, due soon, overdue, escalated, done …)."""
-    try:
-        from pipeline.obligations import obligation_status
-    except ModuleNotFoundError as exc:
-        if exc.name != "pipeline.obligations":
-            raise
-        return {}
     return state_counts(obligation_status(store, as_of, district=district, policy=policy))
 
 
@@ -196,7 +184,7 @@ def state_counts(status: Any) -> dict[str, int]:
     return dict(tally)
 
 
-def run_district(store: Store, district: str, as_of: date, policy: dict[str, Any]) -> dict[str, Any]:
+def run_district(store: Store, district: str, as_of: date, policy: Policy) -> dict[str, Any]:
     """One district of the nightly run: rules over its plans, then where its obligations stand."""
     started = time.perf_counter()
     summary = check_district(store, district, as_of, policy)
@@ -264,7 +252,7 @@ def alert_summary(report: Any, entries: list[AlertEntry], *, outbox_dir: str | N
 def send_run_alerts(
     store: Store,
     as_of: date,
-    policy: dict[str, Any],
+    policy: Policy,
     *,
     districts: Iterable[str] | None = None,
     entries: list[AlertEntry] | None = None,
@@ -302,29 +290,32 @@ def build_summary(
     seconds: dict[str, float] | None = None,
     kind: str = "nightly",
 ) -> dict[str, Any]:
-    """One run's summary: counts by severity overall and per district, failures, alerts."""
+    """One run's summary (a `RunSummary`, as its dict): counts by severity overall and per
+    district, failures, alerts."""
+    results = {d: DistrictResult.from_dict({"district": d, **r}) for d, r in sorted(districts.items())}
     counts: Counter[str] = Counter({s: 0 for s in SEVERITIES})
     obligation_totals: Counter[str] = Counter()
-    for result in districts.values():
-        counts.update(result.get("counts", {}))
-        obligation_totals.update(result.get("obligations", {}))
-    return {
-        "kind": kind,
-        "as_of": as_of.isoformat(),
-        "districts": dict(sorted(districts.items())),
-        "failed": dict(sorted(failed.items())),
-        "plans": sum(len(r.get("plans", [])) for r in districts.values()),
-        "counts": dict(counts),
-        "obligations": dict(obligation_totals),
-        "obligations_note": (obligations or {}).get("note"),
-        "obligations_warnings": list((obligations or {}).get("warnings") or [])[:50],
-        "alerts": alerts or {},
-        "urgent": (alerts or {}).get("urgent", []),
-        "seconds": seconds or {},
-    }
+    for result in results.values():
+        counts.update(result.counts)
+        obligation_totals.update(result.obligations)
+    summary = RunSummary(
+        kind=kind,
+        as_of=as_of.isoformat(),
+        districts=results,
+        failed=dict(sorted(failed.items())),
+        plans=sum(len(r.plans) for r in results.values()),
+        counts=dict(counts),
+        obligations=dict(obligation_totals),
+        obligations_note=(obligations or {}).get("note"),
+        obligations_warnings=list((obligations or {}).get("warnings") or [])[:50],
+        alerts=alerts or {},
+        urgent=(alerts or {}).get("urgent", []),
+        seconds=seconds or {},
+    )
+    return summary.to_dict()
 
 
-def run_nightly(store: Store, as_of: date, policy: dict[str, Any], *, transport: Any = None,
+def run_nightly(store: Store, as_of: date, policy: Policy, *, transport: Any = None,
                 dry_run: bool = False) -> dict[str, Any]:
     """The nightly run without Prefect: districts one after the other, each failure kept apart."""
     started = time.perf_counter()
@@ -394,7 +385,7 @@ def check_filing(
     store: Store,
     path: str | Path,
     as_of: date,
-    policy: dict[str, Any],
+    policy: Policy,
     *,
     against: str | None = None,
     alert: bool | None = None,
@@ -427,7 +418,7 @@ def check_filing(
         "findings": finding_rows(data, district, severities=SEVERITIES),
         "obligations": {},
     }
-    alert = bool(policy.get("drafts_alert", False)) if alert is None else alert
+    alert = policy.drafts_alert if alert is None else alert
     if alert:
         alerts = alert_check_runs(store, [run_id] if run_id is not None else [], as_of, policy, transport=transport)
     else:
@@ -459,7 +450,7 @@ def check_run_entries(store: Store, run_ids: list[int], as_of: date) -> dict[str
     return summary
 
 
-def alert_check_runs(store: Store, run_ids: list[int], as_of: date, policy: dict[str, Any], *,
+def alert_check_runs(store: Store, run_ids: list[int], as_of: date, policy: Policy, *,
                      transport: Any = None) -> dict[str, Any]:
     """Alert the offices concerned by the error and warning findings of the check runs `run_ids`."""
     from pipeline.alerts import finding_entries
@@ -471,112 +462,3 @@ def alert_check_runs(store: Store, run_ids: list[int], as_of: date, policy: dict
 def run_ids_of(summary: Mapping[str, Any]) -> list[int]:
     return [p["run_id"] for r in summary.get("districts", {}).values() for p in r.get("plans", [])
             if p.get("run_id") is not None]
-
-
-# --------------------------------------------------------------------------- Markdown
-
-
-def _md(text: Any) -> str:
-    """Text safe inside a Markdown table cell (document text may hold pipes and line breaks)."""
-    return " ".join(str(text if text is not None else "").split()).replace("|", "｜")
-
-
-def render_markdown(summary: Mapping[str, Any], *, title: str | None = None) -> str:
-    """The run summary as Markdown: counts by severity and district, failures, the ten most urgent
-    items, and where the alerts went."""
-    as_of = summary.get("as_of", "")
-    lines = [f"# {title or f'政务公开合规夜间检查（{as_of}）'}", ""]
-    counts = summary.get("counts", {})
-    lines.append(
-        f"评估日期 {as_of}；检查方案 {summary.get('plans', 0)} 份；"
-        + "，".join(f"{SEVERITY_LABELS[s]} {counts.get(s, 0)} 项" for s in SEVERITIES)
-        + "。"
-    )
-    lines.append("")
-    failed = summary.get("failed", {})
-    if failed:
-        lines += ["## 运行失败的区", ""]
-        lines += [f"- **{_md(d)}**：{_md(msg)}" for d, msg in failed.items()]
-        lines.append("")
-    districts = summary.get("districts", {})
-    obligation_states = sorted({s for r in districts.values() for s in r.get("obligations", {})},
-                               key=lambda s: URGENT_STATES.index(s) if s in URGENT_STATES else 99)
-    lines += ["## 各区情况", ""]
-    header = ["区", "方案数", *(SEVERITY_LABELS[s] for s in SEVERITIES),
-              *(f"责任事项·{STATE_LABELS.get(s, s)}" for s in obligation_states)]
-    lines.append("| " + " | ".join(header) + " |")
-    lines.append("|" + "---|" * len(header))
-    for district, result in districts.items():
-        c, o = result.get("counts", {}), result.get("obligations", {})
-        cells = [_md(district), str(len(result.get("plans", []))), *(str(c.get(s, 0)) for s in SEVERITIES),
-                 *(str(o.get(s, 0)) for s in obligation_states)]
-        lines.append("| " + " | ".join(cells) + " |")
-    for district in failed:
-        lines.append(f"| {_md(district)} | 运行失败 |" + " |" * (len(header) - 2))
-    lines.append("")
-    if summary.get("obligations_note"):
-        lines += [f"> {summary['obligations_note']}", ""]
-    notes = summary.get("obligations_warnings") or []
-    if notes:
-        lines += ["责任事项推导提示：", ""]
-        lines += [f"- {_md(n)}" for n in notes[:10]]
-        if len(notes) > 10:
-            lines.append(f"- ……另有 {len(notes) - 10} 条")
-        lines.append("")
-    urgent = summary.get("urgent", [])
-    lines += ["## 最紧急的事项", ""]
-    if urgent:
-        lines.append("| # | 状态 | 区 | 文件 | 条目 | 事项 | 责任单位 | 时限 |")
-        lines.append("|---|---|---|---|---|---|---|---|")
-        for i, e in enumerate(urgent, 1):
-            due = e.get("due") or ""
-            if e.get("days_left") is not None and e.get("days_left") < 0:
-                due += f"（逾期{-e['days_left']}天）"
-            what = e.get("summary") or e.get("message") or ""
-            lines.append(
-                f"| {i} | {_md(e.get('state_label'))} | {_md(e.get('district'))} | {_md(e.get('doc_number'))} | "
-                f"{_md(e.get('item'))} | {_md(what[:60])} | {_md('、'.join(e.get('units', []))[:40])} | {_md(due)} |"
-            )
-    else:
-        lines.append("没有需要提醒的事项。")
-    lines.append("")
-    alerts = summary.get("alerts") or {}
-    if alerts:
-        lines += ["## 提醒邮件", ""]
-        lines.append(
-            f"需提醒事项 {alerts.get('alertable', 0)} 项（共 {alerts.get('entries', 0)} 项）；"
-            f"生成邮件 {alerts.get('digests', 0)} 封，发出 {alerts.get('sent', 0)} 封，"
-            f"已提醒过而跳过 {alerts.get('skipped_duplicates', 0)} 项，发件箱仍待发送 {alerts.get('remaining', 0)} 封。"
-        )
-        if alerts.get("destination"):
-            lines.append(f"投递方式：{_md(alerts['destination'])}。")
-        for error in alerts.get("errors", []):
-            lines.append(f"- 无法投递：{_md(error)}")
-        for failure in alerts.get("failed", []):
-            lines.append(f"- 发送失败：{_md(failure.get('message_id'))}：{_md(failure.get('error'))}")
-        lines.append("")
-    seconds = summary.get("seconds") or {}
-    if seconds.get("total") is not None:
-        lines += [f"运行用时 {seconds['total']:.1f} 秒。", ""]
-    return "\n".join(lines)
-
-
-def write_report(summary: Mapping[str, Any], path: str | Path) -> Path:
-    """Write the Markdown report of a run (with the full list of error and warning findings)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    lines = [render_markdown(summary), "## 检查发现的问题（错误和警告）", ""]
-    rows = [row for result in summary.get("districts", {}).values() for row in result.get("findings", [])]
-    if rows:
-        lines.append("| 区 | 发文字号 | 级别 | 代码 | 上级条目 | 本方案条目 | 责任单位 | 说明 |")
-        lines.append("|---|---|---|---|---|---|---|---|")
-        for r in rows:
-            lines.append(
-                f"| {_md(r['district'])} | {_md(r['doc_number'])} | {SEVERITY_LABELS.get(r['severity'], r['severity'])} | "
-                f"{r['code']} | {_md(r['directive_item'] or '')} | {_md(r['plan_item'] or '')} | "
-                f"{_md('、'.join(r['units']))} | {_md(r['message'])} |"
-            )
-    else:
-        lines.append("没有错误或警告。")
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path

@@ -47,10 +47,9 @@ from rules.obligations import (
     last_ended_quarter,
     obligation_key,
     parse_period,
-    policy_windows,
     quarter_label,
 )
-from rules.policy import load_policy
+from rules.policy import Policy, load_policy
 from store import obligations as ob_store
 from store.checks import save_check
 from store.db import Store
@@ -115,7 +114,7 @@ def derive_obligations(
     store: Store,
     as_of: date | None = None,
     *,
-    policy: dict[str, Any] | None = None,
+    policy: Policy | None = None,
     calendar: WorkdayCalendar | None = None,
     doc_keys: list[str] | None = None,
 ) -> DeriveSummary:
@@ -155,7 +154,7 @@ def derive_obligations(
 def _derive_record(
     session: Session,
     record: DocumentRecord,
-    policy: dict[str, Any],
+    policy: Policy,
     calendar: WorkdayCalendar,
     unit_filings: dict[str, ob_store.FilingRecord],
 ) -> tuple[Derivation, PlanDerivation] | None:
@@ -207,7 +206,7 @@ def _issuing_unit(doc: Document) -> str | None:
 
 
 def _ensure_derived(
-    session: Session, record: DocumentRecord, policy: dict[str, Any], calendar: WorkdayCalendar, *, force: bool = False
+    session: Session, record: DocumentRecord, policy: Policy, calendar: WorkdayCalendar, *, force: bool = False
 ) -> list[str]:
     """Derive the obligations of `record` unless they already come from this very version."""
     if record.is_draft:
@@ -278,7 +277,7 @@ def record_filing(
     path: str | Path | None = None,
     event: str | None = None,
     *,
-    policy: dict[str, Any] | None = None,
+    policy: Policy | None = None,
     calendar: WorkdayCalendar | None = None,
     note: str | None = None,
 ) -> FilingResult:
@@ -445,7 +444,7 @@ def _record_event(
     item: int | None,
     event: str | None,
     occurred_on: date,
-    policy: dict[str, Any],
+    policy: Policy,
     calendar: WorkdayCalendar,
     result: FilingResult,
     note: str | None,
@@ -489,7 +488,7 @@ def _file_unit_plan(
     unit_doc: Document,
     office: str,
     registry: Registry | None,
-    policy: dict[str, Any],
+    policy: Policy,
     filed_on: date,
     result: FilingResult,
 ) -> None:
@@ -561,7 +560,7 @@ def obligation_status(
     district: str | None = None,
     unit: str | None = None,
     *,
-    policy: dict[str, Any] | None = None,
+    policy: Policy | None = None,
     doc_key: str | None = None,
 ) -> list[ObligationStatus]:
     """Every active obligation as it stood on `as_of`, sorted by due date (undated last).
@@ -611,7 +610,7 @@ def lights(
     district: str | None = None,
     unit: str | None = None,
     *,
-    policy: dict[str, Any] | None = None,
+    policy: Policy | None = None,
     statuses: list[ObligationStatus] | None = None,
 ) -> Lights:
     """Red/yellow/green per unit and per district (pass `statuses` to reuse an evaluation)."""
@@ -629,7 +628,7 @@ def status_report(
     district: str | None = None,
     unit: str | None = None,
     *,
-    policy: dict[str, Any] | None = None,
+    policy: Policy | None = None,
     statuses: list[ObligationStatus] | None = None,
     warnings: list[str] | None = None,
 ) -> dict[str, Any]:
@@ -651,9 +650,9 @@ def status_report(
         "as_of": as_of.isoformat(),
         "filters": {"district": district, "unit": unit},
         "policy": {
-            "unit_plan_days": int(policy.get("unit_plan_days", 30)),
-            "quarterly_report_working_days": int(policy.get("quarterly_report_working_days", 10)),
-            **policy_windows(policy),
+            "unit_plan_days": policy.unit_plan_days,
+            "quarterly_report_working_days": policy.quarterly_report_working_days,
+            **policy.windows(),
         },
         "counts": counts,
         "districts": [row.to_dict() for row in summary.districts],
@@ -666,14 +665,14 @@ def status_report(
 # -- alerts -----------------------------------------------------------------------------------
 
 
-def alert_entries(store: Store, as_of: date | None, policy: dict[str, Any] | None = None) -> list[AlertEntry]:
+def alert_entries(store: Store, as_of: date | None, policy: Policy | None = None) -> list[AlertEntry]:
     """One AlertEntry per obligation that is due soon, overdue, escalated or done (done ones let
     the outbox send a single 已办结 note to offices it reminded before)."""
     as_of = as_of or today_shanghai()
     policy = policy or load_policy()
     # Duties long past (an earlier year's plan) stay in `gongkai status` and the report but are
     # no longer emailed: a reminder a year late helps nobody and buries this year's.
-    stale_after = int(policy.get("alert_max_overdue_days", 365))
+    stale_after = policy.alert_max_overdue_days
     entries = []
     for status in obligation_status(store, as_of, policy=policy):
         if status.state not in ALERT_STATES:

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 
 from documents.model import Document, Item
 from offices.registry import Registry
+from rules.policy import Policy
 
 ALL_DISTRICTS = {"各区政府", "各区人民政府", "各区"}
 PILOT_DISTRICTS = {"各试点区政府", "试点区政府", "各试点区"}
@@ -51,9 +51,9 @@ def plan_issuer(plan: Document, registry: Registry | None = None) -> tuple[str, 
     return "unit", "区" + rest
 
 
-def item_binding(item: Item, plan: Document, policy: dict[str, Any], registry: Registry | None) -> Binding:
+def item_binding(item: Item, plan: Document, policy: Policy, registry: Registry | None) -> Binding:
     level, who = plan_issuer(plan, registry)
-    pilots = set(policy.get("pilot_districts") or [])
+    pilots = set(policy.pilot_districts)
     for unit in item.units:
         name = unit.name
         if level == "district":
@@ -81,6 +81,6 @@ def _names_unit(name: str, unit: str, registry: Registry) -> bool:
 
 
 def binding_items(
-    directive: Document, plan: Document, policy: dict[str, Any], registry: Registry | None
+    directive: Document, plan: Document, policy: Policy, registry: Registry | None
 ) -> list[Binding]:
     return [item_binding(item, plan, policy, registry) for item in directive.items]

@@ -11,6 +11,7 @@ from rules.assignment import check_assignment
 from rules.binding import binding_items
 from rules.coverage import CoverageRow, check_coverage
 from rules.findings import Finding, severity_for
+from rules.policy import Policy
 from rules.timing import check_timing
 
 
@@ -80,7 +81,7 @@ def check_plan(
     plan: Document,
     directive: Document | None = None,
     *,
-    policy: dict[str, Any],
+    policy: Policy,
     registry: Registry | None = None,
 ) -> CheckResult:
     """Run every rule family; a plan checked without a parent gets the rules that need none."""

@@ -11,6 +11,7 @@ from documents.model import Document
 from rules.binding import Binding
 from rules.engine import define_ruleset, run_ruleset
 from rules.findings import Finding, severity_for
+from rules.policy import Policy
 from rules.similarity import Scorer, top_indices
 
 RULESET = "gongkai_coverage"
@@ -31,11 +32,11 @@ class CoverageRow:
 
 
 def coverage_facts(
-    directive: Document, plan: Document, bindings: list[Binding], policy: dict[str, Any]
+    directive: Document, plan: Document, bindings: list[Binding], policy: Policy
 ) -> list[dict[str, Any]]:
     """One fact per directive item: its binding, its best links and their score."""
-    cov = policy.get("coverage", {})
-    link_threshold = float(cov.get("link", 0.3))
+    cov = policy.coverage
+    link_threshold = cov.link
     d_texts = [i.text for i in directive.items]
     p_texts = [i.text for i in plan.items]
     scorer = Scorer(d_texts, p_texts, cov)
@@ -48,7 +49,7 @@ def coverage_facts(
         if len(group) > 1:
             # a directive item split over several plan items is read across them together
             best = max(best, scorer.combined(index, group))
-        links = [
+        links: list[dict[str, Any]] = [
             {
                 "plan_item": plan.items[j].number,
                 "score": row[j].score,
@@ -66,9 +67,9 @@ def coverage_facts(
                 "binding": binding.binding,
                 "reason": binding.reason,
                 "score": round(best, 4),
-                "covered_at": float(cov.get("covered", 0.45)),
-                "weak_at": float(cov.get("weak", 0.28)),
-                "plan_items": [link["plan_item"] for link in links if link["score"] >= float(cov.get("weak", 0.28))],
+                "covered_at": cov.covered,
+                "weak_at": cov.weak,
+                "plan_items": [link["plan_item"] for link in links if link["score"] >= cov.weak],
                 "links": links,
                 "summary": d_item.text[:60],
                 "units": [u.name for u in d_item.units],
@@ -123,7 +124,7 @@ def _define() -> None:
 
 
 def check_coverage(
-    directive: Document, plan: Document, bindings: list[Binding], policy: dict[str, Any]
+    directive: Document, plan: Document, bindings: list[Binding], policy: Policy
 ) -> tuple[list[CoverageRow], list[Finding]]:
     _define()
     facts = coverage_facts(directive, plan, bindings, policy)

@@ -3,25 +3,58 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from rules.policy import Policy
 
 Severity = Literal["error", "warning", "info"]
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
-# Stable codes and their default severities; the policy file may override a severity.
-CODES: dict[str, Severity] = {
-    "MISSING_MANDATED_ITEM": "error",
-    "WEAK_COVERAGE": "warning",
-    "ITEM_WITHOUT_UNIT": "error",
-    "UNKNOWN_UNIT": "warning",
-    "ITEM_WITHOUT_DEADLINE": "info",
-    "DEADLINE_AFTER_MANDATED": "error",
-    "DEADLINE_BEFORE_ISSUE": "error",
-    "DEADLINE_CONFLICT": "warning",
-    "UNIT_CONFLICT": "warning",
-    "PLAN_ISSUED_LATE": "warning",
-    "UNIT_PLAN_MISSING_ITEMS": "error",
+
+
+@dataclass(frozen=True)
+class FindingKind:
+    """What one stable finding code means: its default severity (the policy may override it), what
+    the office that receives it is asked to do, and a one-line Chinese explanation."""
+
+    code: str
+    severity: Severity
+    action: str  # the digest's 请办理 column
+    explanation: str
+
+
+# The one catalog of finding codes. README.md's code list is tested against it.
+CATALOG: dict[str, FindingKind] = {
+    kind.code: kind
+    for kind in (
+        FindingKind("MISSING_MANDATED_ITEM", "error", "在本方案中补充落实上级文件的该项任务",
+                    "上级文件要求本级落实的任务，在本方案中找不到对应内容"),
+        FindingKind("WEAK_COVERAGE", "warning", "核对并完善该项任务的落实内容",
+                    "上级文件的任务在本方案中只有部分体现"),
+        FindingKind("ITEM_WITHOUT_UNIT", "error", "明确该项任务的责任单位",
+                    "任务没有写明责任单位"),
+        FindingKind("UNKNOWN_UNIT", "warning", "核实责任单位名称，改用单位名录中的规范名称",
+                    "责任单位名称不在本区单位名录中"),
+        FindingKind("ITEM_WITHOUT_DEADLINE", "info", "明确该项任务的完成时限",
+                    "任务没有写明完成时限"),
+        FindingKind("DEADLINE_AFTER_MANDATED", "error", "将完成时限调整到上级文件要求的时限之前",
+                    "任务的完成时限晚于上级文件规定的时限"),
+        FindingKind("DEADLINE_BEFORE_ISSUE", "error", "修正早于文件印发日期的完成时限",
+                    "任务的完成时限早于方案的印发日期"),
+        FindingKind("DEADLINE_CONFLICT", "warning", "统一正文与任务分解表中的完成时限",
+                    "正文与任务分解表写的完成时限不一致"),
+        FindingKind("UNIT_CONFLICT", "warning", "统一正文与任务分解表中的责任单位",
+                    "正文与任务分解表写的责任单位不一致"),
+        FindingKind("PLAN_ISSUED_LATE", "warning", "说明逾期印发的原因，今后按上级文件要求及时印发",
+                    "方案晚于上级文件要求的期限印发"),
+        FindingKind("UNIT_PLAN_MISSING_ITEMS", "error", "补充落实区方案分配给本单位的任务",
+                    "单位年度计划缺少区方案分配给本单位的任务"),
+    )
 }
+
+# Code → default severity (a view of the catalog).
+CODES: dict[str, Severity] = {code: kind.severity for code, kind in CATALOG.items()}
 
 
 @dataclass
@@ -47,8 +80,8 @@ class Finding:
         )
 
 
-def severity_for(code: str, policy: dict[str, Any] | None = None) -> Severity:
-    override = ((policy or {}).get("severity") or {}).get(code)
-    if override in SEVERITY_ORDER:
-        return override
+def severity_for(code: str, policy: Policy | None = None) -> Severity:
+    """The code's severity: the policy's override (validated on load) or the default."""
+    if policy is not None and code in policy.severity:
+        return policy.severity[code]
     return CODES[code]

@@ -35,6 +35,7 @@ from durable.lang import m
 from documents.model import Deadline, Document, Item, UnitMention
 from offices.registry import Registry
 from rules.engine import define_ruleset, run_ruleset
+from rules.policy import Policy
 from workdays.calendar import WorkdayCalendar, package_covers
 
 RULESET = "gongkai_obligations"
@@ -276,14 +277,20 @@ def _dated(deadlines: Iterable[Deadline]) -> list[Deadline]:
     return [d for d in deadlines if d.kind in DATED_KINDS and d.due is not None]
 
 
+def _due(deadline: Deadline) -> date:
+    """The date of a deadline `_dated` kept (it always has one)."""
+    assert deadline.due is not None
+    return deadline.due
+
+
 def _pick_due(deadlines: list[Deadline], issued: date | None) -> Deadline | None:
     """The completion deadline: the latest dated one. Deadlines before the plan's issue date
     cannot be met by anyone it binds (the timing check reports them), so they count only
     when there is nothing else."""
     if not deadlines:
         return None
-    usable = [d for d in deadlines if issued is None or d.due >= issued] or deadlines
-    return max(usable, key=lambda d: d.due)
+    usable = [d for d in deadlines if issued is None or _due(d) >= issued] or deadlines
+    return max(usable, key=_due)
 
 
 def _unit_deadlines(item: Item, owners: list[str], resolver: _Units | None) -> dict[str, list[Deadline]]:
@@ -345,7 +352,7 @@ def _event_due(calendar: WorkdayCalendar, deadline: Deadline, occurred: date) ->
 def derive_plan_obligations(
     doc: Document,
     registry: Registry | None,
-    policy: dict[str, Any],
+    policy: Policy,
     calendar: WorkdayCalendar,
     *,
     doc_key: str,
@@ -383,7 +390,7 @@ def derive_plan_obligations(
 def derive_unit_plan_obligations(
     doc: Document,
     unit: str,
-    policy: dict[str, Any],
+    policy: Policy,
     calendar: WorkdayCalendar,
     *,
     doc_key: str,
@@ -423,7 +430,7 @@ def _plan_duties(
     doc: Document,
     units: list[str],
     window: tuple[Item, Deadline] | None,
-    policy: dict[str, Any],
+    policy: Policy,
     resolver: _Units,
     base: dict[str, Any],
     year: int | None,
@@ -431,11 +438,11 @@ def _plan_duties(
 ) -> list[Obligation]:
     if window is not None:
         item, deadline = window
-        due = deadline.due or (doc.issue_date + timedelta(days=deadline.days) if doc.issue_date else None)
+        due = deadline.due or (doc.issue_date + timedelta(days=deadline.days or 0) if doc.issue_date else None)
         phrase, source, summary = deadline.phrase, item.number, _short(item.text, 80)
         leads = [o for o, r in _roles(item.units, resolver).items() if r == "lead"]
     else:
-        days = int(policy.get("unit_plan_days", 30))
+        days = policy.unit_plan_days
         due = doc.issue_date + timedelta(days=days) if doc.issue_date else None
         phrase, source, summary, leads = f"印发后{days}天内（政策设定）", None, _short(doc.title, 80), []
     if due is None:
@@ -450,9 +457,9 @@ def _plan_duties(
 
 
 def _report_duties(
-    doc: Document, policy: dict[str, Any], calendar: WorkdayCalendar, resolver: _Units, base: dict[str, Any]
+    doc: Document, policy: Policy, calendar: WorkdayCalendar, resolver: _Units, base: dict[str, Any]
 ) -> list[Obligation]:
-    days = int(policy.get("quarterly_report_working_days", 10))
+    days = policy.quarterly_report_working_days
     duties: list[Obligation] = []
     for item in doc.items:
         if not is_report_item(item):
@@ -517,7 +524,7 @@ def _item_duties(
                         phrase=deadline.phrase, action=f"完成第{item.number}项{year}年度任务：{label}",
                     ))
         elif deadline.kind == "next_year" and (deadline.due is not None or year is not None):
-            due = deadline.due or date(year + 1, 3, 31)
+            due = deadline.due or date((year or 0) + 1, 3, 31)  # the branch has a due date or a year
             q_year, quarter = quarter_of(due)
             for unit in owners:
                 duties.append(Obligation(
@@ -635,15 +642,6 @@ class ObligationStatus:
         }
 
 
-def policy_windows(policy: dict[str, Any]) -> dict[str, int]:
-    """The windows the status rules use, from the policy (defaults as in data/policy.yaml)."""
-    return {
-        "reminder_lead_days": int(policy.get("reminder_lead_days", 7)),
-        "escalation_days": int(policy.get("escalation_days", 14)),
-        "grace_days": int(policy.get("grace_days", 0)),
-    }
-
-
 def status_fact(key: str, due: date | None, filed_on: date | None, as_of: date, windows: dict[str, int]) -> dict[str, Any]:
     """One fact per obligation. Ordinals, with 0 for "none" (no due date yet, nothing filed);
     the window edges are computed here because rule conditions can compare fields but not add."""
@@ -701,10 +699,10 @@ def light_for(state: str, days_left: int | None, grace_days: int) -> str:
 
 
 def evaluate(
-    entries: Iterable[tuple[str, date | None, date | None]], as_of: date, policy: dict[str, Any]
+    entries: Iterable[tuple[str, date | None, date | None]], as_of: date, policy: Policy
 ) -> dict[str, Verdict]:
     """(key, due, first filing on or before as_of) triples → key → Verdict, by the status rules."""
-    windows = policy_windows(policy)
+    windows = policy.windows()
     entries = list(entries)
     _define()
     facts = [status_fact(key, due, filed, as_of, windows) for key, due, filed in entries]
@@ -750,8 +748,8 @@ class Lights:
 
 def compute_lights(statuses: Iterable[ObligationStatus]) -> Lights:
     """The worst light of each unit and of each district, with counts per state."""
-    units: dict[tuple[str | None, str], LightRow] = {}
-    districts: dict[str | None, LightRow] = {}
+    units: dict[Any, LightRow] = {}  # (district, unit) → row
+    districts: dict[Any, LightRow] = {}  # district → row
     for status in statuses:
         for table, key, unit in ((units, (status.district, status.unit), status.unit),
                                  (districts, status.district, None)):

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 from rapidfuzz import fuzz
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics.pairwise import cosine_similarity
+
+if TYPE_CHECKING:
+    from rules.policy import CoveragePolicy
 
 QUOTED = re.compile(r"[“\"]([^”\"]{2,20})[”\"]")
 # Words that name the level of government: a district rewrites 全市 as 全区.
@@ -60,9 +64,9 @@ def key_phrases(text: str) -> set[str]:
 class Scorer:
     """TF-IDF fitted once over both documents; scores pairs and groups of plan items."""
 
-    def __init__(self, directive_texts: list[str], plan_texts: list[str], coverage_policy: dict):
-        lo, hi = coverage_policy.get("ngram_range", [2, 3])
-        self.bonus = float(coverage_policy.get("key_phrase_bonus", 0.15))
+    def __init__(self, directive_texts: list[str], plan_texts: list[str], coverage_policy: CoveragePolicy):
+        lo, hi = coverage_policy.ngram_range
+        self.bonus = coverage_policy.key_phrase_bonus
         self.d_raw, self.p_raw = directive_texts, plan_texts
         self.d_norm = [normalize_for_matching(t) for t in directive_texts]
         self.p_norm = [normalize_for_matching(t) for t in plan_texts]
@@ -72,8 +76,8 @@ class Scorer:
         self.p_vec = matrix[len(self.d_norm) :]
         self.d_keys = [key_phrases(t) for t in directive_texts]
         self.p_keys = [key_phrases(t) for t in plan_texts]
-        self.copy_level = float(coverage_policy.get("dedicated_copy", 0.85))
-        self.copy_discount = float(coverage_policy.get("copy_discount", 0.5))
+        self.copy_level = coverage_policy.dedicated_copy
+        self.copy_discount = coverage_policy.copy_discount
 
     def _score(self, cosine: float, contained: float, d_text: str, p_text: str, shared: list[str]) -> PairScore:
         # partial_ratio finds the directive text inside a longer merged plan item

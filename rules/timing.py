@@ -12,6 +12,7 @@ from documents.deadlines import YEAR_WIDE
 from documents.model import Deadline, Document, Item
 from rules.engine import define_ruleset, run_ruleset
 from rules.findings import Finding, severity_for
+from rules.policy import Policy
 
 RULESET = "gongkai_timing"
 SPECIFIC_KINDS = ("absolute", "relative", "next_year")
@@ -21,32 +22,38 @@ def _dated(deadlines: list[Deadline]) -> list[Deadline]:
     return [d for d in deadlines if d.due is not None and d.kind in SPECIFIC_KINDS]
 
 
+def _due(deadline: Deadline) -> date:
+    """The date of a deadline `_dated` kept (it always has one)."""
+    assert deadline.due is not None
+    return deadline.due
+
+
 def latest_due(item: Item) -> Deadline | None:
     """The item's latest calendar deadline; `relative` ones (发布后30天内) are left out because
     each is anchored on its own document's issue date and cannot be compared across levels."""
     dated = [d for d in _dated(item.deadlines) if d.kind != "relative"]
-    return max(dated, key=lambda d: d.due) if dated else None
+    return max(dated, key=_due) if dated else None
 
 
 def timing_facts(
-    plan: Document, directive: Document | None, links: dict[int, list[int]], policy: dict[str, Any]
+    plan: Document, directive: Document | None, links: dict[int, list[int]], policy: Policy
 ) -> list[dict[str, Any]]:
     """Facts about dates. `links` maps a directive item number to the plan items taking it up."""
     facts: list[dict[str, Any]] = []
     for item in plan.items:
         facts.append({"kind": "item_deadlines", "plan_item": item.number, "count": len(item.deadlines)})
         if plan.issue_date:
-            early = [d for d in _dated(item.deadlines) if d.due < plan.issue_date and d.phrase not in YEAR_WIDE]
+            early = [d for d in _dated(item.deadlines) if _due(d) < plan.issue_date and d.phrase not in YEAR_WIDE]
             if early:
-                first = min(early, key=lambda d: d.due)
+                first = min(early, key=_due)
                 facts.append(
                     {
                         "kind": "dated_deadline",
                         "plan_item": item.number,
                         "phrase": first.phrase,
-                        "due": first.due.toordinal(),
+                        "due": _due(first).toordinal(),
                         "issued": plan.issue_date.toordinal(),
-                        "phrases": [f"{d.phrase}（{d.source}，{d.due.isoformat()}）" for d in early],
+                        "phrases": [f"{d.phrase}（{d.source}，{_due(d).isoformat()}）" for d in early],
                     }
                 )
         for note in item.notes:
@@ -61,7 +68,7 @@ def timing_facts(
                 {
                     "kind": "plan_issue",
                     "days_after": (plan.issue_date - directive.issue_date).days,
-                    "window": int(policy.get("plan_submission_days", 30)),
+                    "window": policy.plan_submission_days,
                     "plan_issued": plan.issue_date.isoformat(),
                     "directive_issued": directive.issue_date.isoformat(),
                 }
@@ -80,8 +87,8 @@ def timing_facts(
                         "kind": "deadline_pair",
                         "directive_item": d_item.number,
                         "plan_item": p_number,
-                        "plan_due": mine.due.toordinal(),
-                        "parent_due": parent.due.toordinal(),
+                        "plan_due": _due(mine).toordinal(),
+                        "parent_due": _due(parent).toordinal(),
                         "plan_phrase": mine.phrase,
                         "parent_phrase": parent.phrase,
                     }
@@ -139,7 +146,7 @@ def _define() -> None:
 
 
 def check_timing(
-    plan: Document, directive: Document | None, links: dict[int, list[int]], policy: dict[str, Any]
+    plan: Document, directive: Document | None, links: dict[int, list[int]], policy: Policy
 ) -> list[Finding]:
     _define()
     findings = []

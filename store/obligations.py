@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
@@ -30,6 +30,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Table,
     Text,
     UniqueConstraint,
     func,
@@ -140,7 +141,7 @@ def upsert_obligations(session: Session, doc_key: str, rows: Iterable[dict[str, 
     ``obligation_key``): insert new keys, update changed rows, retire keys no longer derived."""
     now = datetime.now(UTC)
     counts = UpsertCounts()
-    table = ObligationRecord.__table__
+    table = cast(Table, ObligationRecord.__table__)
     # Plain rows, not ORM objects: a city's plans derive tens of thousands of obligations each
     # night and only the changed ones are written back.
     existing = {
@@ -307,7 +308,7 @@ def unit_plan_filings(session: Session) -> dict[str, FilingRecord]:
         .where(FilingRecord.kind == "plan", FilingRecord.document_key.is_not(None))
         .order_by(FilingRecord.id)
     )
-    return {r.document_key: r for r in session.scalars(stmt)}
+    return {r.document_key: r for r in session.scalars(stmt) if r.document_key is not None}
 
 
 def add_event(

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
@@ -27,6 +28,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from store.db import Base
@@ -146,7 +148,7 @@ def supersede_unsent(session: Session, recipient: str, keep_message_id: str) -> 
         )
         .values(status=SUPERSEDED, last_error="已被更新的提醒邮件取代")
     )
-    return result.rowcount or 0
+    return _rowcount(result)
 
 
 def _deliverable(cutoff: datetime):
@@ -189,7 +191,7 @@ def claim(session: Session, message_id: int, worker: str, *, lease_seconds: floa
         .where(OutboxMessage.id == message_id, _deliverable(cutoff))
         .values(status=SENDING, claimed_at=now, claimed_by=worker, attempts=OutboxMessage.attempts + 1)
     )
-    if not result.rowcount:
+    if not _rowcount(result):
         return None
     return session.get(OutboxMessage, message_id)
 
@@ -278,3 +280,8 @@ def count_by_status(session: Session) -> dict[str, int]:
 
 def get_message(session: Session, message_id: str) -> OutboxMessage | None:
     return session.scalar(select(OutboxMessage).where(OutboxMessage.message_id == message_id))
+
+
+def _rowcount(result: Result[Any]) -> int:
+    """Rows an UPDATE touched (its result is a CursorResult)."""
+    return cast(CursorResult[Any], result).rowcount or 0

@@ -29,11 +29,6 @@ CITY_TO_CHANGNING = {
 
 
 @pytest.fixture(scope="module")
-def policy() -> dict:
-    return load_policy()
-
-
-@pytest.fixture(scope="module")
 def city():
     return parse_file(CITY)
 

@@ -13,18 +13,17 @@ from sqlalchemy.exc import OperationalError
 
 from notifications.transport import EmlFolderTransport
 from pipeline import nightly as steps
+from pipeline import report
 from pipeline.alerts import (
     _issuer_unit,
     alertable_runs,
     collect_alert_entries,
-    current_policy,
     finding_entries,
     finding_key,
 )
 from pipeline.checks import check_documents
 from pipeline.ingest import ingest_files
 from store.checks import CheckRun
-from store.db import open_store
 from store.documents import DocumentRecord
 from tests.drafts import make_draft
 
@@ -45,24 +44,12 @@ def _isolated_env(monkeypatch, tmp_path):
 
 
 @pytest.fixture
-def store(tmp_path):
-    s = open_store(str(tmp_path / "gongkai.db"))
-    yield s
-    s.dispose()
-
-
-@pytest.fixture
 def samples_store(store):
     # The city plan, Changning's 2026 plan and Jing'an's 2025 plan: three levels of findings and
     # a district whose units owe filings, without the thousands of long-overdue 2023/2025
     # obligations of the other samples (they make a run slow, not more telling).
     ingest_files(store, [CITY, CHANGNING, JINGAN])
     return store
-
-
-@pytest.fixture(scope="module")
-def policy() -> dict:
-    return current_policy()
 
 
 @pytest.fixture
@@ -186,7 +173,7 @@ def test_one_failing_district_does_not_stop_the_others(samples_store, policy, mo
     assert sorted(summary["districts"]) == ["长宁区"]
     # The failed district's (stale) findings are not alerted.
     assert all(e["district"] != "静安区" for e in summary["urgent"])
-    assert "运行失败的区" in steps.render_markdown(summary)
+    assert "运行失败的区" in report.render_markdown(summary)
 
 
 def test_check_filing_of_a_draft(store, policy, draft, tmp_path) -> None:
@@ -204,7 +191,7 @@ def test_check_filing_of_a_draft(store, policy, draft, tmp_path) -> None:
         assert run.kind == "draft" and session.get(DocumentRecord, run.plan_document_id).is_draft
     # When the policy says drafts alert, the 政务公开科 hears about the missing items.
     outbox = tmp_path / "eml"
-    alerted = steps.check_filing(store, draft, AS_OF, {**policy, "drafts_alert": True},
+    alerted = steps.check_filing(store, draft, AS_OF, policy.with_overrides({"drafts_alert": True}),
                                  transport=EmlFolderTransport(outbox))
     assert alerted["alerted"] and alerted["alerts"]["sent"] > 0
     assert "zwgkk@changning.example.org" in eml_recipients(outbox)
@@ -243,7 +230,7 @@ def test_report_markdown(tmp_path) -> None:
         {"静安区": "RuntimeError: 坏了"},
         alerts={"entries": 1, "alertable": 1, "digests": 1, "sent": 1, "destination": "文件夹 x", "urgent": []},
     )
-    path = steps.write_report(summary, tmp_path / "reports" / "nightly.md")
+    path = report.write_report(summary, tmp_path / "reports" / "nightly.md")
     text = path.read_text(encoding="utf-8")
     assert "# 政务公开合规夜间检查（2026-11-22）" in text
     assert "| 长宁区 | 1 | 1 | 0 | 2 | 2 |" in text  # counts by severity, then overdue obligations

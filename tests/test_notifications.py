@@ -33,7 +33,6 @@ from notifications.transport import (
 )
 from offices.registry import load_registry
 from store import outbox as outbox_store
-from store.db import open_store
 
 try:  # tests/ as a package (with __init__.py) or as a plain directory on sys.path
     from tests.smtp_server import SmtpTestServer
@@ -99,13 +98,6 @@ def registry(tmp_path):
 @pytest.fixture
 def registries(registry):
     return {"长宁区": registry}
-
-
-@pytest.fixture
-def store(tmp_path):
-    store = open_store(str(tmp_path / "gongkai.db"))
-    yield store
-    store.dispose()
 
 
 @pytest.fixture

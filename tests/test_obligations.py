@@ -34,7 +34,6 @@ from rules.obligations import (
 )
 from rules.policy import load_policy
 from store import obligations as ob_store
-from store import open_store
 from store.checks import CheckRun
 from store.documents import find_document
 from workdays import WorkdayCalendar
@@ -67,18 +66,6 @@ UNIT_PLAN = """上海市长宁区教育局文件
 2.严格执行公文公开属性审查和发布审查程序。（责任单位：办公室）
 3.落实政策解读与政策文件同步审签、同步发布的要求，加强政策解读质量把关，10月底前完成。（责任单位：政策法规科）
 """
-
-
-@pytest.fixture(scope="module")
-def policy() -> dict:
-    return load_policy()
-
-
-@pytest.fixture
-def store(tmp_path):
-    s = open_store(str(tmp_path / "t.db"))
-    yield s
-    s.dispose()
 
 
 @pytest.fixture
@@ -162,7 +149,7 @@ def test_baoshan_filed_on_time_and_overdue(store, policy, cal) -> None:
 def test_baoshan_escalation_goes_to_lead_and_section(store, policy, cal) -> None:
     ingest_files(store, [BAOSHAN])
     derive_obligations(store, policy=policy, calendar=cal)
-    as_of = date(2023, 6, 21) + timedelta(days=policy["escalation_days"] + 1)
+    as_of = date(2023, 6, 21) + timedelta(days=policy.escalation_days + 1)
     plans = of_kind(obligation_status(store, as_of, unit="罗店镇", policy=policy), "plan")
     assert [p.state for p in plans] == ["escalated"]
     assert plans[0].light == "red"
@@ -196,7 +183,7 @@ def test_changning_quarterly_reports_after_issue(store, policy, cal) -> None:
     offices = task_offices("长宁区")
     assert {r.unit for r in reports} == offices  # 各部门 and 各街道（镇）
     assert {r.period for r in reports} == {"2025Q2", "2025Q3", "2025Q4"}  # issued 2025-04-25: no Q1
-    n = policy["quarterly_report_working_days"]
+    n = policy.quarterly_report_working_days
     expected = {f"2025Q{q}": cal.add_working_days(quarter_end(2025, q), n) for q in (2, 3, 4)}
     assert {r.period: r.due for r in reports} == expected
     # On the official calendar: Q3 skips the National Day week, Q4 the 2026 New Year holiday.
@@ -219,12 +206,12 @@ def test_changning_item_deadlines_and_roles(store, policy, cal) -> None:
     assert by[("华阳路街道", 1)].due == date(2025, 12, 31)  # 全年
     # No plan-window item: each unit's plan is due unit_plan_days after issue.
     plans = of_kind(obligation_status(store, date(2025, 5, 1), policy=policy), "plan")
-    assert {p.due for p in plans} == {date(2025, 4, 25) + timedelta(days=policy["unit_plan_days"])}
+    assert {p.due for p in plans} == {date(2025, 4, 25) + timedelta(days=policy.unit_plan_days)}
 
 
 def test_unit_plan_days_comes_from_policy(store, cal) -> None:
     ingest_files(store, [CHANGNING])
-    custom = {**load_policy(), "unit_plan_days": 20}
+    custom = load_policy().with_overrides({"unit_plan_days": 20})
     derive_obligations(store, policy=custom, calendar=cal)
     plans = of_kind(obligation_status(store, date(2025, 5, 1), policy=custom), "plan")
     assert {p.due for p in plans} == {date(2025, 5, 15)}
@@ -424,11 +411,11 @@ def oracle(due: date | None, filed: date | None, as_of: date, p: dict) -> str:
     if due is None:
         return "pending"
     late = (as_of - due).days
-    if late > p["escalation_days"]:
+    if late > p.escalation_days:
         return "escalated"
     if late > 0:
         return "overdue"
-    if -late <= p["reminder_lead_days"]:
+    if -late <= p.reminder_lead_days:
         return "due_soon"
     return "pending"
 
@@ -461,7 +448,7 @@ def test_a_city_sized_evaluation_loses_nothing(policy) -> None:
 
 def test_boundaries(policy) -> None:
     as_of = date(2025, 7, 1)
-    lead, esc = policy["reminder_lead_days"], policy["escalation_days"]
+    lead, esc = policy.reminder_lead_days, policy.escalation_days
     cases = {
         "a": (as_of + timedelta(days=lead + 1), "pending"),
         "b": (as_of + timedelta(days=lead), "due_soon"),
@@ -484,7 +471,7 @@ def test_lights_follow_grace_days(store, cal) -> None:
     assert {light_for(s, 10, 0) for s in ("pending", "done_on_time", "done_late")} == {"green"}
 
     ingest_files(store, [BAOSHAN])
-    graceful = {**load_policy(), "grace_days": 3}
+    graceful = load_policy().with_overrides({"grace_days": 3})
     derive_obligations(store, policy=graceful, calendar=cal)
     record_filing(store, "plan", "区教育局", BAOSHAN_KEY, filed_on=date(2023, 6, 20), policy=graceful, calendar=cal)
     # 2023-06-01: item 18 (5月底) is one day overdue for everyone, within grace: yellow.
