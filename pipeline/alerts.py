@@ -13,7 +13,6 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from documents.model import Document
@@ -23,9 +22,9 @@ from pipeline.obligations import alert_entries
 from rules.binding import plan_issuer
 from rules.findings import CATALOG
 from rules.policy import Policy, load_policy
-from store.checks import CheckRun
+from store.checks import CheckRun, alertable_runs
 from store.db import Store
-from store.documents import DocumentRecord, latest_documents
+from store.documents import DocumentRecord
 
 logger = logging.getLogger(__name__)
 
@@ -135,26 +134,6 @@ def entries_for_run(session: Session, run: CheckRun,
             )
         )
     return entries
-
-
-def alertable_runs(session: Session, as_of: date, *, districts: Iterable[str] | None = None) -> list[CheckRun]:
-    """The newest check run on or before `as_of` of every stored, issued plan.
-
-    Drafts are left out (a draft alerts only from its own check, when the policy says so), and so
-    are runs of an older version of a plan or of a file never stored: their findings may no longer
-    hold for the plan in force."""
-    current = {r.id for r in latest_documents(session) if r.level in ("district", "unit")}
-    wanted = set(districts) if districts is not None else None
-    stmt = (
-        select(CheckRun)
-        .where(CheckRun.as_of <= as_of, CheckRun.kind != "draft", CheckRun.plan_document_id.is_not(None))
-        .order_by(CheckRun.plan_key, CheckRun.id)
-    )
-    latest: dict[str, CheckRun] = {}
-    for run in session.scalars(stmt):
-        if run.plan_document_id in current and (wanted is None or run.district in wanted):
-            latest[run.plan_key] = run
-    return list(latest.values())
 
 
 def finding_entries(store: Store, as_of: date, *, run_ids: Iterable[int] | None = None,

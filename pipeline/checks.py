@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from documents.model import Document, DocumentError
@@ -14,7 +13,7 @@ from rules.check import CheckResult, check_plan
 from rules.policy import Policy
 from store.checks import save_check
 from store.db import Store, open_store
-from store.documents import DocumentRecord, document_key, find_document, latest_documents
+from store.documents import DocumentRecord, document_key, find_document, find_parent
 from workdays.calendar import today_shanghai
 
 
@@ -30,28 +29,7 @@ def resolve_document(ref: str, session: Session | None) -> tuple[Document, Docum
     raise DocumentError(ref, "文件不存在，数据库中也没有此发文字号 (no such file or stored document)")
 
 
-def find_parent(session: Session, doc: Document | DocumentRecord) -> DocumentRecord | None:
-    """The directive above `doc` (a Document or a stored record: only its level, year, place and
-    issue date are read): the city plan of the same year for a district plan, the district plan
-    of the same place and year for a unit plan. The store is asked for those candidates only."""
-    wanted = {"district": "municipal", "unit": "district"}.get(doc.level)
-    if wanted is None or doc.year is None:
-        return None
-    stmt = select(DocumentRecord).where(
-        DocumentRecord.level == wanted, DocumentRecord.year == doc.year, DocumentRecord.is_draft.is_(False)
-    )
-    if wanted == "district":
-        stmt = stmt.where(DocumentRecord.place == doc.place)
-    newest: dict[str, DocumentRecord] = {}
-    for record in session.scalars(stmt.order_by(DocumentRecord.version)):
-        newest[record.doc_key] = record
-    candidates = [
-        r for r in newest.values() if not doc.issue_date or not r.issue_date or r.issue_date <= doc.issue_date
-    ]
-    return max(candidates, key=lambda r: (r.issue_date or date.min, r.id), default=None)
-
-
-def check_documents(
+def run_check(
     plan_ref: str,
     against_ref: str | None,
     *,
@@ -61,8 +39,9 @@ def check_documents(
     kind: str = "on_demand",
     as_of: date | None = None,
     save: bool = True,
-) -> CheckResult:
-    """The on-demand check: parse/load both documents, run the rules, store the findings.
+) -> tuple[CheckResult, int | None]:
+    """The on-demand check: parse/load both documents, run the rules, store the findings; returns
+    the result and the id of the stored check run (None when not saved).
 
     Documents are read in one short transaction, the rules run outside any transaction, and
     the findings are stored in a second one, so a slow check never holds the database."""
@@ -78,9 +57,10 @@ def check_documents(
         plan_id = plan_record.id if plan_record else None
         directive_id = directive_record.id if directive_record else None
     result = check_plan(plan, directive, policy=policy)
+    run_id = None
     if save:
         with store.transaction() as session:
-            save_check(
+            run = save_check(
                 session,
                 kind=kind,
                 result=result.to_dict(),
@@ -91,9 +71,21 @@ def check_documents(
                 district=plan.place,
                 as_of=as_of or today_shanghai(),
             )
-    return result
+            run_id = run.id
+    return result, run_id
 
 
-def stored_plans(session: Session) -> list[DocumentRecord]:
-    """Every stored plan below the city level (the nightly run checks each)."""
-    return [r for r in latest_documents(session) if r.level in ("district", "unit")]
+def check_documents(
+    plan_ref: str,
+    against_ref: str | None,
+    *,
+    policy: Policy,
+    db: str | None = None,
+    store: Store | None = None,
+    kind: str = "on_demand",
+    as_of: date | None = None,
+    save: bool = True,
+) -> CheckResult:
+    """`run_check` without the run id."""
+    return run_check(plan_ref, against_ref, policy=policy, db=db, store=store, kind=kind, as_of=as_of,
+                     save=save)[0]

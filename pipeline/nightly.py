@@ -16,20 +16,18 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-
 from documents.model import jsonable
 from notifications.entries import STATE_LABELS, AlertEntry, alert_state
 from pipeline import UNKNOWN_DISTRICT
 from pipeline.alerts import collect_alert_entries
-from pipeline.checks import check_documents, find_parent, stored_plans
+from pipeline.checks import run_check
 from pipeline.ingest import ingest_files
 from pipeline.obligations import derive_obligations as derive
 from pipeline.obligations import obligation_status
 from pipeline.summary import SEVERITIES, URGENT_STATES, DistrictResult, RunSummary
 from rules.policy import Policy
-from store.checks import CheckRun
 from store.db import Store
+from store.documents import find_parent, stored_plans
 
 logger = logging.getLogger(__name__)
 
@@ -120,7 +118,7 @@ def check_district(
         try:
             # By id, not 发文字号: a later draft of the same plan shares its number.
             parent = str(plan["parent"]) if plan["parent"] is not None else None
-            result = check_documents(str(plan["id"]), parent, policy=policy, store=store, kind=kind, as_of=as_of)
+            result, run_id = run_check(str(plan["id"]), parent, policy=policy, store=store, kind=kind, as_of=as_of)
         except Exception as exc:
             # Name the plan: the flow reports the district as failed with this message.
             raise RuntimeError(f"{district} {plan['key']}：检查失败：{exc}") from exc
@@ -128,7 +126,7 @@ def check_district(
         counts.update(data["counts"])
         plans.append(
             {
-                "run_id": _latest_run_id(store, plan["id"], kind),
+                "run_id": run_id,
                 "key": plan["key"],
                 "title": plan["title"],
                 "level": plan["level"],
@@ -370,17 +368,6 @@ def ingest_directive_file(store: Store, path: str | Path) -> dict[str, Any]:
     }
 
 
-def _latest_run_id(store: Store, plan_document_id: int, kind: str) -> int | None:
-    with store.transaction() as session:
-        stmt = (
-            select(CheckRun.id)
-            .where(CheckRun.plan_document_id == plan_document_id, CheckRun.kind == kind)
-            .order_by(CheckRun.id.desc())
-            .limit(1)
-        )
-        return session.scalars(stmt).first()
-
-
 def check_filing(
     store: Store,
     path: str | Path,
@@ -397,10 +384,10 @@ def check_filing(
     started = time.perf_counter()
     ingested = ingest_files(store, [Path(path)], is_draft=True)[0]
     record_id = ingested.result.record_id
-    result = check_documents(str(record_id), against or None, policy=policy, store=store, kind="draft", as_of=as_of)
+    result, run_id = run_check(str(record_id), against or None, policy=policy, store=store, kind="draft",
+                               as_of=as_of)
     data = result.to_dict()
     district = data["plan"].get("place") or UNKNOWN_DISTRICT
-    run_id = _latest_run_id(store, record_id, "draft")
     checked = time.perf_counter()
     district_result = {
         "district": district,

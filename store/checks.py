@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from documents.model import jsonable
 from store.db import Base
+from store.documents import latest_documents
 
 
 class CheckRun(Base):
@@ -96,4 +98,24 @@ def latest_runs(session: Session, kind: str | None = None) -> list[CheckRun]:
     latest: dict[str, CheckRun] = {}
     for run in session.scalars(stmt):
         latest[run.plan_key] = run
+    return list(latest.values())
+
+
+def alertable_runs(session: Session, as_of: date, *, districts: Iterable[str] | None = None) -> list[CheckRun]:
+    """The newest check run on or before `as_of` of every stored, issued plan.
+
+    Drafts are left out (a draft alerts only from its own check, when the policy says so), and so
+    are runs of an older version of a plan or of a file never stored: their findings may no longer
+    hold for the plan in force."""
+    current = {r.id for r in latest_documents(session) if r.level in ("district", "unit")}
+    wanted = set(districts) if districts is not None else None
+    stmt = (
+        select(CheckRun)
+        .where(CheckRun.as_of <= as_of, CheckRun.kind != "draft", CheckRun.plan_document_id.is_not(None))
+        .order_by(CheckRun.plan_key, CheckRun.id)
+    )
+    latest: dict[str, CheckRun] = {}
+    for run in session.scalars(stmt):
+        if run.plan_document_id in current and (wanted is None or run.district in wanted):
+            latest[run.plan_key] = run
     return list(latest.values())

@@ -148,3 +148,29 @@ def find_document(session: Session, ref: str, *, include_drafts: bool = True) ->
     if record is None and ref.isdigit():
         record = session.get(DocumentRecord, int(ref))
     return record
+
+
+def find_parent(session: Session, doc: Document | DocumentRecord) -> DocumentRecord | None:
+    """The directive above `doc` (a Document or a stored record: only its level, year, place and
+    issue date are read): the city plan of the same year for a district plan, the district plan
+    of the same place and year for a unit plan. The store is asked for those candidates only."""
+    wanted = {"district": "municipal", "unit": "district"}.get(doc.level)
+    if wanted is None or doc.year is None:
+        return None
+    stmt = select(DocumentRecord).where(
+        DocumentRecord.level == wanted, DocumentRecord.year == doc.year, DocumentRecord.is_draft.is_(False)
+    )
+    if wanted == "district":
+        stmt = stmt.where(DocumentRecord.place == doc.place)
+    newest: dict[str, DocumentRecord] = {}
+    for record in session.scalars(stmt.order_by(DocumentRecord.version)):
+        newest[record.doc_key] = record
+    candidates = [
+        r for r in newest.values() if not doc.issue_date or not r.issue_date or r.issue_date <= doc.issue_date
+    ]
+    return max(candidates, key=lambda r: (r.issue_date or date.min, r.id), default=None)
+
+
+def stored_plans(session: Session) -> list[DocumentRecord]:
+    """Every stored plan below the city level (the nightly run checks each)."""
+    return [r for r in latest_documents(session) if r.level in ("district", "unit")]

@@ -16,14 +16,13 @@ from pipeline import nightly as steps
 from pipeline import report
 from pipeline.alerts import (
     _issuer_unit,
-    alertable_runs,
     collect_alert_entries,
     finding_entries,
     finding_key,
 )
 from pipeline.checks import check_documents
 from pipeline.ingest import ingest_files
-from store.checks import CheckRun
+from store.checks import CheckRun, alertable_runs
 from store.documents import DocumentRecord
 from tests.drafts import make_draft
 
@@ -158,7 +157,7 @@ def test_run_nightly_over_the_samples(samples_store, policy, tmp_path) -> None:
 
 
 def test_one_failing_district_does_not_stop_the_others(samples_store, policy, monkeypatch, tmp_path) -> None:
-    real = steps.check_documents
+    real = steps.run_check
 
     def flaky(ref, against, **kwargs):
         with samples_store.transaction() as session:
@@ -166,7 +165,7 @@ def test_one_failing_district_does_not_stop_the_others(samples_store, policy, mo
                 raise RuntimeError("磁盘坏了")
         return real(ref, against, **kwargs)
 
-    monkeypatch.setattr(steps, "check_documents", flaky)
+    monkeypatch.setattr(steps, "run_check", flaky)
     summary = steps.run_nightly(samples_store, AS_OF, policy, transport=EmlFolderTransport(tmp_path / "eml"))
     assert list(summary["failed"]) == ["静安区"]
     assert "静府办发〔2025〕4号" in summary["failed"]["静安区"] and "磁盘坏了" in summary["failed"]["静安区"]
