@@ -80,8 +80,9 @@ def ingest(
 @app.command()
 @handles_bad_input
 def check(
-    plan: Annotated[str, typer.Argument(help="待检查的方案：文件路径或已入库的发文字号")],
-    against: Annotated[str | None, typer.Option("--against", help="上级文件：文件路径或发文字号")] = None,
+    plan: Annotated[str | None, typer.Argument(help="待检查的方案：文件路径，或 #编号（已入库文件的编号）")] = None,
+    doc: Annotated[str | None, typer.Option("--doc", help="按发文字号检查已入库的方案（代替文件路径）")] = None,
+    against: Annotated[str | None, typer.Option("--against", help="上级文件：文件路径、#编号或发文字号")] = None,
     as_of: AsOfOption = None,
     as_json: JsonOption = False,
     policy: Annotated[Path | None, typer.Option("--policy", help="策略文件（默认 data/policy.yaml）")] = None,
@@ -91,7 +92,10 @@ def check(
     from pipeline.checks import check_documents
     from rules.policy import load_policy
 
-    result = check_documents(plan, against, policy=load_policy(policy), db=db, as_of=as_of_day(as_of))
+    if (plan is None) == (doc is None):
+        raise BadInput("请给出一个方案：文件路径或 #编号，或用 --doc 给出发文字号（二者取一）")
+    result = check_documents(plan or doc or "", against, policy=load_policy(policy), db=db,
+                             as_of=as_of_day(as_of), plan_by_number=doc is not None)
     if as_json:
         sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n")
     else:

@@ -102,44 +102,24 @@ def nightly_compliance(as_of: date | None = None, db: str | None = None) -> dict
     """Check every stored plan, evaluate obligations, alert the offices, leave a summary.
 
     `as_of` defaults to today in Shanghai; `db` to GONGKAI_DB (or var/gongkai.db)."""
-    import time
-
     from workdays.calendar import today_shanghai
 
     logger = get_run_logger()
     day = as_of or today_shanghai()
     policy = current_policy()
-    started = time.perf_counter()
-    store = steps.shared_store(db)
-    districts = steps.plan_districts(store)
-    logger.info("%s：%d 个区的方案待检查", day.isoformat(), len(districts))
 
-    # The districts start after the derivation, whether or not it succeeded: stale obligations
-    # are better than no rule check at all, and the failure is reported. (Waiting on the result
-    # here rather than `wait_for=[allow_failure(...)]`: Prefect's process-pool task runner cannot
-    # hash allow_failure.)
-    try:
-        derived = derive_obligations_task(day, policy, db)
-    except Exception as exc:
-        derived = {"available": False, "note": f"责任事项推导失败：{type(exc).__name__}: {exc}"}
-        logger.error(derived["note"])
-    futures = {d: district_task.submit(d, day, policy, db) for d in districts}
-    results, failed = gather(futures)
-    checked = time.perf_counter()
+    def districts(names: list[str]) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+        logger.info("%s：%d 个区的方案待检查", day.isoformat(), len(names))
+        return gather({d: district_task.submit(d, day, policy, db) for d in names})
 
-    alert_error = None
-    try:
-        alerts = alerts_task(day, policy, sorted(results), db) if results else {}
-    except Exception as exc:  # still leave the summary of the checks; the run fails below
-        alert_error = f"{type(exc).__name__}: {exc}"
-        alerts = {"errors": [f"提醒发送失败：{alert_error}"]}
-        logger.error("提醒发送失败：%s", alert_error)
-    done = time.perf_counter()
-    summary = steps.build_summary(
-        day, results, failed, obligations=derived, alerts=alerts,
-        seconds={"districts": round(checked - started, 3), "alerts": round(done - checked, 3),
-                 "total": round(done - started, 3)},
-    )
+    # The same sequence as steps.run_nightly, its steps as tasks (the districts side by side).
+    summary, alert_error = steps.nightly_sequence(steps.shared_store(db), day, steps.NightlySteps(
+        derive=lambda: derive_obligations_task(day, policy, db),
+        districts=districts,
+        alerts=lambda names: alerts_task(day, policy, names, db),
+    ), log=logger)
+    failed = summary["failed"]
+    alerts = summary["alerts"]
     publish_run_artifacts(summary, key="nightly", title=f"政务公开合规夜间检查（{day.isoformat()}）")
     logger.info(
         "完成：%d 份方案，错误 %d、警告 %d；失败的区 %d 个；发出提醒邮件 %s 封",

@@ -13,14 +13,17 @@ from rules.check import CheckResult, check_plan
 from rules.policy import Policy
 from store.checks import save_check
 from store.db import Store, open_store
-from store.documents import DocumentRecord, document_key, find_document, find_parent
+from store.documents import STORED_ID, DocumentRecord, document_key, find_document, find_parent
 from workdays.calendar import today_shanghai
 
 
-def resolve_document(ref: str, session: Session | None) -> tuple[Document, DocumentRecord | None]:
-    """A document from a file path, else from the store by 发文字号 or id."""
+def resolve_document(ref: str, session: Session | None, *, stored: bool = False
+                     ) -> tuple[Document, DocumentRecord | None]:
+    """The one place a document reference is resolved: `#12` is stored document 12 (never a file
+    named 12); `stored` (the CLI's --doc) reads `ref` as a 发文字号 only; otherwise `ref` is a file
+    path, or, when no such file exists, a stored 发文字号."""
     path = Path(ref)
-    if path.exists():
+    if not stored and not STORED_ID.fullmatch(ref.strip()) and path.exists():
         return parse_file(path), None
     if session is not None:
         record = find_document(session, ref)
@@ -39,6 +42,7 @@ def run_check(
     kind: str = "on_demand",
     as_of: date | None = None,
     save: bool = True,
+    plan_by_number: bool = False,
 ) -> tuple[CheckResult, int | None]:
     """The on-demand check: parse/load both documents, run the rules, store the findings; returns
     the result and the id of the stored check run (None when not saved).
@@ -47,7 +51,7 @@ def run_check(
     the findings are stored in a second one, so a slow check never holds the database."""
     store = store or open_store(db)
     with store.transaction() as session:
-        plan, plan_record = resolve_document(plan_ref, session)
+        plan, plan_record = resolve_document(plan_ref, session, stored=plan_by_number)
         directive, directive_record = (None, None)
         if against_ref:
             directive, directive_record = resolve_document(against_ref, session)
@@ -85,7 +89,8 @@ def check_documents(
     kind: str = "on_demand",
     as_of: date | None = None,
     save: bool = True,
+    plan_by_number: bool = False,
 ) -> CheckResult:
     """`run_check` without the run id."""
     return run_check(plan_ref, against_ref, policy=policy, db=db, store=store, kind=kind, as_of=as_of,
-                     save=save)[0]
+                     save=save, plan_by_number=plan_by_number)[0]

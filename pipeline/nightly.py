@@ -11,7 +11,8 @@ import logging
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -117,8 +118,8 @@ def check_district(
             continue
         try:
             # By id, not 发文字号: a later draft of the same plan shares its number.
-            parent = str(plan["parent"]) if plan["parent"] is not None else None
-            result, run_id = run_check(str(plan["id"]), parent, policy=policy, store=store, kind=kind, as_of=as_of)
+            parent = f"#{plan['parent']}" if plan["parent"] is not None else None
+            result, run_id = run_check(f"#{plan['id']}", parent, policy=policy, store=store, kind=kind, as_of=as_of)
         except Exception as exc:
             # Name the plan: the flow reports the district as failed with this message.
             raise RuntimeError(f"{district} {plan['key']}：检查失败：{exc}") from exc
@@ -313,27 +314,71 @@ def build_summary(
     return summary.to_dict()
 
 
+@dataclass
+class NightlySteps:
+    """The three steps of a nightly run as callables: plain functions for `run_nightly`, Prefect
+    tasks for the flow. `districts` takes the district names and returns (results, failures)."""
+
+    derive: Callable[[], dict[str, Any]]
+    districts: Callable[[list[str]], tuple[dict[str, dict[str, Any]], dict[str, str]]]
+    alerts: Callable[[list[str]], dict[str, Any]]
+
+
+def nightly_sequence(store: Store, as_of: date, run: NightlySteps, *, log: Any = logger
+                     ) -> tuple[dict[str, Any], str | None]:
+    """The one nightly sequence: derive obligations, then the districts, then alerts for the
+    districts that succeeded. Returns the summary and, when sending failed, why (the caller fails
+    the run after keeping the summary: unsent reminders must not pass silently)."""
+    started = time.perf_counter()
+    # The districts start after the derivation, whether or not it succeeded: stale obligations
+    # are better than no rule check at all, and the failure is reported.
+    try:
+        derived = run.derive()
+    except Exception as exc:
+        derived = {"available": False, "note": f"责任事项推导失败：{type(exc).__name__}: {exc}"}
+        log.error(derived["note"])
+    after_derive = time.perf_counter()
+    results, failed = run.districts(plan_districts(store))
+    checked = time.perf_counter()
+    alert_error = None
+    try:
+        alerts = run.alerts(sorted(results)) if results else {}
+    except Exception as exc:  # still leave the summary of the checks
+        alert_error = f"{type(exc).__name__}: {exc}"
+        alerts = {"errors": [f"提醒发送失败：{alert_error}"]}
+        log.error("提醒发送失败：%s", alert_error)
+    done = time.perf_counter()
+    seconds = {"obligations": after_derive - started, "districts": checked - after_derive,
+               "alerts": done - checked, "total": done - started}
+    summary = build_summary(as_of, results, failed, obligations=derived, alerts=alerts,
+                            seconds={k: round(v, 3) for k, v in seconds.items()})
+    return summary, alert_error
+
+
 def run_nightly(store: Store, as_of: date, policy: Policy, *, transport: Any = None,
                 dry_run: bool = False) -> dict[str, Any]:
     """The nightly run without Prefect: districts one after the other, each failure kept apart."""
-    started = time.perf_counter()
-    obligations = derive_obligations(store, as_of, policy)
-    derived = time.perf_counter()
-    results: dict[str, dict[str, Any]] = {}
-    failed: dict[str, str] = {}
-    for district in plan_districts(store):
-        try:
-            results[district] = run_district(store, district, as_of, policy)
-        except Exception as exc:  # one district's failure must not stop the others
-            logger.exception("nightly run failed for %s", district)
-            failed[district] = str(exc)
-    checked = time.perf_counter()
-    alerts = send_run_alerts(store, as_of, policy, districts=list(results), transport=transport, dry_run=dry_run)
-    done = time.perf_counter()
-    seconds = {"obligations": derived - started, "districts": checked - derived, "alerts": done - checked,
-               "total": done - started}
-    return build_summary(as_of, results, failed, obligations=obligations, alerts=alerts,
-                         seconds={k: round(v, 3) for k, v in seconds.items()})
+
+    def districts(names: list[str]) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+        results: dict[str, dict[str, Any]] = {}
+        failed: dict[str, str] = {}
+        for district in names:
+            try:
+                results[district] = run_district(store, district, as_of, policy)
+            except Exception as exc:  # one district's failure must not stop the others
+                logger.exception("nightly run failed for %s", district)
+                failed[district] = str(exc)
+        return results, failed
+
+    summary, alert_error = nightly_sequence(store, as_of, NightlySteps(
+        derive=lambda: derive_obligations(store, as_of, policy),
+        districts=districts,
+        alerts=lambda names: send_run_alerts(store, as_of, policy, districts=names, transport=transport,
+                                             dry_run=dry_run),
+    ))
+    if alert_error:
+        raise RuntimeError(f"提醒发送失败：{alert_error}")
+    return summary
 
 
 # --------------------------------------------------------------------------- filings
@@ -384,7 +429,7 @@ def check_filing(
     started = time.perf_counter()
     ingested = ingest_files(store, [Path(path)], is_draft=True)[0]
     record_id = ingested.result.record_id
-    result, run_id = run_check(str(record_id), against or None, policy=policy, store=store, kind="draft",
+    result, run_id = run_check(f"#{record_id}", against or None, policy=policy, store=store, kind="draft",
                                as_of=as_of)
     data = result.to_dict()
     district = data["plan"].get("place") or UNKNOWN_DISTRICT

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -139,14 +140,20 @@ def latest_documents(session: Session, *, include_drafts: bool = False) -> list[
     return list(latest.values())
 
 
+# A stored document named by its id: `#12` (a bare 12 may be a file of that name).
+STORED_ID = re.compile(r"#(\d+)")
+
+
 def find_document(session: Session, ref: str, *, include_drafts: bool = True) -> DocumentRecord | None:
-    """The newest version by 发文字号 / doc key (issued versions only unless `include_drafts`), or by id."""
+    """The newest version by 发文字号 / doc key (issued versions only unless `include_drafts`), or
+    the record `#12` names by its id."""
     stmt = select(DocumentRecord).where(DocumentRecord.doc_key == ref).order_by(DocumentRecord.version.desc())
     if not include_drafts:
         stmt = stmt.where(DocumentRecord.is_draft.is_(False))
     record = session.scalars(stmt).first()
-    if record is None and ref.isdigit():
-        record = session.get(DocumentRecord, int(ref))
+    stored_id = STORED_ID.fullmatch(ref.strip())
+    if record is None and stored_id:
+        record = session.get(DocumentRecord, int(stored_id.group(1)))
     return record
 
 
