@@ -11,6 +11,7 @@ from prefect.cache_policies import NONE
 
 from flows.artifacts import publish_run_artifacts
 from flows.nightly import retry_if_transient
+from pipeline import filings
 from pipeline import nightly as steps
 from pipeline.alerts import current_policy
 from rules.policy import Policy
@@ -21,13 +22,13 @@ from rules.policy import Policy
 def check_task(path: str, against: str | None, as_of: date, policy: Policy,
                db: str | None = None) -> dict[str, Any]:
     # Alerts are a task of their own: a mail server hiccup must not re-run (and re-store) the check.
-    return steps.check_filing(steps.shared_store(db), path, as_of, policy, against=against, alert=False)
+    return filings.check_filing(steps.shared_store(db), path, as_of, policy, against=against, alert=False)
 
 
 @task(name="alert-draft", retries=1, retry_delay_seconds=30, retry_condition_fn=retry_if_transient,
       cache_policy=NONE)
 def alert_task(run_ids: list[int], as_of: date, policy: Policy, db: str | None = None) -> dict[str, Any]:
-    return steps.alert_check_runs(steps.shared_store(db), run_ids, as_of, policy)
+    return filings.alert_check_runs(steps.shared_store(db), run_ids, as_of, policy)
 
 
 @flow(name="check-plan", description="即时检查报送的方案草稿：覆盖、责任单位、时限")
@@ -52,7 +53,7 @@ def check_plan(
     against = against or None
     summary = check_task(path, against, day, policy, db)
     if summary.get("alerted") is False and policy.drafts_alert:
-        summary["alerts"] = alert_task(steps.run_ids_of(summary), day, policy, db)
+        summary["alerts"] = alert_task(filings.run_ids_of(summary), day, policy, db)
         summary["urgent"] = summary["alerts"].get("urgent", summary["urgent"])
         summary["alerted"] = True
     summary["request_id"] = request_id

@@ -12,6 +12,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.artifacts import publish_run_artifacts
 from flows.nightly import district_threads, gather, retry_if_transient
+from pipeline import filings
 from pipeline import nightly as steps
 from pipeline.alerts import current_policy
 from rules.policy import Policy
@@ -20,7 +21,7 @@ from rules.policy import Policy
 @task(name="store-directive", retries=2, retry_delay_seconds=[2, 10], retry_condition_fn=retry_if_transient,
       cache_policy=NONE)
 def store_task(path: str, db: str | None = None) -> dict[str, Any]:
-    return steps.ingest_directive_file(steps.shared_store(db), path)
+    return filings.ingest_directive_file(steps.shared_store(db), path)
 
 
 @task(name="recheck-district", task_run_name="recheck-{district}", retries=2, retry_delay_seconds=[2, 10],
@@ -52,7 +53,7 @@ def ingest_directive(
     futures = {d: recheck_task.submit(d, ids, day, policy, db) for d, ids in plans.items()}
     results, failed = gather(futures)
     summary = steps.build_summary(day, results, failed, kind="directive")
-    alerts = steps.check_run_entries(steps.shared_store(db), steps.run_ids_of(summary), day)
+    alerts = filings.check_run_entries(steps.shared_store(db), filings.run_ids_of(summary), day)
     summary.update(directive=directive, urgent=alerts["urgent"], request_id=request_id)
     name = directive["doc_number"] or directive["title"]
     publish_run_artifacts(summary, key="ingest-directive", title=f"上级文件入库与下级方案复核：{name}")

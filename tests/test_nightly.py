@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 from notifications.transport import EmlFolderTransport
+from pipeline import filings, report
 from pipeline import nightly as steps
-from pipeline import report
 from pipeline.alerts import (
     _issuer_unit,
     collect_alert_entries,
@@ -99,7 +99,7 @@ def test_finding_without_units_takes_the_plan_items_units(store, policy) -> None
 def test_drafts_and_old_runs_do_not_alert_by_default(store, policy, draft) -> None:
     ingest_files(store, [CITY, CHANGNING])
     check_documents("长府办〔2026〕8号", None, policy=policy, store=store, kind="nightly", as_of=AS_OF)
-    summary = steps.check_filing(store, draft, AS_OF, policy)
+    summary = filings.check_filing(store, draft, AS_OF, policy)
     codes = {e.key.split(":")[2] for e in finding_entries(store, AS_OF)}
     assert "MISSING_MANDATED_ITEM" not in codes  # the draft's findings stay out of the nightly alerts
     draft_entries = finding_entries(store, AS_OF, run_ids=[summary["run_id"]])
@@ -177,7 +177,7 @@ def test_one_failing_district_does_not_stop_the_others(samples_store, policy, mo
 
 def test_check_filing_of_a_draft(store, policy, draft, tmp_path) -> None:
     ingest_files(store, [CITY])
-    summary = steps.check_filing(store, draft, AS_OF, policy)
+    summary = filings.check_filing(store, draft, AS_OF, policy)
     findings = summary["districts"]["长宁区"]["findings"]
     missing = sorted(r["directive_item"] for r in findings if r["code"] == "MISSING_MANDATED_ITEM")
     assert missing == [12, 16]
@@ -190,7 +190,7 @@ def test_check_filing_of_a_draft(store, policy, draft, tmp_path) -> None:
         assert run.kind == "draft" and session.get(DocumentRecord, run.plan_document_id).is_draft
     # When the policy says drafts alert, the 政务公开科 hears about the missing items.
     outbox = tmp_path / "eml"
-    alerted = steps.check_filing(store, draft, AS_OF, policy.with_overrides({"drafts_alert": True}),
+    alerted = filings.check_filing(store, draft, AS_OF, policy.with_overrides({"drafts_alert": True}),
                                  transport=EmlFolderTransport(outbox))
     assert alerted["alerted"] and alerted["alerts"]["sent"] > 0
     assert "zwgkk@changning.example.org" in eml_recipients(outbox)
@@ -198,7 +198,7 @@ def test_check_filing_of_a_draft(store, policy, draft, tmp_path) -> None:
 
 def test_ingest_directive_finds_the_plans_under_it(store, policy) -> None:
     ingest_files(store, [CHANGNING, SAMPLES / "jingan-2025-work-points.txt"])
-    info = steps.ingest_directive_file(store, CITY)
+    info = filings.ingest_directive_file(store, CITY)
     assert info["doc_number"] == "沪府办字〔2026〕5号" and info["level"] == "municipal"
     assert list(info["plans"]) == ["长宁区"]  # Jing'an's 2025 plan answers to another year
     result = steps.check_district(store, "长宁区", AS_OF, policy, kind="on_demand", plan_ids=info["plans"]["长宁区"])
@@ -266,7 +266,8 @@ def prefect_harness(tmp_path_factory):
     from prefect.testing.utilities import prefect_test_harness
 
     home = tmp_path_factory.mktemp("prefect-home")
-    with temporary_settings({PREFECT_HOME: str(home)}), prefect_test_harness():
+    # A loaded machine (2 cores shared) can take over a minute to start the server.
+    with temporary_settings({PREFECT_HOME: str(home)}), prefect_test_harness(server_startup_timeout=180):
         with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
             yield
 
