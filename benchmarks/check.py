@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from documents.model import Document, Item, UnitMention  # noqa: E402
 from documents.parser import parse_file  # noqa: E402
 from rules.check import check_plan  # noqa: E402
-from rules.policy import load_policy  # noqa: E402
+from rules.policy import Policy, load_policy  # noqa: E402
 
 SAMPLES = Path(__file__).resolve().parent.parent / "data" / "samples"
 
@@ -49,7 +49,7 @@ def synthetic_pair(size: int, seed: int = 7) -> tuple[Document, Document]:
     return directive, plan
 
 
-def timed(directive: Document | None, plan: Document, policy: dict, repeat: int = 3) -> float:
+def timed(directive: Document | None, plan: Document, policy: Policy, repeat: int = 3) -> float:
     best = float("inf")
     for _ in range(repeat):
         start = time.perf_counter()

@@ -18,7 +18,14 @@ from rich.table import Table
 
 from cli.dates import as_of_day, parse_day
 from notifications.entries import STATE_LABELS
-from rules.obligations import KIND_LABELS, LIGHT_RANK, STATES, ObligationStatus
+from rules.obligation_states import (
+    LIGHT_RANK,
+    STATES,
+    ObligationStatus,
+)
+from rules.obligations import (
+    KIND_LABELS,
+)
 
 LIGHT_LABELS = {"green": "🟢 [green]绿[/]", "yellow": "🟡 [yellow]黄[/]", "red": "🔴 [red]红[/]"}
 STATE_STYLES = {

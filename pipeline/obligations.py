@@ -32,20 +32,24 @@ from offices.registry import Registry, all_registries, registry_for_place
 from pipeline import UNKNOWN_DISTRICT
 from rules.binding import plan_issuer
 from rules.check import CheckResult, check_plan
-from rules.obligations import (
+from rules.obligation_states import (
     DONE_STATES,
     STATES,
-    Derivation,
     Lights,
     ObligationStatus,
-    Period,
-    RecordedEvent,
     compute_lights,
+    evaluate,
+)
+from rules.obligations import (
+    Derivation,
+    RecordedEvent,
     derive_plan_obligations,
     derive_unit_plan_obligations,
-    evaluate,
-    last_ended_quarter,
     obligation_key,
+)
+from rules.periods import (
+    Period,
+    last_ended_quarter,
     parse_period,
     quarter_label,
 )

@@ -24,11 +24,13 @@ from pipeline.obligations import (
     record_filing,
     status_report,
 )
-from rules.obligations import (
+from rules.obligation_states import (
     STATES,
     evaluate,
-    last_ended_quarter,
     light_for,
+)
+from rules.periods import (
+    last_ended_quarter,
     parse_period,
     quarter_end,
 )
