@@ -48,10 +48,11 @@ class Store:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False, future=True)
 
     def create_schema(self) -> None:
-        # Import every table module so its tables are registered on Base.metadata.
-        from store import checks, documents, obligations, outbox  # noqa: F401
+        """Create or upgrade the schema through the Alembic migrations in store/migrations/."""
+        from store.migrate import import_tables, upgrade
 
-        Base.metadata.create_all(self.engine)
+        import_tables()
+        upgrade(self.engine)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

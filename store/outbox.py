@@ -74,6 +74,10 @@ class OutboxMessage(Base):
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Permanent (5xx) refusals of the recipient so far; at the policy's limit the message is
+    # 'rejected' and reported once to the district's 政务公开科 (reported_at).
+    refusals: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    reported_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     def __repr__(self) -> str:  # raw bytes would flood a log line
         return f"OutboxMessage(id={self.id}, message_id={self.message_id!r}, status={self.status!r})"
