@@ -66,6 +66,9 @@ DEFAULT_POLICY: dict[str, Any] = {
     # A digest lists at most this many entries per section (the most urgent first) and counts
     # the rest: the 政务公开科 may be copied on hundreds of escalations.
     "digest_max_per_section": 20,
+    # A recipient the server refuses for good (5xx) this many times, over runs, is given up on:
+    # the message is marked rejected and the district's 政务公开科 told once.
+    "max_refusals": 3,
 }
 
 
@@ -77,6 +80,7 @@ class AlertPolicy:
     retry_backoff_seconds: tuple[float, ...]
     sending_lease_seconds: float
     digest_max_per_section: int = 20
+    max_refusals: int = 3
 
     def backoff(self, attempt: int) -> float:
         """Seconds to wait after failed attempt number `attempt` (1-based); the last step repeats."""
@@ -104,6 +108,7 @@ def alert_policy(policy: dict[str, Any] | AlertPolicy | None = None) -> AlertPol
         retry_backoff_seconds=tuple(max(0.0, float(b)) for b in backoff),
         sending_lease_seconds=max(0.0, float(raw["sending_lease_seconds"])),
         digest_max_per_section=max(1, int(raw["digest_max_per_section"])),
+        max_refusals=max(1, int(raw["max_refusals"])),
     )
     if result.repeat_interval_days < 1:
         raise ValueError("repeat_interval_days 必须是正整数")

@@ -36,7 +36,9 @@ SENDING = "sending"
 SENT = "sent"
 FAILED = "failed"
 SUPERSEDED = "superseded"
-STATUSES = (QUEUED, SENDING, SENT, FAILED, SUPERSEDED)
+# The recipient was refused for good (5xx) `max_refusals` times: never retried again.
+REJECTED = "rejected"
+STATUSES = (QUEUED, SENDING, SENT, FAILED, SUPERSEDED, REJECTED)
 
 
 def utcnow() -> datetime:
@@ -228,6 +230,33 @@ def mark_failed(session: Session, message_id: int, error: str) -> None:
     if message is not None:
         message.status = FAILED
         message.last_error = error[:2000]
+
+
+def record_refusal(session: Session, message_id: int, error: str, *, max_refusals: int) -> bool:
+    """A permanent refusal of the recipient: failed (tried again next run) until the
+    `max_refusals`-th, then rejected for good. True when this refusal rejected it."""
+    message = session.get(OutboxMessage, message_id)
+    if message is None:
+        return False
+    message.refusals = (message.refusals or 0) + 1
+    message.last_error = error[:2000]
+    message.status = REJECTED if message.refusals >= max_refusals else FAILED
+    return message.status == REJECTED
+
+
+def unreported_rejections(session: Session) -> list[OutboxMessage]:
+    """Rejected messages nobody has been told about yet, oldest first."""
+    return list(session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.status == REJECTED, OutboxMessage.reported_at.is_(None))
+        .order_by(OutboxMessage.id)
+    ))
+
+
+def mark_reported(session: Session, message_id: int) -> None:
+    message = session.get(OutboxMessage, message_id)
+    if message is not None:
+        message.reported_at = utcnow()
 
 
 def record_sent_alert(
