@@ -32,8 +32,12 @@ def alerts_command(
     db: Annotated[str | None, typer.Option("--db", help="数据库文件或 URL（默认 GONGKAI_DB 或 var/gongkai.db）")] = None,
 ) -> None:
     """生成并发送提醒邮件：每个责任单位一封汇总邮件。"""
+    from cli.units import check_office
+
     console = Console()
     day = as_of_day(as_of)
+    if to is not None:
+        check_office(to, "--to")
     try:
         settings = SmtpSettings.from_env()
     except SettingsError as exc:

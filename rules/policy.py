@@ -22,6 +22,11 @@ def load_policy(path: str | Path | None = None) -> dict[str, Any]:
     policy = _read(DEFAULT_POLICY_PATH)
     if path is not None:
         policy = _overlay(policy, _read(Path(path)))
+    from rules.policy_check import policy_problem
+
+    problem = policy_problem(policy)
+    if problem:
+        raise PolicyError(f"{path or DEFAULT_POLICY_PATH}: 策略文件有误：{problem}")
     return policy
 
 
