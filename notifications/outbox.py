@@ -311,6 +311,7 @@ def plan_digests(
         keys = {key for _r, bucket in routed.values() for key in bucket}
         keys |= {e.key for e in alertable if alert_state(e) == "resolved"}
         ledger = outbox_store.ledger_rows(session, keys)
+        in_flight = outbox_store.in_flight_alerts(session)
 
     # A resolved entry also goes to whoever was told about it earlier (an escalation's lead unit
     # and 政务公开科), not only to the units routing finds today.
@@ -329,7 +330,10 @@ def plan_digests(
 
     todo: dict[str, tuple[Recipient, list[AlertEntry]]] = {}
     for email, (recipient, bucket) in routed.items():
-        fresh = [e for e in bucket.values() if _due(e, recipient, ledger, as_of, pol)]
+        # An alert a crashed run left 'sending' to this recipient goes out again with that message
+        # (same Message-ID), not a second time inside a new digest.
+        fresh = [e for e in bucket.values() if _due(e, recipient, ledger, as_of, pol)
+                 and in_flight.get((e.key, recipient.email)) != alert_state(e)]
         report.skipped_duplicates += len(bucket) - len(fresh)
         if fresh:
             todo[email] = (recipient, fresh)

@@ -34,6 +34,9 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
+    # In WAL mode NORMAL is safe against a crashed or killed process (only a power cut can lose the
+    # last commits) and spares an fsync per commit: the outbox commits once per message.
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 

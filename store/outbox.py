@@ -288,6 +288,18 @@ def ledger_rows(session: Session, keys: Iterable[str]) -> dict[tuple[str, str], 
     return rows
 
 
+def in_flight_alerts(session: Session) -> dict[tuple[str, str], str]:
+    """(alert key, recipient) → state for messages left 'sending': handed to the server or not,
+    nobody knows, and the lease re-send will deliver exactly those bytes. A new digest must not
+    carry the same alerts again under another Message-ID."""
+    found: dict[tuple[str, str], str] = {}
+    rows = session.execute(select(OutboxMessage.recipient, OutboxMessage.alerts).where(OutboxMessage.status == SENDING))
+    for recipient, alerts in rows:
+        for alert in alerts or []:
+            found[(alert["key"], recipient)] = alert["state"]
+    return found
+
+
 def existing_message_ids(session: Session, message_ids: Iterable[str]) -> set[str]:
     wanted = sorted(set(message_ids))
     found: set[str] = set()
