@@ -21,6 +21,7 @@ STATUS_LABELS = {
     outbox_store.SENT: "已发送",
     outbox_store.FAILED: "发送失败",
     outbox_store.SUPERSEDED: "已被取代",
+    outbox_store.REJECTED: "被拒收（不再重发）",
 }
 
 
@@ -31,8 +32,12 @@ def alerts_command(
     db: Annotated[str | None, typer.Option("--db", help="数据库文件或 URL（默认 GONGKAI_DB 或 var/gongkai.db）")] = None,
 ) -> None:
     """生成并发送提醒邮件：每个责任单位一封汇总邮件。"""
+    from cli.units import check_office
+
     console = Console()
     day = as_of_day(as_of)
+    if to is not None:
+        check_office(to, "--to")
     try:
         settings = SmtpSettings.from_env()
     except SettingsError as exc:
@@ -82,6 +87,8 @@ def _print_report(console: Console, report: AlertRunReport, only_to: str | None)
     console.print(f"本次发出 {len(delivery.sent)} 封；发件箱中仍未发出 {delivery.remaining} 封。")
     for message_id, error in delivery.failed:
         console.print(f"[red]未发出 {message_id}：{error}[/red]")
+    for message_id, error in delivery.rejected:
+        console.print(f"[red]收件地址被拒收，已停止重发 {message_id}：{error}[/red]")
     if delivery.aborted:
         console.print("[yellow]邮件服务器不可用，其余邮件已留在发件箱，下次运行时自动重发。[/yellow]")
     elif delivery.failed:

@@ -59,6 +59,35 @@ def _file(path: Path) -> Path:
     return path.resolve()
 
 
+def _document(path: Path) -> Path:
+    """`path` read and parsed before anything is started or stored: a file that is not a plan
+    (empty, unreadable, no items) is bad input (exit 2), not a failed run."""
+    from documents.parser import parse_file
+
+    path = _file(path)
+    parse_file(path)
+    return path
+
+
+def _against(against: str | None, db: str | None) -> str | None:
+    """`--against` as an absolute path (parsed) or a stored 发文字号 that exists."""
+    if not against:
+        return None
+    if Path(against).exists():
+        return str(_document(Path(against)))
+    from store import open_store
+    from store.documents import find_document
+
+    store = open_store(db)
+    try:
+        with store.transaction() as session:
+            if find_document(session, against) is None:
+                raise ValueError(f"--against：“{against}”既不是文件，也不是已入库的发文字号")
+    finally:
+        store.dispose()
+    return against
+
+
 def _run_flow(flow: Any, title: str, **parameters: Any) -> dict[str, Any]:
     """Run a flow in this process; its failure becomes a one-line error (exit code 1)."""
     state = flow(**parameters, return_state=True)
@@ -268,16 +297,23 @@ def submit_draft_command(
     db: DbOption = None,
 ) -> None:
     """报送方案草稿并立即检查：已配置 Prefect 服务器时发出 plan.draft.filed 事件，否则在本进程内运行。有错误级问题时退出码为 1。"""
-    path = _file(path)
-    if against and Path(against).exists():
-        against = str(Path(against).resolve())
+    from pipeline.alerts import current_policy
+
+    path = _document(path)
+    day = as_of_day(as_of)
+    policy = current_policy()  # a policy that does not validate stops here (exit 2)
     if server_url():
+        if against and Path(against).exists():
+            against = str(_document(Path(against)))
         request_id = emit_filing(DRAFT_EVENT, path, against=against, kind="draft")
         _report_remote("check-plan", request_id, wait, f"方案草稿 {path.name}")
         return
-    from flows.check import check_plan
+    against = _against(against, db)
+    # No server configured: the same steps as the check-plan flow, without starting a temporary
+    # Prefect server (seconds of start-up for a check that takes a fraction of one).
+    from pipeline import nightly as steps
 
-    summary = _run_flow(check_plan, "草稿检查", path=str(path), against=against, as_of=as_of_day(as_of), db=db)
+    summary = steps.check_filing(steps.shared_store(db), str(path), day, policy, against=against)
     plan = summary.get("plan") or {}
     _print_summary(summary, f"方案草稿即时检查：{plan.get('doc_number') or plan.get('title') or path.name}")
     if not summary.get("alerted"):
@@ -293,7 +329,7 @@ def submit_directive_command(
     db: DbOption = None,
 ) -> None:
     """报送上级文件：入库并复核其下已入库的方案。已配置 Prefect 服务器时发出 directive.filed 事件，否则在本进程内运行。"""
-    path = _file(path)
+    path = _document(path)
     if server_url():
         request_id = emit_filing(DIRECTIVE_EVENT, path, kind="directive")
         _report_remote("ingest-directive", request_id, wait, f"上级文件 {path.name}")

@@ -147,12 +147,15 @@ def status_command(
     db: DbOption = None,
 ) -> None:
     """各单位应报送和应完成事项的进度：待办、即将到期、逾期、升级督办、已办结，附红黄绿灯。"""
+    from cli.units import check_office
     from pipeline.obligations import derive_obligations, obligation_status, status_report
     from rules.policy import load_policy
     from store import open_store
 
     if sort not in SORTS:
         raise ValueError(f"--sort 应为 {'、'.join(SORTS)} 之一，收到 {sort!r}")
+    if unit:
+        check_office(unit, "--unit", district)
     wanted = [s.strip() for s in (state or "").split(",") if s.strip()]
     unknown = [s for s in wanted if s not in STATES]
     if unknown:

@@ -343,3 +343,44 @@ def _summary_view(summary: DistrictSummary) -> dict[str, Any]:
         "digests": [(one_line(name, 60), n) for name, n in summary.digests],
         "earliest_due": cn_date(summary.earliest_due),
     }
+
+
+def build_rejection_notice(
+    section: Recipient,
+    *,
+    district: str,
+    refused_name: str,
+    refused_address: str,
+    refused_subject: str,
+    refused_message_id: str,
+    refusals: int,
+    error: str,
+    as_of: date,
+    sender: Sender,
+    now: datetime | None = None,
+) -> Digest:
+    """A plain-text note to the 政务公开科: an office's address is refused for good, its alert was
+    given up. The Message-ID follows from the refused message, so the note is queued only once."""
+    token = hashlib.sha256(f"rejected|{refused_message_id}|{section.email.lower()}".encode()).hexdigest()
+    message_id = f"<gongkai.rejected.{token[:32]}@{sender.domain}>"
+    name = one_line(refused_name or refused_address, 60)
+    subject = f"{one_line(district, 20)}政务公开工作提醒：发往{name}的邮件被拒收"
+    body = (
+        f"{one_line(section.name, 60)}：\n\n"
+        f"发往{name}（{refused_address}）的提醒邮件《{one_line(refused_subject, 120)}》"
+        f"已被邮件服务器拒收 {refusals} 次，系统已停止重发。\n"
+        f"服务器答复：{one_line(error, 300)}\n\n"
+        "请核实该单位的邮箱地址，在单位名录（data/registry/）中更正后，下次运行会按新地址提醒；"
+        "在此之前请另行通知该单位。\n"
+    )
+    message = EmailMessage(policy=SMTP)
+    message["Subject"] = subject
+    message["From"] = Address(display_name=header_safe(sender.name or f"{district}政务公开工作提醒", 60),
+                              addr_spec=header_safe(sender.address, 320))
+    message["To"] = Address(display_name=header_safe(section.name, 60), addr_spec=header_safe(section.email, 320))
+    message["Date"] = format_datetime((now or datetime.now()).astimezone())
+    message["Message-ID"] = message_id
+    message["Auto-Submitted"] = "auto-generated"
+    message["X-Gongkai-As-Of"] = as_of.isoformat()
+    message.set_content(body, subtype="plain", charset="utf-8", cte="base64")
+    return Digest(section, district, as_of, [], None, subject, message_id, message)

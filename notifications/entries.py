@@ -65,7 +65,8 @@ class AlertPolicy:
     max_send_attempts: int
     retry_backoff_seconds: tuple[float, ...]
     sending_lease_seconds: float
-    digest_max_per_section: int = 20
+    digest_max_per_section: int
+    max_refusals: int
 
     def backoff(self, attempt: int) -> float:
         """Seconds to wait after failed attempt number `attempt` (1-based); the last step repeats."""
@@ -90,6 +91,7 @@ def alert_policy(policy: PolicyLike = None) -> AlertPolicy:
         retry_backoff_seconds=full.retry_backoff_seconds,
         sending_lease_seconds=full.sending_lease_seconds,
         digest_max_per_section=full.digest_max_per_section,
+        max_refusals=full.max_refusals,
     )
 
 

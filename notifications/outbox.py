@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.exc import IntegrityError
 
-from notifications.digest import Digest, Sender, build_digest, district_summary
+from notifications.digest import Digest, Sender, build_digest, build_rejection_notice, district_summary
 from notifications.entries import AlertEntry, AlertPolicy, PolicyLike, alert_policy, alert_state
 from notifications.routing import Recipient, RoutingError, route, transparency_recipient, valid_email
 from notifications.transport import SmtpSettings, Transport, TransportError, make_transport
@@ -40,6 +40,7 @@ class DeliveryReport:
     busy: int = 0  # held by another run at the same time
     remaining: int = 0  # still undelivered after this run (queued, failed, sending)
     aborted: str | None = None  # why delivery stopped early (server unreachable), if it did
+    rejected: list[tuple[str, str]] = field(default_factory=list)  # (Message-ID, error) given up in this run
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -50,6 +51,7 @@ class DeliveryReport:
             "busy": self.busy,
             "remaining": self.remaining,
             "aborted": self.aborted,
+            "rejected": [{"message_id": m, "error": e} for m, e in self.rejected],
         }
 
 
@@ -186,8 +188,14 @@ async def adeliver_outbox(
                         attempt += 1
                         continue
                     with store.transaction() as session:
-                        outbox_store.mark_failed(session, row_id, error)
-                    report.failed.append((message_id, error))
+                        if exc.refused and not exc.temporary:
+                            # The address itself is refused: a few runs in a row, then given up.
+                            gave_up = outbox_store.record_refusal(session, row_id, error,
+                                                                  max_refusals=pol.max_refusals)
+                        else:
+                            gave_up = False
+                            outbox_store.mark_failed(session, row_id, error)
+                    (report.rejected if gave_up else report.failed).append((message_id, error))
                     if exc.connection:
                         # The server is down or rejects our login: every other message would fail
                         # the same way, so leave them queued for the next run.
@@ -303,6 +311,7 @@ def plan_digests(
         keys = {key for _r, bucket in routed.values() for key in bucket}
         keys |= {e.key for e in alertable if alert_state(e) == "resolved"}
         ledger = outbox_store.ledger_rows(session, keys)
+        in_flight = outbox_store.in_flight_alerts(session)
 
     # A resolved entry also goes to whoever was told about it earlier (an escalation's lead unit
     # and 政务公开科), not only to the units routing finds today.
@@ -321,7 +330,10 @@ def plan_digests(
 
     todo: dict[str, tuple[Recipient, list[AlertEntry]]] = {}
     for email, (recipient, bucket) in routed.items():
-        fresh = [e for e in bucket.values() if _due(e, recipient, ledger, as_of, pol)]
+        # An alert a crashed run left 'sending' to this recipient goes out again with that message
+        # (same Message-ID), not a second time inside a new digest.
+        fresh = [e for e in bucket.values() if _due(e, recipient, ledger, as_of, pol)
+                 and in_flight.get((e.key, recipient.email)) != alert_state(e)]
         report.skipped_duplicates += len(bucket) - len(fresh)
         if fresh:
             todo[email] = (recipient, fresh)
@@ -387,7 +399,58 @@ async def asend_alerts(
     if only_to and not recipients:
         return report
     report.delivery = await adeliver_outbox(store, transport, pol, recipients=recipients)
+    notified = queue_rejection_notices(store, registry_by_district, sender, as_of=as_of, run_key=run_key,
+                                       errors=report.errors)
+    if notified:
+        more = await adeliver_outbox(store, transport, pol, recipients=notified)
+        report.delivery.sent.extend(more.sent)
+        report.delivery.failed.extend(more.failed)
+        report.delivery.rejected.extend(more.rejected)
+        report.delivery.attempted += more.attempted
+        report.delivery.remaining = more.remaining if recipients is None else report.delivery.remaining
+        report.delivery.aborted = report.delivery.aborted or more.aborted
     return report
+
+
+def queue_rejection_notices(
+    store: Store, registry_by_district: Mapping[str, Any], sender: Sender, *, as_of: date, run_key: str,
+    errors: list[str],
+) -> list[str]:
+    """Tell each district's 政务公开科 about its offices' mail given up as rejected: one note per
+    rejected message, queued in the same transaction that marks it reported (so exactly once).
+    Returns the addresses notes were queued for."""
+    notified: list[str] = []
+    with store.transaction() as session:
+        for message in outbox_store.unreported_rejections(session):
+            registry = registry_by_district.get(message.district)
+            if registry is None:
+                continue  # a run that loads this district's registry will report it
+            try:
+                section = transparency_recipient(registry, message.district)
+            except RoutingError as exc:
+                errors.append(str(exc))
+                continue
+            if section.email.lower() == message.recipient.lower():
+                errors.append(f"{message.district}政务公开科的邮箱 {message.recipient} 被邮件服务器拒收，"
+                              "无法发送提醒，请核实单位名录中的邮箱")
+                outbox_store.mark_reported(session, message.id)
+                continue
+            notice = build_rejection_notice(
+                section, district=message.district, refused_name=message.recipient_name,
+                refused_address=message.recipient, refused_subject=message.subject,
+                refused_message_id=message.message_id, refusals=message.refusals,
+                error=message.last_error or "", as_of=as_of, sender=sender,
+            )
+            outbox_store.add_message(session, outbox_store.NewMessage(
+                message_id=notice.message_id, run_key=run_key, district=message.district,
+                recipient=section.email, recipient_name=section.name, sender=sender.address,
+                subject=notice.subject, raw=notice.as_bytes(), alerts=[], as_of=as_of,
+            ))
+            outbox_store.mark_reported(session, message.id)
+            errors.append(f"发往{message.recipient_name or message.recipient}（{message.recipient}）的邮件被拒收"
+                          f" {message.refusals} 次，已停止重发并通知{section.name}")
+            notified.append(section.email)
+    return notified
 
 
 def send_alerts(

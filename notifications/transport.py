@@ -65,10 +65,13 @@ class TransportError(Exception):
     """A send failed. `temporary` says whether trying again may help; `connection` that the server
     itself could not be reached or dropped us (so the other messages would fail the same way)."""
 
-    def __init__(self, message: str, *, temporary: bool = True, connection: bool = False):
+    def __init__(self, message: str, *, temporary: bool = True, connection: bool = False,
+                 refused: bool = False):
         super().__init__(message)
         self.temporary = temporary
         self.connection = connection
+        # The server refused the recipient address itself (RCPT TO), not the connection or login.
+        self.refused = refused
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,8 @@ class SmtpSettings:
     mail_from_name: str = ""
     timeout: float = 30.0
     outbox_dir: Path = DEFAULT_OUTBOX
+    # CA certificates to trust for STARTTLS/SSL besides the system's (a private mail server's CA).
+    ca_file: Path | None = None
 
     def __repr__(self) -> str:
         # Only a flag for the password: even '***' would be noise, its presence is what matters.
@@ -134,6 +139,7 @@ class SmtpSettings:
             ("mail_from", "GONGKAI_MAIL_FROM"),
             ("timeout", "GONGKAI_SMTP_TIMEOUT"),
             ("outbox_dir", "GONGKAI_OUTBOX"),
+            ("ca_file", "GONGKAI_SMTP_CA_FILE"),
         ):
             if env.get(var):
                 values[key] = env[var]
@@ -166,6 +172,9 @@ class SmtpSettings:
         username = (str(values.get("username") or "").strip()) or None
         if password and not username:
             raise SettingsError("设置了 SMTP 密码但没有设置用户名（GONGKAI_SMTP_USER）")
+        ca_file = Path(str(values["ca_file"])) if values.get("ca_file") else None
+        if ca_file is not None and not ca_file.is_file():
+            raise SettingsError(f"找不到 SMTP 的 CA 证书文件 {ca_file}（GONGKAI_SMTP_CA_FILE）")
         name, address = parseaddr(str(values.get("mail_from") or DEFAULT_MAIL_FROM))
         if not address or "@" not in address or re.search(r"[\s<>,]", address):
             raise SettingsError("发件人地址 GONGKAI_MAIL_FROM 格式不正确")
@@ -179,6 +188,7 @@ class SmtpSettings:
             mail_from_name=str(values.get("mail_from_name") or name or ""),
             timeout=timeout,
             outbox_dir=Path(values.get("outbox_dir") or DEFAULT_OUTBOX),
+            ca_file=ca_file,
         )
 
 
@@ -238,12 +248,13 @@ def _classify(exc: BaseException, settings: SmtpSettings) -> TransportError:
     detail = settings.scrub(str(exc) or type(exc).__name__)
     where = f"{settings.host}:{settings.port}"
     if isinstance(exc, aiosmtplib.SMTPAuthenticationError):
-        return TransportError(f"SMTP 登录失败（{where}）：{exc.code} {settings.scrub(exc.message)}",
+        return TransportError(f"SMTP 登录失败（{where}）：用户名或密码不正确（{exc.code} {settings.scrub(exc.message)}），"
+                              "请检查 GONGKAI_SMTP_USER 和 GONGKAI_SMTP_PASSWORD",
                               temporary=False, connection=True)
     if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
         codes = [r.code for r in exc.recipients]
         temporary = all(400 <= c < 500 for c in codes)
-        return TransportError(f"SMTP 服务器拒收收件人：{detail}", temporary=temporary)
+        return TransportError(f"SMTP 服务器拒收收件人：{detail}", temporary=temporary, refused=True)
     if isinstance(exc, aiosmtplib.SMTPResponseException):
         temporary = 400 <= exc.code < 500
         return TransportError(f"SMTP 服务器拒绝（{where}）：{exc.code} {settings.scrub(exc.message)}",
@@ -282,6 +293,7 @@ class SmtpTransport:
             username=s.username,
             password=s.password.get_secret_value() if s.password else None,
             timeout=s.timeout,
+            cert_bundle=str(s.ca_file) if s.ca_file else None,
         )
 
     async def open(self) -> None:

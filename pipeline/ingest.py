@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import random
+import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from sqlalchemy.exc import IntegrityError
 
 from documents.model import Document
 from documents.parser import parse_file
@@ -22,11 +26,21 @@ def ingest_files(store: Store, paths: list[Path] | list[str], *, is_draft: bool 
     """Parse every file (raising DocumentError on the first bad one, before any write), then
     store them all in one transaction: a batch is stored whole or not at all."""
     parsed = [(str(p), parse_file(p)) for p in paths]
-    with store.transaction() as session:
-        return [
-            IngestSummary(path=path, document=doc, result=save_document(session, doc, is_draft=is_draft))
-            for path, doc in parsed
-        ]
+    attempts = 10
+    for attempt in range(attempts):
+        try:
+            with store.transaction() as session:
+                return [
+                    IngestSummary(path=path, document=doc, result=save_document(session, doc, is_draft=is_draft))
+                    for path, doc in parsed
+                ]
+        except IntegrityError:
+            # Another filing stored a version of the same document between our read and write
+            # (drafts of one plan submitted at once): read the versions again and number after it.
+            if attempt == attempts - 1:
+                raise
+            time.sleep(random.uniform(0.01, 0.1))
+    raise AssertionError("unreachable")
 
 
 def ingest_document(store: Store, doc: Document, *, path: str = "", is_draft: bool = False) -> IngestSummary:

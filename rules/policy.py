@@ -65,6 +65,7 @@ class Policy(_Frozen):
     max_send_attempts: int = Field(ge=1)
     retry_backoff_seconds: tuple[Annotated[float, Field(ge=0)], ...]
     sending_lease_seconds: float = Field(ge=0)
+    max_refusals: int = Field(ge=1)
 
     @field_validator("severity")
     @classmethod

@@ -38,7 +38,9 @@ SENDING = "sending"
 SENT = "sent"
 FAILED = "failed"
 SUPERSEDED = "superseded"
-STATUSES = (QUEUED, SENDING, SENT, FAILED, SUPERSEDED)
+# The recipient was refused for good (5xx) `max_refusals` times: never retried again.
+REJECTED = "rejected"
+STATUSES = (QUEUED, SENDING, SENT, FAILED, SUPERSEDED, REJECTED)
 
 
 def utcnow() -> datetime:
@@ -76,6 +78,10 @@ class OutboxMessage(Base):
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Permanent (5xx) refusals of the recipient so far; at the policy's limit the message is
+    # 'rejected' and reported once to the district's 政务公开科 (reported_at).
+    refusals: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    reported_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     def __repr__(self) -> str:  # raw bytes would flood a log line
         return f"OutboxMessage(id={self.id}, message_id={self.message_id!r}, status={self.status!r})"
@@ -228,6 +234,33 @@ def mark_failed(session: Session, message_id: int, error: str) -> None:
         message.last_error = error[:2000]
 
 
+def record_refusal(session: Session, message_id: int, error: str, *, max_refusals: int) -> bool:
+    """A permanent refusal of the recipient: failed (tried again next run) until the
+    `max_refusals`-th, then rejected for good. True when this refusal rejected it."""
+    message = session.get(OutboxMessage, message_id)
+    if message is None:
+        return False
+    message.refusals = (message.refusals or 0) + 1
+    message.last_error = error[:2000]
+    message.status = REJECTED if message.refusals >= max_refusals else FAILED
+    return message.status == REJECTED
+
+
+def unreported_rejections(session: Session) -> list[OutboxMessage]:
+    """Rejected messages nobody has been told about yet, oldest first."""
+    return list(session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.status == REJECTED, OutboxMessage.reported_at.is_(None))
+        .order_by(OutboxMessage.id)
+    ))
+
+
+def mark_reported(session: Session, message_id: int) -> None:
+    message = session.get(OutboxMessage, message_id)
+    if message is not None:
+        message.reported_at = utcnow()
+
+
 def record_sent_alert(
     session: Session, key: str, recipient: str, state: str, message_id: str, *, as_of: date,
     when: datetime | None = None,
@@ -255,6 +288,18 @@ def ledger_rows(session: Session, keys: Iterable[str]) -> dict[tuple[str, str], 
         for row in session.scalars(select(AlertLedger).where(AlertLedger.key.in_(chunk))):
             rows[(row.key, row.recipient)] = row
     return rows
+
+
+def in_flight_alerts(session: Session) -> dict[tuple[str, str], str]:
+    """(alert key, recipient) → state for messages left 'sending': handed to the server or not,
+    nobody knows, and the lease re-send will deliver exactly those bytes. A new digest must not
+    carry the same alerts again under another Message-ID."""
+    found: dict[tuple[str, str], str] = {}
+    rows = session.execute(select(OutboxMessage.recipient, OutboxMessage.alerts).where(OutboxMessage.status == SENDING))
+    for recipient, alerts in rows:
+        for alert in alerts or []:
+            found[(alert["key"], recipient)] = alert["state"]
+    return found
 
 
 def existing_message_ids(session: Session, message_ids: Iterable[str]) -> set[str]:

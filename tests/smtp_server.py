@@ -3,11 +3,15 @@
 `stop()` then `start()` simulates the server going down and coming back on the same port.
 `refuse` makes it answer RCPT TO for chosen addresses with an error code (550 permanent, 451
 temporary); `auth` makes it require a login (AUTH PLAIN/LOGIN without TLS, for tests only).
+`tls="starttls"` or `tls="ssl"` with a server certificate (`server_context`, e.g. from trustme)
+makes it a TLS server: STARTTLS required before anything else, or TLS from the first byte; a
+login then is only accepted over TLS.
 """
 
 from __future__ import annotations
 
 import socket
+import ssl
 import threading
 from dataclasses import dataclass, field
 from email import message_from_bytes
@@ -62,11 +66,17 @@ class _Handler:
 
 
 class SmtpTestServer:
-    def __init__(self, port: int | None = None, *, auth: tuple[str, str] | None = None):
+    def __init__(self, port: int | None = None, *, auth: tuple[str, str] | None = None,
+                 tls: str | None = None, server_context: ssl.SSLContext | None = None):
         self.host = "127.0.0.1"
         self.port = port or free_port()
         self.handler = _Handler()
         self.auth = auth
+        if tls not in (None, "starttls", "ssl") or (tls and server_context is None):
+            raise ValueError("tls must be 'starttls' or 'ssl' and comes with a server_context")
+        self.tls = tls
+        self.server_context = server_context
+        self.logins: list[tuple[str, bool]] = []  # (login, accepted)
         self._controller: Controller | None = None
 
     @property
@@ -84,13 +94,22 @@ class SmtpTestServer:
             and auth_data.login.decode() == self.auth[0]
             and auth_data.password.decode() == self.auth[1]
         )
+        if isinstance(auth_data, LoginPassword):
+            self.logins.append((auth_data.login.decode(), ok))
         return AuthResult(success=ok, handled=False)
 
     def start(self) -> SmtpTestServer:
         if self._controller is None:
-            kwargs = {}
+            kwargs: dict = {}
             if self.auth is not None:
-                kwargs = {"authenticator": self._authenticator, "auth_required": True, "auth_require_tls": False}
+                # With implicit TLS aiosmtpd does not know its transport is encrypted and would
+                # hide AUTH: the whole session is TLS there, so do not ask for STARTTLS first.
+                kwargs = {"authenticator": self._authenticator, "auth_required": True,
+                          "auth_require_tls": self.tls == "starttls"}
+            if self.tls == "starttls":
+                kwargs.update(tls_context=self.server_context, require_starttls=True)
+            elif self.tls == "ssl":
+                kwargs.update(ssl_context=self.server_context)
             controller = Controller(self.handler, hostname=self.host, port=self.port, **kwargs)
             controller.start()
             self._controller = controller
