@@ -14,10 +14,12 @@ from documents.quantities import find_quantities
 from documents.reader import SourceText, read_bytes, read_document
 from documents.tables import SECTION, SUBSECTION, TableRow, parse_task_table
 from documents.text import rejoin_wrapped_lines
-from documents.units import find_unit_clause, parse_unit_phrase
+from documents.units import find_unit_clauses, parse_unit_phrase, split_deadline
 from workdays.calendar import default_calendar, package_covers
 
 ITEM_START = re.compile(r"^(\d{1,3})\s*[.、]\s*(.*)$")
+# A web copy drops the dot: `3落实本市…` (never a quantity: 3月, 30天, 5个, 2家 …).
+ITEM_START_NO_DOT = re.compile(r"^(\d{1,2})(?![\d年月日号个次项家条天周类所%])([\u4e00-\u9fff].*)$")
 TABLE_TITLE = re.compile(r"(任务分解表|责任分解表|任务清单|分工表)")
 BODY_END = re.compile(r"^(附件[：:]|附件$|抄送[：:]|（此件)")
 SENTENCE_END = ("。", "）", "；", "！", "？", "”")
@@ -70,6 +72,10 @@ def parse_source(source: SourceText) -> Document:
         addressees=header.addressees,
         level=header.level,  # type: ignore[arg-type]
         place=header.place,
+        kind=header.kind,
+        parent_title=header.parent_title,
+        parent_doc_number=header.parent_doc_number,
+        draft=header.draft,
         layout=layout,
         source_path=source.path,
         source_format=source.format,
@@ -139,6 +145,11 @@ def _parse_running_text(
         if not para:
             continue
         m = ITEM_START.match(para)
+        if m is None:
+            bare = ITEM_START_NO_DOT.match(para)
+            expected = items[-1].number + 1 if items else 1
+            if bare and (int(bare.group(1)) == expected or (int(bare.group(1)) == 1 and restarts)):
+                m = bare
         if m:
             written = int(m.group(1))
             number = written
@@ -216,12 +227,17 @@ def _plausible_number(number: int, items: list[Item]) -> bool:
 def _item_from_text(number: int, section: list[str], raw: str, year: int | None, issued: date | None) -> Item:
     original = raw.strip()
     text = squash_spaces(original)
-    clause = find_unit_clause(text)
+    clauses, body = find_unit_clauses(text)
     units: list[UnitMention] = []
-    body = text
-    if clause:
-        units = parse_unit_phrase(clause[0], source="body")
-        body = clause[1]
+    clause_deadlines: list[Deadline] = []
+    for clause in clauses:
+        units = _dedupe_units(units + parse_unit_phrase(clause, source="body"))
+        for phrase in split_deadline(clause)[1]:
+            found = deadline_from_phrase(phrase, year, issued, source="body") if year else None
+            if found and not any(found.phrase == d.phrase and found.due == d.due for d in clause_deadlines):
+                clause_deadlines.append(found)
+    deadlines = find_deadlines(body, year or 0, issued, source="body") if year else []
+    deadlines += [d for d in clause_deadlines if not any(d.phrase == x.phrase and d.due == x.due for x in deadlines)]
     return Item(
         number=number,
         section_path=section,
@@ -229,7 +245,7 @@ def _item_from_text(number: int, section: list[str], raw: str, year: int | None,
         original_text=original,
         title=_lead_sentence(body),
         units=units,
-        deadlines=find_deadlines(body, year or 0, issued, source="body") if year else [],
+        deadlines=deadlines,
         quantities=find_quantities(body),
         sources=["body"],
     )

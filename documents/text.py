@@ -157,6 +157,7 @@ def normalize_line(line: str) -> str:
     Does not convert traditional characters (that is decided on the whole text).
     """
     line = line.translate(_CHAR_MAP)
+    line = _LEADING_GARBAGE.sub("", line.strip())
     line = _COMMA.sub("，", line)
     line = _COLON.sub("：", line)
     line = _SPACES.sub(" ", line).strip()
@@ -319,6 +320,10 @@ _STRUCTURAL = re.compile(
     r")"
 )
 _CN_ITEM = re.compile(rf"^[{_CN_NUM}]{{1,3}}[、.．]")
+# An item number without its dot (`3落实本市…`, web copies): believed only after a paragraph end.
+_BARE_NUMBER = re.compile(r"^\d{1,2}(?![\d年月日号个次项家条天周类所%])[\u4e00-\u9fff]")
+# Indentation mangled by a web copy: `??`, `？？` before the text.
+_LEADING_GARBAGE = re.compile(r"^[?？]+")
 _SECTION_HEADING = re.compile(rf"^(?:[{_CN_NUM}]{{1,3}}、|[（(][{_CN_NUM}]{{1,3}}[）)])")
 _DATE_LINE = re.compile(r"^\d{4} *年 *\d{1,2} *月 *\d{1,2} *日(?:印发)?$")
 _DOC_NUMBER_LINE = re.compile(r"^\S{1,12}[〔\[［﹝]\d{4}[〕\]］﹞] *\d{1,4} *号$")
@@ -355,7 +360,7 @@ def wrap_width(lines: Iterable[str]) -> int | None:
 
 
 def _starts_paragraph(line: str, previous: str) -> bool:
-    if _CN_ITEM.match(line):
+    if _CN_ITEM.match(line) or _BARE_NUMBER.match(line):
         # `一、` also begins wrapped text (`统` / `一、权威…`): believe it after a paragraph end.
         return previous.endswith((*_TERMINAL, "：", ":")) or _is_heading(previous)
     return bool(_STRUCTURAL.match(line) or _DATE_LINE.match(line) or line.startswith("（此件"))
