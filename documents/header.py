@@ -97,7 +97,7 @@ class Place:
     bureau: str | None = None
 
 
-def read_place(name: str) -> Place:
+def read_place(name: str, strict: bool = True) -> Place:
     """The administrative places at the start of `name` and the office that follows them.
 
     `上海市长宁区人民政府办公室` → [上海市 city, 长宁区 district]; `X区经济委员会` → [X区], bureau 经济委员会."""
@@ -111,7 +111,7 @@ def read_place(name: str) -> Place:
         pos = m.end()
     rest = name[pos:]
     bureau = None
-    if chain and rest and not GOVERNMENT_REST.match(rest):
+    if strict and chain and rest and not GOVERNMENT_REST.match(rest):
         bureau = rest if BUREAU_END.search(rest) else None
         if bureau is None:
             return Place(chain=[])  # the places are part of something else (a sentence, a slogan)
@@ -328,7 +328,7 @@ def _place_of(text: str, from_title: bool) -> Place:
     if not from_title:
         return read_place(text)
     prefix = _title_prefix(text)
-    place = read_place(prefix)
+    place = read_place(prefix, strict=False)
     if place.chain and place.bureau is None:
         rest = prefix[sum(len(n) for n, _ in place.chain) :]
         place.bureau = _bureau_in_title(rest)

@@ -21,6 +21,8 @@ CODES: dict[str, Severity] = {
     "UNIT_CONFLICT": "warning",
     "PLAN_ISSUED_LATE": "warning",
     "UNIT_PLAN_MISSING_ITEMS": "error",
+    "NO_REGISTRY": "info",
+    "NO_BINDING_ITEMS": "warning",
 }
 
 
