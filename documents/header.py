@@ -179,6 +179,12 @@ def parse_header(lines: list[str]) -> Header:
             continue
         header.notice_title = squash_spaces("".join(parts))
         header.issuer = header.notice_title.split("关于", 1)[0] or None
+        if header.issuer is None:
+            # The heading wrapped after the issuer: 泉河市人民政府办公室 / 关于印发《…》的通知.
+            above = next((head[k] for k in range(i - 1, max(i - 3, -1), -1) if head[k]), "")
+            if _office_line(above):
+                header.issuer = squash_spaces(above).replace(" ", "")
+                header.notice_title = header.issuer + header.notice_title
         quoted = QUOTED_TITLE.search(header.notice_title)
         if quoted:
             header.title = squash_spaces(quoted.group(1))
@@ -288,7 +294,9 @@ def _find_body_start(lines: list[str], header: Header, first_struct: int, after:
         target = header.title
         for i in range(after, min(first_struct + 1, len(lines))):
             line = squash_spaces(lines[i])
-            if line and (line == target or (len(line) >= 6 and (line in target or target in line))):
+            if line and (line == target or (len(line) >= 6 and (line in target or target in line))) and (
+                line == target or not _office_line(line)  # a signature can be the start of a bureau's title
+            ):
                 # Skip the notice's own lines that merely quote the title.
                 if "《" not in line and "印发" not in line and "已经" not in line:
                     return i
@@ -360,6 +368,11 @@ def _read_place(header: Header) -> None:
     header.level = LEVEL_OF_KIND[kind]
     if kind in ("street", "town") and len(chain) >= 2:
         header.place = chain[-2][0]  # a street's or town's plan belongs to its district
+    elif kind in ("street", "town"):
+        # The district is not named with the issuer: the cited district plan names it.
+        parent = _place_of(header.parent_title, True).chain if header.parent_title else []
+        above = [n for n, k in parent if k in ("district", "county", "county_city", "city")]
+        header.place = above[-1] if above else name
     else:
         header.place = name
 

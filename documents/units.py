@@ -115,7 +115,8 @@ def _bare_unit_list(clause: str) -> bool:
         while verb := _VERB_RE.search(piece):
             piece = piece[: verb.start()]
         piece = normalize_name(piece)
-        if not (2 <= len(piece) <= 30) or "。" in piece or not _BARE_UNIT.search(piece):
+        collective = piece.startswith(("各", "相关", "有关"))
+        if not (2 <= len(piece) <= 30) or "。" in piece or not (collective or _BARE_UNIT.search(piece)):
             return False
     return True
 
@@ -185,6 +186,7 @@ def _parse(text: str, source: Source, default_role: Role) -> list[UnitMention]:
 
     def flush(role: Role) -> None:
         for name, forced_collective in pending:
+            name = name.replace(_KEEP_TOGETHER, "、")
             canonical = canonical_name(name)
             key = (canonical, role)
             if key in seen:
@@ -228,14 +230,23 @@ def _parse(text: str, source: Source, default_role: Role) -> list[UnitMention]:
 
 def _prepare(text: str) -> str:
     phrase = _SPACES.sub("", text.translate(_HALF_TO_FULL)).translate(_ALT_BRACKETS)
-    # The addressee form 区政府各委、办、局 is one collective, not three names.
+    # The addressee form 区政府各委、办、局 is one collective, not three names; so is
+    # 各区、市政府 (Shandong: every district and county-level city government).
     phrase = phrase.replace("各委、办、局", "各委办局")
+    phrase = _PAIRED_COLLECTIVE.sub(lambda m: m.group(0).replace("、", _KEEP_TOGETHER), phrase)
+    # Manner words between the names and the role verb: 各县（区）政府按职责分工落实.
+    phrase = _MANNER.sub("", phrase)
     phrase = phrase.strip("。．.")
     # A whole clause passed with its parentheses: drop them so the label is seen.
     while len(phrase) >= 2 and phrase[0] in _OPEN and _matching_close(phrase, 0) == len(phrase) - 1:
         phrase = phrase[1:-1].strip("。．.")
     # A deadline written in the same bracket is not a unit (…，完成时限：全年).
     return split_deadline(phrase)[0]
+
+
+_KEEP_TOGETHER = "\u2063"  # invisible separator: stands for 、 inside one collective name
+_PAIRED_COLLECTIVE = re.compile(r"各[区县市]、[区县市](?:人民)?政府")
+_MANNER = re.compile(r"(?:按职责分工|按照职责分工|按职责|分别|共同|按要求)(?=(?:牵头|落实|负责|配合|协助|参与)(?:[，、；]|$))")
 
 
 def _matching_close(text: str, open_at: int) -> int | None:
