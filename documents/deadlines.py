@@ -124,8 +124,7 @@ class _Candidate:
 
 
 # Deadlines that only say "within the year": they fix no specific date to compare with another.
-YEAR_WIDE = frozenset({"全年", "年内", "年底", "年底前", "年末", "下半年", "长期", "持续", "持续推进", "长期坚持"})
-ONGOING = frozenset({"持续推进", "长期坚持", "持续", "长期", "常态化推进", "长期推进", "持续开展"})
+YEAR_WIDE = frozenset({"全年", "年内", "年底", "年底前", "年末", "下半年", "长期", "持续"})
 
 def deadline_from_phrase(
     phrase: str,
@@ -134,16 +133,10 @@ def deadline_from_phrase(
     source: str = "body",
     calendar: WorkdayCalendar | None = None,
 ) -> Deadline | None:
-    """Read one deadline cell (全年, 4月底前, 次年第一季度 …); the first deadline in it, or None.
-
-    A cell saying the task runs all along (持续推进, 长期坚持) is a task of the plan's year: due at
-    year end, like 全年. (In running text these words are verbs and are not read.)"""
+    """Read one deadline cell (全年, 4月底前, 次年第一季度 …); the first deadline in it, or None."""
     for cand in _scan(phrase, year, issue_date, source, calendar, narrative=False):
         if cand.deadline is not None:
             return cand.deadline
-    cell = phrase.strip().rstrip("。")
-    if cell in ONGOING and year:
-        return Deadline(phrase=cell, kind="absolute", due=date(year, 12, 31), source=source)  # type: ignore[arg-type]
     return None
 
 

@@ -108,6 +108,7 @@ def split_deadline(clause: str) -> tuple[str, list[str]]:
 def _bare_unit_list(clause: str) -> bool:
     """A bracket without a label that holds only office names, with or without role verbs."""
     units, _ = split_deadline(clause)
+    units = _MANNER.sub("", units.translate(_ALT_BRACKETS))
     pieces = [p for p, _ in _split_top_level(units) if p]
     if not pieces:
         return False

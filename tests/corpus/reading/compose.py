@@ -176,6 +176,8 @@ PLACES: list[Place] = [
           ["各部门", "各社区"], "2025年青禾区政务公开工作要点", None, "各部门、各社区：", "街道党工委"),
 ]
 
+# Written in the 完成时限 slot but fixing no date: the project reads them as no deadline.
+ONGOING = {"持续推进", "长期坚持"}
 CLAUSE_DEADLINES = ["全年", "6月底前", "年底前", "持续推进", "每季度", "10月底前", "长期坚持", "9月底前"]
 
 
@@ -248,7 +250,7 @@ def _tasks(place: Place, n: int, rng: random.Random, style: str, with_units: boo
                 deadline = None
             task.units = units
             task.clause = _clause(place, units, deadline, rng, style)
-            if deadline:
+            if deadline and deadline not in ONGOING:
                 task.deadlines.append(deadline)
         out.append(task)
     return out
@@ -428,9 +430,9 @@ def main() -> None:
     add("gd-district-plan", "青禾区district", "arabic", "labels", Damage(), word="工作实施方案")
     add("sd-city-plan", "泉河市city", "arabic", "label_verbs", Damage(no_red_head=True), word="工作方案")
 
-    for old in HERE.glob("*.txt"):
+    for old in HERE.glob("[0-9][0-9]-*.txt"):
         old.unlink()
-    for old in HERE.glob("*.yaml"):
+    for old in HERE.glob("[0-9][0-9]-*.yaml"):
         old.unlink()
     for i, (name, place, numbering, style, damage, word) in enumerate(specs, 1):
         doc_id = f"{i:02d}-{name}"
