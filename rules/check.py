@@ -13,7 +13,6 @@ from rules.coverage import CoverageRow, check_coverage
 from rules.findings import Finding, severity_for
 from rules.timing import check_timing
 
-
 # Rank of each level in the hierarchy: a plan is checked against a directive ranked above it.
 LEVEL_RANK = {"province": 0, "municipal": 1, "district": 2, "unit": 3}
 LEVEL_NAMES = {"province": "省级", "municipal": "市级", "district": "区县级", "unit": "部门或街镇级"}
