@@ -216,6 +216,8 @@ def parse_header(lines: list[str]) -> Header:
                 date_at = i
                 break
     if header.issue_date is None:
+        date_at = _damaged_signature_date(header, lines, start)
+    if header.issue_date is None:
         for line in head:
             adopted = ADOPTED.search(squash_spaces(line))
             if adopted:
@@ -262,6 +264,25 @@ def parse_header(lines: list[str]) -> Header:
     _read_parent(header, head)
     _read_place(header)
     return header
+
+
+def _damaged_signature_date(header: Header, lines: list[str], start: int) -> int | None:
+    """A signature date that lost its 年月日 (`2022330`): digits alone under the issuing office,
+    read only when one split into month and day is a real date."""
+    for i in range(start, len(lines)):
+        m = re.fullmatch(r"(20\d{2})(\d{3,4})", lines[i].replace(" ", ""))
+        if not m:
+            continue
+        above = next((lines[k] for k in range(i - 1, max(i - 4, -1), -1) if lines[k]), "")
+        if not _office_line(above):
+            continue
+        year, rest = m.group(1), m.group(2)
+        splits = [(rest[:1], rest[1:]), (rest[:2], rest[2:])] if len(rest) == 3 else [(rest[:2], rest[2:])]
+        found = {d for mo, da in splits if (d := _safe_date(year, mo, da)) is not None}
+        if len(found) == 1:
+            header.issue_date = found.pop()
+            return i
+    return None
 
 
 def _title_at(lines: list[str], end: int, after: int) -> str:

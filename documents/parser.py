@@ -12,7 +12,7 @@ from documents.header import Header, parse_header, squash_spaces
 from documents.model import Deadline, Document, DocumentError, Item, Note, SubRow, UnitMention
 from documents.quantities import find_quantities
 from documents.reader import SourceText, read_bytes, read_document
-from documents.tables import SECTION, SUBSECTION, TableRow, parse_task_table
+from documents.tables import SECTION, SUBSECTION, TableRow, is_header_line, parse_task_table
 from documents.text import rejoin_wrapped_lines
 from documents.units import find_unit_clauses, parse_unit_phrase, split_deadline
 from workdays.calendar import default_calendar, package_covers
@@ -23,6 +23,11 @@ ITEM_START_NO_DOT = re.compile(r"^(\d{1,2})(?![\d年月日号个次项家条天�
 TABLE_TITLE = re.compile(r"(任务分解表|责任分解表|任务清单|分工表)")
 BODY_END = re.compile(r"^(附件[：:]|附件$|抄送[：:]|（此件)")
 SENTENCE_END = ("。", "）", "；", "！", "？", "”")
+# A paragraph of units or deadline standing under its item (责任单位：… 完成时限：…).
+LABEL_PARAGRAPH = re.compile(
+    r"^(?:责任单位|牵头单位|配合单位|主责单位|责任部门|牵头部门|配合部门|责任处室|责任科室|牵头处室|配合处室|"
+    r"完成时限|完成时间|时限要求)："
+)
 
 
 def parse_file(path: str | Path) -> Document:
@@ -114,6 +119,10 @@ def _table_start(lines: list[str], body_start: int) -> int:
     """Index of the first line of a task table (its header row), or len(lines)."""
     for i in range(body_start, len(lines)):
         line = lines[i]
+        if line == "序号":
+            # A web copy puts each header cell on its own line: 序号 / 工作任务 / 责任单位 / 完成时限.
+            following = " ".join(x for x in lines[i + 1 : i + 8] if x and is_header_line(x))
+            line = f"序号 {following}"
         if "序号" in line and ("责任单位" in line or "任务" in line or "工作重点" in line):
             # the table title (and 领域 header cell) just above belong to the table too
             j = i
@@ -135,7 +144,7 @@ def _parse_running_text(
         if i > 0 and (BODY_END.match(line) or (TABLE_TITLE.search(line) and len(line) < 60)):
             end = i
             break
-    paragraphs = rejoin_wrapped_lines(lines[:end])
+    paragraphs = _attach_label_paragraphs(rejoin_wrapped_lines(lines[:end]))
     items: list[Item] = []
     section: list[str] = []
     section_of_last_item: list[str] = []
@@ -175,6 +184,18 @@ def _parse_running_text(
     if not items:
         items = _items_from_headings(paragraphs, year, issued, warnings)
     return items
+
+
+def _attach_label_paragraphs(paragraphs: list[str]) -> list[str]:
+    """Units and deadlines written on lines of their own join their item as one bracket."""
+    out: list[str] = []
+    for para in paragraphs:
+        para = para.strip()
+        if out and LABEL_PARAGRAPH.match(para) and not (SECTION.match(out[-1]) or SUBSECTION.match(out[-1])):
+            out[-1] = f"{out[-1]}（{para.rstrip('。；')}）"
+        else:
+            out.append(para)
+    return out
 
 
 def _items_from_headings(
