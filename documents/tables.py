@@ -68,8 +68,67 @@ def _split_cells(line: str) -> list[str]:
     return [c for c in re.split(r"\s+", line) if c]
 
 
+# Columns of a table whose header cells stand one per line: what each column holds.
+CONTENT_COLUMNS = frozenset(
+    {"工作任务", "任务内容", "具体要求", "工作内容", "主要任务", "重点任务", "工作措施", "具体措施", "具体内容",
+     "目标任务", "工作重点", "主要内容", "工作要求", "任务"}
+)  # fmt: skip
+UNIT_COLUMNS = {
+    "责任单位": "责任单位", "责任部门": "责任单位", "责任处室": "责任单位", "责任科室": "责任单位",
+    "牵头单位": "牵头单位", "牵头部门": "牵头单位", "配合单位": "配合单位", "配合部门": "配合单位",
+}  # fmt: skip
+DEADLINE_COLUMNS = frozenset({"完成时限", "完成时间", "时限要求", "完成期限", "时间节点"})
+
+
+def _cell_table(lines: list[str]) -> list[TableRow] | None:
+    """A table copied from a web page with every cell on its own line, header included
+    (序号 / 工作任务 / 具体要求 / 牵头单位 / 配合单位 / 完成时限): cells are read by their column.
+    None when the lines do not fit that shape (cells wrapped over lines …): the caller then reads
+    the table by the shape of its cells instead."""
+    rest = [x.strip() for x in lines if x.strip()]
+    while rest and rest[0] != "序号":
+        if len(rest[0]) > 60 or ROW_START.match(rest[0]):
+            return None
+        rest = rest[1:]
+    columns: list[str] = []
+    for cell in rest[1:]:
+        if cell in CONTENT_COLUMNS or cell in UNIT_COLUMNS or cell in DEADLINE_COLUMNS:
+            columns.append(cell)
+        else:
+            break
+    if not columns or not any(c in UNIT_COLUMNS for c in columns) or not any(c in CONTENT_COLUMNS for c in columns):
+        return None
+    body = rest[1 + len(columns) :]
+    rows: list[TableRow] = []
+    section: list[str] = []
+    i = 0
+    while i < len(body):
+        line = body[i]
+        if SECTION.match(line) and not line.endswith("。") and len(line) < 40:
+            section = [line]
+            i += 1
+            continue
+        if not re.fullmatch(r"\d{1,3}", line) or int(line) != (rows[-1].number + 1 if rows else 1):
+            return None
+        cells = body[i + 1 : i + 1 + len(columns)]
+        if len(cells) < len(columns) or any(re.fullmatch(r"\d{1,3}", c) for c in cells):
+            return None
+        content = [c for c, col in zip(cells, columns, strict=True) if col in CONTENT_COLUMNS]
+        units = [f"{UNIT_COLUMNS[col]}：{c}" for c, col in zip(cells, columns, strict=True)
+                 if col in UNIT_COLUMNS and c not in ("/", "-", "—", "无")]
+        deadline = next((c for c, col in zip(cells, columns, strict=True) if col in DEADLINE_COLUMNS), "")
+        text = "。".join(c.rstrip("。") for c in content) + "。"
+        rows.append(TableRow(number=int(line), section_path=list(section),
+                             chunks=[TableChunk(content=text, units="；".join(units), deadline=deadline)]))
+        i += 1 + len(columns)
+    return rows or None
+
+
 def parse_task_table(lines: list[str]) -> list[TableRow]:
     """Rows of a task table from its lines (header and page furniture may still be present)."""
+    by_column = _cell_table(lines)
+    if by_column is not None:
+        return by_column
     rows: list[TableRow] = []
     section: list[str] = []
     label_mode = ""  # "append" | "skip": a section label cell wrapped over several short lines
