@@ -343,6 +343,12 @@ def _read_parent(header: Header, head: list[str]) -> None:
         header.parent_doc_number = re.sub(r"\s+", "", m.group(2)) if m.group(2) else None
 
 
+def cited_place(title: str) -> str | None:
+    """The place a cited plan's title names (`2025年泉河市政务公开工作要点` → 泉河市), or None."""
+    chain = _place_of(title, True).chain
+    return chain[-1][0] if chain else None
+
+
 def _title_prefix(title: str) -> str:
     """The title without its year: `2024年上海市X区政务公开工作要点` → `上海市X区政务公开工作要点`."""
     return re.sub(r"^(?:20\d{2}\s*年?度?)", "", title or "")

@@ -187,3 +187,23 @@ def test_plan_not_below_its_directive_is_refused(tmp_path: Path) -> None:
     out = runner.invoke(app, ["check", str(CITY), "--against", str(CHANGNING), "--db", str(tmp_path / "g.db")])
     assert out.exit_code == 2
     assert "不低于所对照的上级文件" in out.output and len(out.output.strip().splitlines()) == 1
+
+
+def test_stored_parent_is_the_one_the_preamble_cites(tmp_path: Path) -> None:
+    from pipeline.checks import find_parent
+    from pipeline.ingest import ingest_files
+    from store import open_store
+
+    store = open_store(str(tmp_path / "p.db"))
+    # Two city plans of 2025 from two provinces, the other province's the newer; the district plan
+    # cites its own city's.
+    other = tmp_path / "zj-city.txt"
+    other.write_text((CORPUS / "23-zj-city.txt").read_text(encoding="utf-8").replace("2025年4月2日", "2025年5月20日"),
+                     encoding="utf-8")
+    ingest_files(store, [CORPUS / "16-sd-city-webcopy.txt", other])
+    plan = parse_file(CORPUS / "17-sd-district.txt")
+    assert plan.parent_title == "2025年泉河市政务公开工作要点"
+    plan.issue_date = plan.issue_date.replace(month=6)  # issued after both (the corpus dates are arbitrary)
+    with store.transaction() as session:
+        parent = find_parent(session, plan)
+        assert parent is not None and parent.place == "泉河市"
