@@ -366,8 +366,9 @@ def wrap_width(lines: Iterable[str]) -> int | None:
 
 def _starts_paragraph(line: str, previous: str) -> bool:
     if _CN_ITEM.match(line) or _BARE_NUMBER.match(line) or _LABEL_LINE.match(line):
-        # `一、` also begins wrapped text (`统` / `一、权威…`): believe it after a paragraph end.
-        return previous.endswith((*_TERMINAL, "：", ":")) or _is_heading(previous)
+        # `一、` also begins wrapped text (`统` / `一、权威…`): believe it after a paragraph end
+        # (a units line under an item ends one too: 责任处室：环评科).
+        return previous.endswith((*_TERMINAL, "：", ":")) or _is_heading(previous) or bool(_LABEL_LINE.match(previous))
     return bool(_STRUCTURAL.match(line) or _DATE_LINE.match(line) or line.startswith("（此件"))
 
 

@@ -52,6 +52,7 @@ _VERB_ROLES: dict[str, Role] = {
     "协助": "cooperating",
     "协办": "cooperating",
     "参与": "cooperating",
+    "参加": "cooperating",
 }
 _VERB_RE = re.compile("(" + "|".join(_VERB_ROLES) + ")$")
 
@@ -246,7 +247,7 @@ def _prepare(text: str) -> str:
 
 
 _KEEP_TOGETHER = "\u2063"  # invisible separator: stands for 、 inside one collective name
-_PAIRED_COLLECTIVE = re.compile(r"各[区县市]、[区县市](?:人民)?政府")
+_PAIRED_COLLECTIVE = re.compile(r"各[区县市]、[区县市](?:（[区县市、]+）)?(?:人民)?政府")
 _MANNER = re.compile(r"(?:按职责分工|按照职责分工|按职责|分别|共同|按要求)(?=(?:牵头|落实|负责|配合|协助|参与)(?:[，、；]|$))")
 
 

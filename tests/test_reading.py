@@ -207,3 +207,16 @@ def test_stored_parent_is_the_one_the_preamble_cites(tmp_path: Path) -> None:
     with store.transaction() as session:
         parent = find_parent(session, plan)
         assert parent is not None and parent.place == "泉河市"
+
+
+def test_other_provinces_collectives_bind_the_level_below(policy) -> None:
+    city = parse_file(CORPUS / "16-sd-city-webcopy.txt")
+    district = parse_file(CORPUS / "17-sd-district.txt")
+    result = check_plan(district, city, policy=policy)
+    named = {i.number for i in city.items if any(u.name == "各区、市政府" for u in i.units)}
+    assert named, "the Shandong city plan names 各区、市政府"
+    assert {row.directive_item for row in result.coverage if row.binding} == named
+    province = parse_file(CORPUS / "h12-gd-province-headings.txt")
+    result = check_plan(parse_file(CORPUS / "35-gd-city.txt"), province, policy=policy)
+    named = {i.number for i in province.items if any(u.name == "各地级以上市人民政府" for u in i.units)}
+    assert named and {row.directive_item for row in result.coverage if row.binding} == named
