@@ -101,27 +101,67 @@ def _cell_table(lines: list[str]) -> list[TableRow] | None:
     body = rest[1 + len(columns) :]
     rows: list[TableRow] = []
     section: list[str] = []
-    i = 0
-    while i < len(body):
-        line = body[i]
-        if SECTION.match(line) and not line.endswith("。") and len(line) < 40:
+    cells: list[str] | None = None
+
+    def close() -> bool:
+        if cells is None:
+            return True
+        assigned = _assign_cells(cells, columns)
+        if assigned is None:
+            return False
+        content, units, deadline = assigned
+        rows[-1].chunks = [TableChunk(content=content, units=units, deadline=deadline)]
+        return True
+
+    for line in body:
+        expected = rows[-1].number + 1 if rows else 1
+        if re.fullmatch(r"\d{1,3}", line) and int(line) == expected:
+            if not close():
+                return None
+            rows.append(TableRow(number=expected, section_path=list(section)))
+            cells = []
+        elif SECTION.match(line) and not line.endswith("。") and len(line) < 40:
+            if not close():
+                return None
+            cells = None
             section = [line]
-            i += 1
-            continue
-        if not re.fullmatch(r"\d{1,3}", line) or int(line) != (rows[-1].number + 1 if rows else 1):
+        elif cells is not None:
+            cells.append(line)
+        else:
             return None
-        cells = body[i + 1 : i + 1 + len(columns)]
-        if len(cells) < len(columns) or any(re.fullmatch(r"\d{1,3}", c) for c in cells):
-            return None
-        content = [c for c, col in zip(cells, columns, strict=True) if col in CONTENT_COLUMNS]
-        units = [f"{UNIT_COLUMNS[col]}：{c}" for c, col in zip(cells, columns, strict=True)
-                 if col in UNIT_COLUMNS and c not in ("/", "-", "—", "无")]
-        deadline = next((c for c, col in zip(cells, columns, strict=True) if col in DEADLINE_COLUMNS), "")
-        text = "。".join(c.rstrip("。") for c in content) + "。"
-        rows.append(TableRow(number=int(line), section_path=list(section),
-                             chunks=[TableChunk(content=text, units="；".join(units), deadline=deadline)]))
-        i += 1 + len(columns)
+    if not close():
+        return None
     return rows or None
+
+
+def _assign_cells(cells: list[str], columns: list[str]) -> tuple[str, str, str] | None:
+    """(content, labelled units, deadline) of one row's cells. Task cells may wrap over lines:
+    the unit and deadline cells are taken from the end, one line each, the task cells get the rest
+    (with two task columns, the first — a short heading — gets the first line)."""
+    if len(cells) < len(columns):
+        return None
+    tail_columns = [c for c in columns if c not in CONTENT_COLUMNS]
+    content_columns = [c for c in columns if c in CONTENT_COLUMNS]
+    if columns[: len(content_columns)] != content_columns:
+        return None  # task columns after unit columns: not this shape
+    tail = cells[len(cells) - len(tail_columns) :] if tail_columns else []
+    head = cells[: len(cells) - len(tail_columns)]
+    units, deadline = [], ""
+    for cell, col in zip(tail, tail_columns, strict=True):
+        if col in DEADLINE_COLUMNS:
+            if not DEADLINE_CELL.match(cell) and cjk_count(cell) > 12:
+                return None
+            deadline = cell
+        elif cell not in ("/", "-", "—", "无"):
+            if not looks_like_units(cell) and not cell.startswith(("各", "相关", "有关")):
+                return None
+            units.append(f"{UNIT_COLUMNS[col]}：{cell}")
+    if len(content_columns) > 1 and len(head) > len(content_columns):
+        parts = head[: len(content_columns) - 1] + [_join(head[len(content_columns) - 1 :])]
+    else:
+        parts = [_join(head)] if len(content_columns) == 1 else head
+    text = "。".join(p.rstrip("。") for p in parts) + "。"
+    return text, "；".join(units), deadline
 
 
 def parse_task_table(lines: list[str]) -> list[TableRow]:
