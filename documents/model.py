@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any, Literal
 
 Role = Literal["lead", "responsible", "cooperating"]
-Level = Literal["municipal", "district", "unit"]
+Level = Literal["province", "municipal", "district", "unit"]
 # How a deadline phrase was understood:
 #   absolute  - a calendar date (全年, 10月, 5月底, 3月31日前)
 #   relative  - N (working) days after the document's own issue date (发布后30天内)
@@ -107,7 +107,12 @@ class Document:
     issue_date: date | None = None  # 成文日期 of the notice
     addressees: list[str] = field(default_factory=list)
     level: Level = "district"
-    place: str | None = None  # 上海市, 长宁区 …
+    place: str | None = None  # 上海市, 长宁区 …; for a street's, town's or bureau's plan: its district
+    # What issued it: province | city | district | county | county_city | street | town | bureau.
+    kind: str | None = None
+    parent_title: str | None = None  # the directive its preamble cites (根据《…》制定本要点)
+    parent_doc_number: str | None = None  # that directive's 文号, when cited with it
+    draft: bool = False  # marked 征求意见稿 / 讨论稿 / 送审稿
     layout: str = "running_text"  # running_text | task_table | body_and_table
     source_path: str | None = None
     source_format: str | None = None  # txt | docx | pdf | html

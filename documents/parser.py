@@ -12,15 +12,22 @@ from documents.header import Header, parse_header, squash_spaces
 from documents.model import Deadline, Document, DocumentError, Item, Note, SubRow, UnitMention
 from documents.quantities import find_quantities
 from documents.reader import SourceText, read_bytes, read_document
-from documents.tables import SECTION, SUBSECTION, TableRow, parse_task_table
+from documents.tables import SECTION, SUBSECTION, TableRow, is_header_line, parse_task_table
 from documents.text import rejoin_wrapped_lines
-from documents.units import find_unit_clause, parse_unit_phrase
+from documents.units import find_unit_clauses, parse_unit_phrase, split_deadline
 from workdays.calendar import default_calendar, package_covers
 
 ITEM_START = re.compile(r"^(\d{1,3})\s*[.、]\s*(.*)$")
+# A web copy drops the dot: `3落实本市…` (never a quantity: 3月, 30天, 5个, 2家 …).
+ITEM_START_NO_DOT = re.compile(r"^(\d{1,2})(?![\d年月日号个次项家条天周类所%])([\u4e00-\u9fff].*)$")
 TABLE_TITLE = re.compile(r"(任务分解表|责任分解表|任务清单|分工表)")
 BODY_END = re.compile(r"^(附件[：:]|附件$|抄送[：:]|（此件)")
 SENTENCE_END = ("。", "）", "；", "！", "？", "”")
+# A paragraph of units or deadline standing under its item (责任单位：… 完成时限：…).
+LABEL_PARAGRAPH = re.compile(
+    r"^(?:责任单位|牵头单位|配合单位|主责单位|责任部门|牵头部门|配合部门|责任处室|责任科室|牵头处室|配合处室|"
+    r"完成时限|完成时间|时限要求)："
+)
 
 
 def parse_file(path: str | Path) -> Document:
@@ -70,6 +77,10 @@ def parse_source(source: SourceText) -> Document:
         addressees=header.addressees,
         level=header.level,  # type: ignore[arg-type]
         place=header.place,
+        kind=header.kind,
+        parent_title=header.parent_title,
+        parent_doc_number=header.parent_doc_number,
+        draft=header.draft,
         layout=layout,
         source_path=source.path,
         source_format=source.format,
@@ -108,6 +119,10 @@ def _table_start(lines: list[str], body_start: int) -> int:
     """Index of the first line of a task table (its header row), or len(lines)."""
     for i in range(body_start, len(lines)):
         line = lines[i]
+        if line == "序号":
+            # A web copy puts each header cell on its own line: 序号 / 工作任务 / 责任单位 / 完成时限.
+            following = " ".join(x for x in lines[i + 1 : i + 8] if x and is_header_line(x))
+            line = f"序号 {following}"
         if "序号" in line and ("责任单位" in line or "任务" in line or "工作重点" in line):
             # the table title (and 领域 header cell) just above belong to the table too
             j = i
@@ -129,7 +144,7 @@ def _parse_running_text(
         if i > 0 and (BODY_END.match(line) or (TABLE_TITLE.search(line) and len(line) < 60)):
             end = i
             break
-    paragraphs = rejoin_wrapped_lines(lines[:end])
+    paragraphs = _attach_label_paragraphs(rejoin_wrapped_lines(lines[:end]))
     items: list[Item] = []
     section: list[str] = []
     section_of_last_item: list[str] = []
@@ -139,6 +154,11 @@ def _parse_running_text(
         if not para:
             continue
         m = ITEM_START.match(para)
+        if m is None:
+            bare = ITEM_START_NO_DOT.match(para)
+            expected = items[-1].number + 1 if items else 1
+            if bare and (int(bare.group(1)) == expected or (int(bare.group(1)) == 1 and restarts)):
+                m = bare
         if m:
             written = int(m.group(1))
             number = written
@@ -164,6 +184,18 @@ def _parse_running_text(
     if not items:
         items = _items_from_headings(paragraphs, year, issued, warnings)
     return items
+
+
+def _attach_label_paragraphs(paragraphs: list[str]) -> list[str]:
+    """Units and deadlines written on lines of their own join their item as one bracket."""
+    out: list[str] = []
+    for para in paragraphs:
+        para = para.strip()
+        if out and LABEL_PARAGRAPH.match(para) and not (SECTION.match(out[-1]) or SUBSECTION.match(out[-1])):
+            out[-1] = f"{out[-1]}（{para.rstrip('。；')}）"
+        else:
+            out.append(para)
+    return out
 
 
 def _items_from_headings(
@@ -216,12 +248,17 @@ def _plausible_number(number: int, items: list[Item]) -> bool:
 def _item_from_text(number: int, section: list[str], raw: str, year: int | None, issued: date | None) -> Item:
     original = raw.strip()
     text = squash_spaces(original)
-    clause = find_unit_clause(text)
+    clauses, body = find_unit_clauses(text)
     units: list[UnitMention] = []
-    body = text
-    if clause:
-        units = parse_unit_phrase(clause[0], source="body")
-        body = clause[1]
+    clause_deadlines: list[Deadline] = []
+    for clause in clauses:
+        units = _dedupe_units(units + parse_unit_phrase(clause, source="body"))
+        for phrase in split_deadline(clause)[1]:
+            found = deadline_from_phrase(phrase, year, issued, source="body") if year else None
+            if found and not any(found.phrase == d.phrase and found.due == d.due for d in clause_deadlines):
+                clause_deadlines.append(found)
+    deadlines = find_deadlines(body, year or 0, issued, source="body") if year else []
+    deadlines += [d for d in clause_deadlines if not any(d.phrase == x.phrase and d.due == x.due for x in deadlines)]
     return Item(
         number=number,
         section_path=section,
@@ -229,7 +266,7 @@ def _item_from_text(number: int, section: list[str], raw: str, year: int | None,
         original_text=original,
         title=_lead_sentence(body),
         units=units,
-        deadlines=find_deadlines(body, year or 0, issued, source="body") if year else [],
+        deadlines=deadlines,
         quantities=find_quantities(body),
         sources=["body"],
     )

@@ -68,8 +68,107 @@ def _split_cells(line: str) -> list[str]:
     return [c for c in re.split(r"\s+", line) if c]
 
 
+# Columns of a table whose header cells stand one per line: what each column holds.
+CONTENT_COLUMNS = frozenset(
+    {"工作任务", "任务内容", "具体要求", "工作内容", "主要任务", "重点任务", "工作措施", "具体措施", "具体内容",
+     "目标任务", "工作重点", "主要内容", "工作要求", "任务"}
+)  # fmt: skip
+UNIT_COLUMNS = {
+    "责任单位": "责任单位", "责任部门": "责任单位", "责任处室": "责任单位", "责任科室": "责任单位",
+    "牵头单位": "牵头单位", "牵头部门": "牵头单位", "配合单位": "配合单位", "配合部门": "配合单位",
+}  # fmt: skip
+DEADLINE_COLUMNS = frozenset({"完成时限", "完成时间", "时限要求", "完成期限", "时间节点"})
+
+
+def _cell_table(lines: list[str]) -> list[TableRow] | None:
+    """A table copied from a web page with every cell on its own line, header included
+    (序号 / 工作任务 / 具体要求 / 牵头单位 / 配合单位 / 完成时限): cells are read by their column.
+    None when the lines do not fit that shape (cells wrapped over lines …): the caller then reads
+    the table by the shape of its cells instead."""
+    rest = [x.strip() for x in lines if x.strip()]
+    while rest and rest[0] != "序号":
+        if len(rest[0]) > 60 or ROW_START.match(rest[0]):
+            return None
+        rest = rest[1:]
+    columns: list[str] = []
+    for cell in rest[1:]:
+        if cell in CONTENT_COLUMNS or cell in UNIT_COLUMNS or cell in DEADLINE_COLUMNS:
+            columns.append(cell)
+        else:
+            break
+    if not columns or not any(c in UNIT_COLUMNS for c in columns) or not any(c in CONTENT_COLUMNS for c in columns):
+        return None
+    body = rest[1 + len(columns) :]
+    rows: list[TableRow] = []
+    section: list[str] = []
+    cells: list[str] | None = None
+
+    def close() -> bool:
+        if cells is None:
+            return True
+        assigned = _assign_cells(cells, columns)
+        if assigned is None:
+            return False
+        content, units, deadline = assigned
+        rows[-1].chunks = [TableChunk(content=content, units=units, deadline=deadline)]
+        return True
+
+    for line in body:
+        expected = rows[-1].number + 1 if rows else 1
+        if re.fullmatch(r"\d{1,3}", line) and int(line) == expected:
+            if not close():
+                return None
+            rows.append(TableRow(number=expected, section_path=list(section)))
+            cells = []
+        elif SECTION.match(line) and not line.endswith("。") and len(line) < 40:
+            if not close():
+                return None
+            cells = None
+            section = [line]
+        elif cells is not None:
+            cells.append(line)
+        else:
+            return None
+    if not close():
+        return None
+    return rows or None
+
+
+def _assign_cells(cells: list[str], columns: list[str]) -> tuple[str, str, str] | None:
+    """(content, labelled units, deadline) of one row's cells. Task cells may wrap over lines:
+    the unit and deadline cells are taken from the end, one line each, the task cells get the rest
+    (with two task columns, the first — a short heading — gets the first line)."""
+    if len(cells) < len(columns):
+        return None
+    tail_columns = [c for c in columns if c not in CONTENT_COLUMNS]
+    content_columns = [c for c in columns if c in CONTENT_COLUMNS]
+    if columns[: len(content_columns)] != content_columns:
+        return None  # task columns after unit columns: not this shape
+    tail = cells[len(cells) - len(tail_columns) :] if tail_columns else []
+    head = cells[: len(cells) - len(tail_columns)]
+    units, deadline = [], ""
+    for cell, col in zip(tail, tail_columns, strict=True):
+        if col in DEADLINE_COLUMNS:
+            if not DEADLINE_CELL.match(cell) and cjk_count(cell) > 12:
+                return None
+            deadline = cell
+        elif cell not in ("/", "-", "—", "无"):
+            if not looks_like_units(cell) and not cell.startswith(("各", "相关", "有关")):
+                return None
+            units.append(f"{UNIT_COLUMNS[col]}：{cell}")
+    if len(content_columns) > 1 and len(head) > len(content_columns):
+        parts = head[: len(content_columns) - 1] + [_join(head[len(content_columns) - 1 :])]
+    else:
+        parts = [_join(head)] if len(content_columns) == 1 else head
+    text = "。".join(p.rstrip("。") for p in parts) + "。"
+    return text, "；".join(units), deadline
+
+
 def parse_task_table(lines: list[str]) -> list[TableRow]:
     """Rows of a task table from its lines (header and page furniture may still be present)."""
+    by_column = _cell_table(lines)
+    if by_column is not None:
+        return by_column
     rows: list[TableRow] = []
     section: list[str] = []
     label_mode = ""  # "append" | "skip": a section label cell wrapped over several short lines

@@ -157,6 +157,7 @@ def normalize_line(line: str) -> str:
     Does not convert traditional characters (that is decided on the whole text).
     """
     line = line.translate(_CHAR_MAP)
+    line = _LEADING_GARBAGE.sub("", line.strip())
     line = _COMMA.sub("，", line)
     line = _COLON.sub("：", line)
     line = _SPACES.sub(" ", line).strip()
@@ -319,6 +320,15 @@ _STRUCTURAL = re.compile(
     r")"
 )
 _CN_ITEM = re.compile(rf"^[{_CN_NUM}]{{1,3}}[、.．]")
+# An item number without its dot (`3落实本市…`, web copies): believed only after a paragraph end.
+_BARE_NUMBER = re.compile(r"^\d{1,2}(?![\d年月日号个次项家条天周类所%])[\u4e00-\u9fff]")
+# Units and deadline on lines of their own under an item: 责任单位：… / 完成时限：….
+_LABEL_LINE = re.compile(
+    r"^(?:责任单位|牵头单位|配合单位|主责单位|责任部门|牵头部门|配合部门|责任处室|责任科室|牵头处室|配合处室|"
+    r"完成时限|完成时间|时限要求)[：:]"
+)
+# Indentation mangled by a web copy: `??`, `？？` before the text.
+_LEADING_GARBAGE = re.compile(r"^[?？]+")
 _SECTION_HEADING = re.compile(rf"^(?:[{_CN_NUM}]{{1,3}}、|[（(][{_CN_NUM}]{{1,3}}[）)])")
 _DATE_LINE = re.compile(r"^\d{4} *年 *\d{1,2} *月 *\d{1,2} *日(?:印发)?$")
 _DOC_NUMBER_LINE = re.compile(r"^\S{1,12}[〔\[［﹝]\d{4}[〕\]］﹞] *\d{1,4} *号$")
@@ -355,9 +365,10 @@ def wrap_width(lines: Iterable[str]) -> int | None:
 
 
 def _starts_paragraph(line: str, previous: str) -> bool:
-    if _CN_ITEM.match(line):
-        # `一、` also begins wrapped text (`统` / `一、权威…`): believe it after a paragraph end.
-        return previous.endswith((*_TERMINAL, "：", ":")) or _is_heading(previous)
+    if _CN_ITEM.match(line) or _BARE_NUMBER.match(line) or _LABEL_LINE.match(line):
+        # `一、` also begins wrapped text (`统` / `一、权威…`): believe it after a paragraph end
+        # (a units line under an item ends one too: 责任处室：环评科).
+        return previous.endswith((*_TERMINAL, "：", ":")) or _is_heading(previous) or bool(_LABEL_LINE.match(previous))
     return bool(_STRUCTURAL.match(line) or _DATE_LINE.match(line) or line.startswith("（此件"))
 
 

@@ -31,6 +31,14 @@ _LABEL_ROLES: dict[str, Role] = {
     "配合单位": "cooperating",
     "配合部门": "cooperating",
     "协办单位": "cooperating",
+    "责任处室": "responsible",
+    "责任科室": "responsible",
+    "责任主体": "responsible",
+    "承办单位": "responsible",
+    "牵头处室": "lead",
+    "牵头科室": "lead",
+    "配合处室": "cooperating",
+    "配合科室": "cooperating",
 }
 _LABEL_RE = re.compile("^(" + "|".join(sorted(_LABEL_ROLES, key=len, reverse=True)) + ")[：:]?")
 
@@ -44,6 +52,7 @@ _VERB_ROLES: dict[str, Role] = {
     "协助": "cooperating",
     "协办": "cooperating",
     "参与": "cooperating",
+    "参加": "cooperating",
 }
 _VERB_RE = re.compile("(" + "|".join(_VERB_ROLES) + ")$")
 
@@ -53,6 +62,8 @@ _SEPARATORS = "、，,；;"
 _SEGMENT_BREAKS = "；;"
 _HALF_TO_FULL = str.maketrans({"(": "（", ")": "）", ":": "：", ";": "；", ",": "，"})
 _SPACES = re.compile(r"[\s\u3000]+")
+# Zhejiang writes alternative names in 〔〕 inside a unit clause: 市府办〔市大数据局〕, 各县〔区〕政府.
+_ALT_BRACKETS = str.maketrans({"〔": "（", "〕": "）"})
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 # 及/和 join two names only when the left part ends like a unit and the right part starts
 # like one (or ends like one): official names such as 区人力资源和社会保障局 or
@@ -62,25 +73,91 @@ _UNIT_END = re.compile(
 )
 _UNIT_START = re.compile(r"^(区|市|各|相关|有关)")
 _MAX_NAME_LEN = 40
+# A deadline written inside the units' bracket: （责任单位：区府办、各部门，完成时限：全年）.
+_DEADLINE_LABEL = re.compile(r"[，；、]?(?:完成时限|完成时间|时限要求|时间要求|完成期限|时间节点|时限)：")
+# A bare deadline among the names: （区府办牵头，各部门配合，6月底前完成）.
+_DEADLINE_TOKEN = re.compile(
+    r"^(?:全年|年内|年底前?|年末|长期|长期坚持|持续|持续推进|常态化推进|每季度|每月|每年|每半年|上半年|下半年|"
+    r"次年\S{1,8}|(?:20\d{2}年)?\d{1,2}月\S{0,6}|(?:20\d{2}年)?(?:第?[一二三四]季度|年底)\S{0,4})$"
+)
+# Names a bare bracket may hold (no label): office, collective, or unit-like endings.
+_BARE_UNIT = re.compile(
+    r"(局|委|办|中心|室|厅|处|科|政府|单位|部门|街道|镇|街镇|乡镇|管委会|办事处|公司|集团|队|所|院|站|会|园区|新片区|）)$"
+)
+
+
+def split_deadline(clause: str) -> tuple[str, list[str]]:
+    """The units part of a unit clause and the deadline phrases written inside it.
+
+    `责任单位：区府办、各部门，完成时限：全年` → (`责任单位：区府办、各部门`, [`全年`]);
+    `区府办牵头，相关单位配合，6月底前完成` → (`区府办牵头，相关单位配合`, [`6月底前完成`])."""
+    phrase = clause.translate(_HALF_TO_FULL)
+    deadlines: list[str] = []
+    m = _DEADLINE_LABEL.search(phrase)
+    if m:
+        deadlines.append(phrase[m.end() :].strip("，；。 "))
+        phrase = phrase[: m.start()]
+    kept = []
+    for token, sep in _split_top_level(phrase, "，；"):
+        if _DEADLINE_TOKEN.match(token.strip()):
+            deadlines.append(token.strip())
+        else:
+            kept.append(token + sep)
+    return "".join(kept).rstrip("，；"), [d for d in deadlines if d]
+
+
+def _bare_unit_list(clause: str) -> bool:
+    """A bracket without a label that holds only office names, with or without role verbs."""
+    units, _ = split_deadline(clause)
+    units = _MANNER.sub("", units.translate(_ALT_BRACKETS))
+    pieces = [p for p, _ in _split_top_level(units) if p]
+    if not pieces:
+        return False
+    for piece in pieces:
+        while verb := _VERB_RE.search(piece):
+            piece = piece[: verb.start()]
+        piece = normalize_name(piece)
+        collective = piece.startswith(("各", "相关", "有关"))
+        if not (2 <= len(piece) <= 30) or "。" in piece or not (collective or _BARE_UNIT.search(piece)):
+            return False
+    return True
+
+
+def find_unit_clauses(item_text: str) -> tuple[list[str], str]:
+    """Every unit clause of a running-text item, in order, and the item text without them.
+
+    A clause is a top-level parenthesis starting with a unit label (责任单位/牵头单位/责任处室 …),
+    or a bare one closing a sentence that holds only office names (（市政府办公厅、各区政府）,
+    （区府办牵头，相关单位配合））: a paragraph of several sub-tasks has one per sentence group.
+    """
+    if not isinstance(item_text, str) or not item_text:
+        return [], item_text or ""
+    clauses: list[str] = []
+    spans: list[tuple[int, int]] = []
+    for start, end, inner in _top_level_groups(item_text):
+        clause = _SPACES.sub("", inner).translate(_HALF_TO_FULL)
+        labelled = bool(_LABEL_RE.match(clause))
+        after = item_text[end:]
+        closes_sentence = start > 0 and (not after.strip("。；;.， \n") or after[:1] in ("。", "；"))
+        if labelled or (closes_sentence and _bare_unit_list(clause)):
+            clauses.append(clause)
+            spans.append((start, end))
+    rest = item_text
+    for start, end in reversed(spans):
+        rest = rest[:start].rstrip() + rest[end:]
+    return clauses, rest.strip()
 
 
 def find_unit_clause(item_text: str) -> tuple[str, str] | None:
-    """The unit clause of a running-text item and the item text without it.
+    """The last unit clause of a running-text item and the item text without its clauses.
 
-    Returns ``(clause_inside_parens, text_without_clause)`` for the last top-level parenthesis
-    that starts with a unit label (责任单位/牵头单位/配合单位/主责单位/责任部门 …), or None.
+    Returns ``(clause_inside_parens, text_without_clauses)`` or None (see `find_unit_clauses`).
     Parentheses nest (各街道（镇）); a clause whose closing parenthesis was lost at the end of
     the text still counts. The clause comes back with whitespace removed, because PDF
     extraction breaks lines inside it (（责\\n任单位：…）).
     """
-    if not isinstance(item_text, str) or not item_text:
-        return None
-    for start, end, inner in reversed(_top_level_groups(item_text)):
-        clause = _SPACES.sub("", inner).translate(_HALF_TO_FULL)
-        if _LABEL_RE.match(clause):
-            rest = (item_text[:start].rstrip() + item_text[end:]).strip()
-            return clause, rest
-    return None
+    clauses, rest = find_unit_clauses(item_text)
+    return (clauses[-1], rest) if clauses else None
 
 
 def parse_unit_phrase(
@@ -111,6 +188,7 @@ def _parse(text: str, source: Source, default_role: Role) -> list[UnitMention]:
 
     def flush(role: Role) -> None:
         for name, forced_collective in pending:
+            name = name.replace(_KEEP_TOGETHER, "、")
             canonical = canonical_name(name)
             key = (canonical, role)
             if key in seen:
@@ -153,14 +231,24 @@ def _parse(text: str, source: Source, default_role: Role) -> list[UnitMention]:
 
 
 def _prepare(text: str) -> str:
-    phrase = _SPACES.sub("", text.translate(_HALF_TO_FULL))
-    # The addressee form 区政府各委、办、局 is one collective, not three names.
+    phrase = _SPACES.sub("", text.translate(_HALF_TO_FULL)).translate(_ALT_BRACKETS)
+    # The addressee form 区政府各委、办、局 is one collective, not three names; so is
+    # 各区、市政府 (Shandong: every district and county-level city government).
     phrase = phrase.replace("各委、办、局", "各委办局")
+    phrase = _PAIRED_COLLECTIVE.sub(lambda m: m.group(0).replace("、", _KEEP_TOGETHER), phrase)
+    # Manner words between the names and the role verb: 各县（区）政府按职责分工落实.
+    phrase = _MANNER.sub("", phrase)
     phrase = phrase.strip("。．.")
     # A whole clause passed with its parentheses: drop them so the label is seen.
     while len(phrase) >= 2 and phrase[0] in _OPEN and _matching_close(phrase, 0) == len(phrase) - 1:
         phrase = phrase[1:-1].strip("。．.")
-    return phrase
+    # A deadline written in the same bracket is not a unit (…，完成时限：全年).
+    return split_deadline(phrase)[0]
+
+
+_KEEP_TOGETHER = "\u2063"  # invisible separator: stands for 、 inside one collective name
+_PAIRED_COLLECTIVE = re.compile(r"各[区县市]、[区县市](?:（[区县市、]+）)?(?:人民)?政府")
+_MANNER = re.compile(r"(?:按职责分工|按照职责分工|按职责|分别|共同|按要求)(?=(?:牵头|落实|负责|配合|协助|参与)(?:[，、；]|$))")
 
 
 def _matching_close(text: str, open_at: int) -> int | None:

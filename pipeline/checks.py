@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from documents.model import Document, DocumentError
 from documents.parser import parse_file
-from rules.check import CheckResult, check_plan
+from rules.check import CheckResult, check_plan, level_problem
 from rules.policy import Policy
 from store.checks import save_check
 from store.db import Store, open_store
@@ -58,6 +58,9 @@ def run_check(
         else:
             directive_record = find_parent(session, plan)
             directive = directive_record.to_document() if directive_record else None
+        problem = level_problem(plan, directive)
+        if problem:
+            raise DocumentError(plan_ref, problem)
         plan_id = plan_record.id if plan_record else None
         directive_id = directive_record.id if directive_record else None
     result = check_plan(plan, directive, policy=policy)

@@ -16,6 +16,12 @@ RULESET = "gongkai_assignment"
 
 def assignment_facts(plan: Document, registry: Registry | None) -> list[dict[str, Any]]:
     facts: list[dict[str, Any]] = []
+    if registry is None:
+        # No registry covers the place: units are accepted as written, and the check says so once.
+        named = sorted({u.name for item in plan.items for u in item.units})
+        if named:
+            facts.append({"kind": "no_registry", "place": plan.place or "", "unit_count": len(named),
+                          "units": named, "items": [i.number for i in plan.items if i.units]})
     for item in plan.items:
         facts.append(
             {"kind": "plan_item", "plan_item": item.number, "unit_count": len(item.units), "summary": item.text[:40]}
@@ -70,11 +76,24 @@ def _unknown_unit(fact: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _no_registry(fact: dict[str, Any]) -> dict[str, Any]:
+    place = fact["place"] or "该文件所属地区"
+    return {
+        "finding": Finding(
+            code="NO_REGISTRY",
+            severity=severity_for("NO_REGISTRY"),
+            message=f"没有{place}的单位名录：{fact['unit_count']}个责任单位名称按原文接受，未核对",
+            units=list(fact["units"]),
+        )
+    }
+
+
 def _define() -> None:
     define_ruleset(
         RULESET,
         [
             ("item_without_unit", (m.kind == "plan_item") & (m.unit_count == 0), _item_without_unit),
+            ("no_registry", m.kind == "no_registry", _no_registry),
             ("unknown_unit", (m.kind == "unit_ref") & (m.collective == False) & (m.resolved == False), _unknown_unit),  # noqa: E712
         ],
     )

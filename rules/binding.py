@@ -1,6 +1,8 @@
 """Which items of a directive bind the issuer of a plan.
 
-City → district: an item binds every district when its units name 各区政府 (or 各区); a
+Province → city: an item binds every city when its units name 各市人民政府 (各地级以上市人民政府 …).
+City → district: an item binds every district when its units name 各区政府 (or 各区; elsewhere
+各县（区）人民政府, 各区、市政府, 各县（市、区）政府 …); a
 named district government (浦东新区政府) binds that district only; 各试点区政府 binds the
 pilot districts of the policy; items for city bureaus only bind no district.
 District → unit: an item binds a unit when it names the unit, or a collective the unit
@@ -17,6 +19,11 @@ from offices.registry import Registry
 from rules.policy import Policy
 
 ALL_DISTRICTS = {"各区政府", "各区人民政府", "各区"}
+# Other provinces name every government one level down in their own words: 各县（区）人民政府,
+# 各区、市政府 (districts and county-level cities), 各县（市、区）政府, 各市、县（市、区）政府.
+ALL_LOWER_GOVERNMENTS = re.compile(r"^各(?:市、)?[区县](?:[、（][区县市、]+）?)?(?:人民)?政府$")
+# A province's plan binds its cities: 各市人民政府, 各地级以上市人民政府, 各市、县（市、区）政府.
+ALL_CITY_GOVERNMENTS = re.compile(r"^各(?:地级以上|设区的)?市(?:、县（[区县市、]+）)?(?:人民)?政府$")
 PILOT_DISTRICTS = {"各试点区政府", "试点区政府", "各试点区"}
 DISTRICT_GOVERNMENT = re.compile(r"^([\u4e00-\u9fff]{1,4}?(?:新区|区|县))(?:人民)?政府$")
 
@@ -59,6 +66,8 @@ def item_binding(item: Item, plan: Document, policy: Policy, registry: Registry 
         if level == "district":
             if name in ALL_DISTRICTS or unit.canonical in ALL_DISTRICTS:
                 return Binding(item.number, True, "责任单位含“各区政府”，适用于各区", name)
+            if ALL_LOWER_GOVERNMENTS.match(name):
+                return Binding(item.number, True, f"责任单位含“{name}”，适用于各区县", name)
             if name in PILOT_DISTRICTS:
                 if who in pilots:
                     return Binding(item.number, True, f"{who}为政策文件所列试点区", name)
@@ -66,6 +75,8 @@ def item_binding(item: Item, plan: Document, policy: Policy, registry: Registry 
             m = DISTRICT_GOVERNMENT.match(name) or DISTRICT_GOVERNMENT.match(unit.canonical)
             if m and m.group(1) == who:
                 return Binding(item.number, True, f"责任单位点名{name}", name)
+        elif level == "municipal" and ALL_CITY_GOVERNMENTS.match(name):
+            return Binding(item.number, True, f"责任单位含“{name}”，适用于各市", name)
         elif level == "unit" and who and registry is not None:
             if _names_unit(name, who, registry):
                 return Binding(item.number, True, f"责任单位含{name}，涵盖{who}", name)

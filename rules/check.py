@@ -14,6 +14,23 @@ from rules.findings import Finding, severity_for
 from rules.policy import Policy
 from rules.timing import check_timing
 
+# Rank of each level in the hierarchy: a plan is checked against a directive ranked above it.
+LEVEL_RANK = {"province": 0, "municipal": 1, "district": 2, "unit": 3}
+LEVEL_NAMES = {"province": "省级", "municipal": "市级", "district": "区县级", "unit": "部门或街镇级"}
+
+
+def level_problem(plan: Document, directive: Document | None) -> str | None:
+    """One Chinese line when `plan` is not below `directive` (same level or higher), else None."""
+    if directive is None:
+        return None
+    mine, theirs = LEVEL_RANK.get(plan.level), LEVEL_RANK.get(directive.level)
+    if mine is None or theirs is None or mine > theirs:
+        return None
+    return (
+        f"本文件（{plan.place or '?'}，{LEVEL_NAMES[plan.level]}）不低于所对照的上级文件"
+        f"（{directive.place or '?'}，{LEVEL_NAMES[directive.level]}）：请对照其上一级的文件检查"
+    )
+
 
 @dataclass
 class CheckResult:
@@ -95,6 +112,8 @@ def check_plan(
         bindings = binding_items(directive, plan, policy, registry)
         result.coverage, coverage_findings = check_coverage(directive, plan, bindings, policy)
         result.findings += coverage_findings
+        if result.coverage and not any(row.binding for row in result.coverage):
+            result.findings.append(_no_binding_items(plan, directive))
         links = {row.directive_item: row.plan_items for row in result.coverage if row.binding}
     result.findings += check_assignment(plan, registry)
     result.findings += check_timing(plan, directive, links, policy)
@@ -102,3 +121,21 @@ def check_plan(
         finding.severity = severity_for(finding.code, policy)
     result.findings.sort(key=lambda f: f.sort_key)
     return result
+
+
+def _no_binding_items(plan: Document, directive: Document) -> Finding:
+    """Zero coverage because nothing binds is said, not left silent: usually a misread place or
+    level, or a directive that is not this plan's parent."""
+    return Finding(
+        code="NO_BINDING_ITEMS",
+        severity=severity_for("NO_BINDING_ITEMS"),
+        message=(
+            f"上级文件《{directive.title}》的{len(directive.items)}项中没有适用于{plan.place or '本级'}的条目，"
+            "未核对覆盖情况：请确认所对照的上级文件及本文件的地区、层级"
+        ),
+        evidence={
+            "rule": "gongkai_check.no_binding_items",
+            "facts": {"plan_place": plan.place, "plan_level": plan.level, "directive_place": directive.place,
+                      "directive_level": directive.level, "directive_items": len(directive.items)},
+        },
+    )

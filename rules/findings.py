@@ -50,6 +50,10 @@ CATALOG: dict[str, FindingKind] = {
                     "方案晚于上级文件要求的期限印发"),
         FindingKind("UNIT_PLAN_MISSING_ITEMS", "error", "补充落实区方案分配给本单位的任务",
                     "单位年度计划缺少区方案分配给本单位的任务"),
+        FindingKind("NO_REGISTRY", "info", "提供本地单位名录，以便核对责任单位名称",
+                    "没有覆盖该地区的单位名录，责任单位按原文接受"),
+        FindingKind("NO_BINDING_ITEMS", "warning", "核对检查所依据的上级文件是否正确",
+                    "上级文件中没有适用于本方案的任务，无法检查覆盖情况"),
     )
 }
 

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from documents.header import cited_place
 from documents.model import Document, DocumentError
 from store.db import Base
 
@@ -175,7 +176,23 @@ def find_parent(session: Session, doc: Document | DocumentRecord) -> DocumentRec
     candidates = [
         r for r in newest.values() if not doc.issue_date or not r.issue_date or r.issue_date <= doc.issue_date
     ]
+    candidates = _cited_first(doc, candidates)
     return max(candidates, key=lambda r: (r.issue_date or date.min, r.id), default=None)
+
+
+def _cited_first(doc: Document | DocumentRecord, candidates: list[DocumentRecord]) -> list[DocumentRecord]:
+    """The directive the plan's preamble cites (根据《…》（文号）), when stored; else the candidates
+    of the place the cited title names (a district of another city never gets this city's plan)."""
+    data = doc.data if isinstance(doc, DocumentRecord) else {}
+    title = getattr(doc, "parent_title", None) or data.get("parent_title")
+    number = getattr(doc, "parent_doc_number", None) or data.get("parent_doc_number")
+    if not title and not number:
+        return candidates
+    named = [r for r in candidates if (number and r.doc_number == number) or (title and r.title == title)]
+    if named:
+        return named
+    place = cited_place(title) if title else None
+    return [r for r in candidates if r.place == place] if place else candidates
 
 
 def stored_plans(session: Session) -> list[DocumentRecord]:

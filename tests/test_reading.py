@@ -1,0 +1,222 @@
+"""Reading documents nobody has tested: headers, punctuation forms, places without a registry.
+
+The corpus in `tests/corpus/reading/` holds documents written for this project in the forms that
+published plans of several provinces use, each with hand-built truth (see its README). The
+derived drafts below are made from the Changning sample the way drafts and web copies damage it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from benchmarks.accuracy import reading_figures
+from cli.main import app
+from documents.model import DocumentError
+from documents.parser import parse_bytes, parse_file
+from pipeline.checks import check_documents
+from rules.check import check_plan
+from rules.policy import load_policy
+
+SAMPLES = Path(__file__).resolve().parent.parent / "data" / "samples"
+CITY = SAMPLES / "shanghai-2026-municipal-plan.txt"
+CHANGNING = SAMPLES / "changning-2026-district-plan.txt"
+JINGAN = SAMPLES / "jingan-2025-work-points.txt"
+CORPUS = Path(__file__).resolve().parent / "corpus" / "reading"
+
+
+@pytest.fixture(scope="module")
+def policy() -> dict:
+    return load_policy()
+
+
+@pytest.fixture(scope="module")
+def city():
+    return parse_file(CITY)
+
+
+# --- the corpus ------------------------------------------------------------------------------
+
+
+def test_corpus_reads_at_the_promised_accuracy() -> None:
+    figures = reading_figures(CORPUS)
+    assert figures["documents"] >= 40
+    assert len(figures["conventions"]) >= 4
+    assert {"province", "city", "street", "town", "bureau"} <= set(figures["levels"])
+    assert {"district", "county"} & set(figures["levels"])
+    wrong = "\n".join(f"{k}: {v}" for k, vs in figures["wrong"].items() for v in vs)
+    assert figures["header_accuracy"] >= 0.98, wrong
+    assert figures["unit_accuracy"] >= 0.97, wrong
+    assert figures["deadline_accuracy"] >= 0.97, wrong
+    assert figures["item_count_accuracy"] >= 0.97, wrong
+
+
+# --- headers: the cases of issue 10 ----------------------------------------------------------
+
+
+def _changning_lines() -> list[str]:
+    return CHANGNING.read_text(encoding="utf-8").splitlines()
+
+
+def _draft_without_red_head() -> str:
+    """A draft as offices file it: the issuing office on the first line, no 文件, no 文号, no notice."""
+    lines = _changning_lines()
+    title_at = next(i for i, x in enumerate(lines) if x.startswith("2026年上海市长宁区加强政策公开 "))
+    return "\n".join(["上海市长宁区人民政府办公室", ""] + lines[title_at:]) + "\n"
+
+
+def test_draft_whose_first_line_is_the_district_office(city, policy) -> None:
+    doc = parse_bytes(_draft_without_red_head().encode("utf-8"), "draft.txt")
+    assert (doc.level, doc.place, doc.kind, doc.issuer) == ("district", "长宁区", "district", "上海市长宁区人民政府办公室")
+    assert doc.doc_number is None and len(doc.items) == 22
+    result = check_plan(doc, city, policy=policy)
+    assert sum(row.binding for row in result.coverage) == 22
+    assert [f.units for f in result.findings if f.code == "UNKNOWN_UNIT"] == [["区域运中心"]]
+
+
+@pytest.mark.parametrize(
+    ("title", "place", "level", "kind"),
+    [
+        ("2024年上海市长宁区政务公开工作要点", "长宁区", "district", "district"),
+        ("2025年长宁区政务公开工作要点", "长宁区", "district", "district"),
+        ("2025年新泾镇政务公开工作要点", "新泾镇", "unit", "town"),
+        ("长宁区经济委员会2025年政务公开工作要点", "长宁区", "unit", "bureau"),
+        ("2025年上海市政务公开工作要点", "上海市", "municipal", "city"),
+        ("2025年山东省政务公开工作要点", "山东省", "province", "province"),
+        ("2025年西坪县政务公开工作要点", "西坪县", "district", "county"),
+        ("2025年江苏路街道政务公开工作要点", "江苏路街道", "unit", "street"),
+    ],
+)
+def test_place_and_level_from_the_title(title: str, place: str, level: str, kind: str) -> None:
+    text = f"{title}\n\n一、总体要求\n\n1.做好政策发布。（责任单位：办公室）\n\n2.做好政策解读。（责任单位：办公室）\n"
+    doc = parse_bytes(text.encode("utf-8"), "t.txt")
+    assert (doc.title, doc.place, doc.level, doc.kind) == (title, place, level, kind)
+
+
+def test_a_cited_title_is_the_parent_not_the_title() -> None:
+    text = (
+        "2025年长宁区政务公开工作要点（征求意见稿）\n\n"
+        "为深入贯彻落实党中央、国务院和市委、市政府关于政务公开的部署，根据《2025年上海市政务公开工作要点》"
+        "（沪府办字〔2025〕5号）有关要求，结合本区实际，制定本工作要点。\n\n一、总体要求\n\n"
+        "1.做好政策发布。（责任单位：区府办）\n\n2.做好政策解读。（责任单位：各部门）\n\n"
+        "长宁区人民政府办公室\n2025年4月23日\n"
+    )
+    doc = parse_bytes(text.encode("utf-8"), "t.txt")
+    assert doc.title == "2025年长宁区政务公开工作要点" and doc.draft
+    assert (doc.parent_title, doc.parent_doc_number) == ("2025年上海市政务公开工作要点", "沪府办字〔2025〕5号")
+    assert doc.doc_number is None
+    assert (doc.issuer, doc.issue_date.isoformat()) == ("长宁区人民政府办公室", "2025-04-23")
+    assert (doc.level, doc.place) == ("district", "长宁区")
+
+
+def test_county_level_city_answers_a_city_plan() -> None:
+    text = (
+        "临塘市人民政府办公室\n\n2025年临塘市政务公开工作要点\n\n根据《2025年泉河市政务公开工作要点》，制定本要点。\n\n"
+        "一、总体\n\n1.做好政策发布。（责任单位：市政府办公室）\n\n2.做好解读。（责任单位：市直各部门）\n"
+    )
+    doc = parse_bytes(text.encode("utf-8"), "t.txt")
+    assert (doc.level, doc.place, doc.kind) == ("district", "临塘市", "county_city")
+
+
+# --- punctuation forms -------------------------------------------------------------------------
+
+
+def test_web_copy_of_changning_reads_the_same(tmp_path: Path) -> None:
+    """ASCII punctuation, `??` indentation: the same items, units and deadlines as the original."""
+    original = parse_file(CHANGNING)
+    ascii_text = CHANGNING.read_text(encoding="utf-8").translate(
+        str.maketrans({"，": ",", "：": ":", "（": "(", "）": ")", "；": ";"})
+    )
+    damaged = "\n".join("??" + x if x.strip() else x for x in ascii_text.splitlines())
+    copy = parse_bytes(damaged.encode("utf-8"), "web.txt")
+    assert (copy.title, copy.place, copy.level, copy.doc_number) == (
+        original.title, original.place, original.level, original.doc_number)
+    assert len(copy.items) == len(original.items) == 22
+    for a, b in zip(original.items, copy.items, strict=True):
+        assert [(u.name, u.role) for u in a.units] == [(u.name, u.role) for u in b.units], a.number
+        assert [d.phrase for d in a.deadlines] == [d.phrase for d in b.deadlines], a.number
+
+
+def test_deadline_inside_the_units_bracket_is_a_deadline_not_a_unit() -> None:
+    text = (
+        "2025年长宁区政务公开工作要点\n\n一、总体\n\n"
+        "1.做好政策发布。(责任单位:区府办、各部门,完成时限:全年)\n\n"
+        "2.做好政策解读。（区府办牵头,相关单位配合）\n\n"
+        "3落实本市政策集成发布要求。（责任科室：综合科；完成时限：6月底前）\n"
+    )
+    doc = parse_bytes(text.encode("utf-8"), "t.txt")
+    assert [i.number for i in doc.items] == [1, 2, 3]
+    assert [(u.name, u.role) for u in doc.item(1).units] == [("区府办", "responsible"), ("各部门", "responsible")]
+    assert [d.phrase for d in doc.item(1).deadlines] == ["全年"]
+    assert [(u.name, u.role) for u in doc.item(2).units] == [("区府办", "lead"), ("相关单位", "cooperating")]
+    assert [(u.name, u.role) for u in doc.item(3).units] == [("综合科", "responsible")]
+    assert [d.phrase for d in doc.item(3).deadlines] == ["6月底前"]
+
+
+# --- the check on places without a registry and on documents that are not its parent ----------
+
+
+def test_place_without_registry_gives_one_info_finding(policy) -> None:
+    doc = parse_file(CORPUS / "17-sd-district.txt")
+    assert doc.place == "东岭区"
+    result = check_plan(doc, None, policy=policy)
+    assert not [f for f in result.findings if f.code == "UNKNOWN_UNIT"]
+    info = [f for f in result.findings if f.code == "NO_REGISTRY"]
+    assert len(info) == 1 and info[0].severity == "info" and "东岭区" in info[0].message
+    assert info[0].evidence["rule"] == "gongkai_assignment.no_registry"
+
+
+def test_directive_binding_nothing_says_so(policy) -> None:
+    # A city plan none of whose items names 各区政府 or a district government.
+    text = CITY.read_text(encoding="utf-8")
+    for name in ("各区政府", "各试点区政府", "浦东新区政府"):
+        text = text.replace(name, "市政府各部门")
+    directive = parse_bytes(text.encode("utf-8"), "city.txt")
+    result = check_plan(parse_file(CHANGNING), directive, policy=policy)
+    assert not any(row.binding for row in result.coverage)
+    warned = [f for f in result.findings if f.code == "NO_BINDING_ITEMS"]
+    assert len(warned) == 1 and warned[0].severity == "warning" and "长宁区" in warned[0].message
+
+
+def test_plan_not_below_its_directive_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(DocumentError, match="不低于所对照的上级文件"):
+        check_documents(str(JINGAN), str(CHANGNING), policy=load_policy(), db=str(tmp_path / "g.db"), save=False)
+    runner = CliRunner()
+    out = runner.invoke(app, ["check", str(CITY), "--against", str(CHANGNING), "--db", str(tmp_path / "g.db")])
+    assert out.exit_code == 2
+    assert "不低于所对照的上级文件" in out.output and len(out.output.strip().splitlines()) == 1
+
+
+def test_stored_parent_is_the_one_the_preamble_cites(tmp_path: Path) -> None:
+    from pipeline.checks import find_parent
+    from pipeline.ingest import ingest_files
+    from store import open_store
+
+    store = open_store(str(tmp_path / "p.db"))
+    # Two city plans of 2025 from two provinces, the other province's the newer; the district plan
+    # cites its own city's.
+    other = tmp_path / "zj-city.txt"
+    other.write_text((CORPUS / "23-zj-city.txt").read_text(encoding="utf-8").replace("2025年4月2日", "2025年5月20日"),
+                     encoding="utf-8")
+    ingest_files(store, [CORPUS / "16-sd-city-webcopy.txt", other])
+    plan = parse_file(CORPUS / "17-sd-district.txt")
+    assert plan.parent_title == "2025年泉河市政务公开工作要点"
+    plan.issue_date = plan.issue_date.replace(month=6)  # issued after both (the corpus dates are arbitrary)
+    with store.transaction() as session:
+        parent = find_parent(session, plan)
+        assert parent is not None and parent.place == "泉河市"
+
+
+def test_other_provinces_collectives_bind_the_level_below(policy) -> None:
+    city = parse_file(CORPUS / "16-sd-city-webcopy.txt")
+    district = parse_file(CORPUS / "17-sd-district.txt")
+    result = check_plan(district, city, policy=policy)
+    named = {i.number for i in city.items if any(u.name == "各区、市政府" for u in i.units)}
+    assert named, "the Shandong city plan names 各区、市政府"
+    assert {row.directive_item for row in result.coverage if row.binding} == named
+    province = parse_file(CORPUS / "h12-gd-province-headings.txt")
+    result = check_plan(parse_file(CORPUS / "35-gd-city.txt"), province, policy=policy)
+    named = {i.number for i in province.items if any(u.name == "各地级以上市人民政府" for u in i.units)}
+    assert named and {row.directive_item for row in result.coverage if row.binding} == named
