@@ -15,6 +15,8 @@ from rapidfuzz import fuzz
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics.pairwise import cosine_similarity
 
+from rules.coverage_settings import CoverageSettings, lexicon_groups
+
 QUOTED = re.compile(r"[“\"]([^”\"]{2,20})[”\"]")
 # Words that name the level of government: a district rewrites 全市 as 全区.
 LEVEL_WORDS = [
@@ -47,9 +49,31 @@ def containment(a, b) -> np.ndarray:  # noqa: ANN001 - sparse matrices
     return np.asarray((a @ present.T).todense()) / totals[:, None]
 
 
-def normalize_for_matching(text: str) -> str:
+class Lexicon:
+    """Reads every phrase of a lexicon group as the group's first phrase (longest match first)."""
+
+    def __init__(self, groups: tuple[tuple[str, ...], ...]):
+        self.canonical = {variant: group[0] for group in groups for variant in group[1:]}
+        variants = sorted({v for group in groups for v in group}, key=len, reverse=True)
+        self.pattern = re.compile("|".join(re.escape(v) for v in variants)) if variants else None
+
+    def apply(self, text: str) -> str:
+        if self.pattern is None:
+            return text
+        return self.pattern.sub(lambda m: self.canonical.get(m.group(0), m.group(0)), text)
+
+    def phrases(self, text: str) -> set[str]:
+        """The lexicon concepts (canonical phrases) named in `text`."""
+        if self.pattern is None:
+            return set()
+        return {self.canonical.get(m, m) for m in self.pattern.findall(text)}
+
+
+def normalize_for_matching(text: str, lexicon: Lexicon | None = None) -> str:
     for old, new in LEVEL_WORDS:
         text = text.replace(old, new)
+    if lexicon is not None:
+        text = lexicon.apply(text)
     return PUNCT.sub("", text)
 
 
@@ -60,20 +84,21 @@ def key_phrases(text: str) -> set[str]:
 class Scorer:
     """TF-IDF fitted once over both documents; scores pairs and groups of plan items."""
 
-    def __init__(self, directive_texts: list[str], plan_texts: list[str], coverage_policy: dict):
-        lo, hi = coverage_policy.get("ngram_range", [2, 3])
-        self.bonus = float(coverage_policy.get("key_phrase_bonus", 0.15))
+    def __init__(self, directive_texts: list[str], plan_texts: list[str], settings: CoverageSettings):
+        lo, hi = settings.ngram_range
+        self.bonus = settings.key_phrase_bonus
+        self.lexicon = Lexicon(lexicon_groups(settings.lexicon))
         self.d_raw, self.p_raw = directive_texts, plan_texts
-        self.d_norm = [normalize_for_matching(t) for t in directive_texts]
-        self.p_norm = [normalize_for_matching(t) for t in plan_texts]
-        self.vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(int(lo), int(hi)), sublinear_tf=True)
+        self.d_norm = [normalize_for_matching(t, self.lexicon) for t in directive_texts]
+        self.p_norm = [normalize_for_matching(t, self.lexicon) for t in plan_texts]
+        self.vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(lo, hi), sublinear_tf=True)
         matrix = self.vectorizer.fit_transform(self.d_norm + self.p_norm)
         self.d_vec = matrix[: len(self.d_norm)]
         self.p_vec = matrix[len(self.d_norm) :]
         self.d_keys = [key_phrases(t) for t in directive_texts]
         self.p_keys = [key_phrases(t) for t in plan_texts]
-        self.copy_level = float(coverage_policy.get("dedicated_copy", 0.85))
-        self.copy_discount = float(coverage_policy.get("copy_discount", 0.5))
+        self.copy_level = settings.dedicated_copy
+        self.copy_discount = settings.copy_discount
 
     def _score(self, cosine: float, contained: float, d_text: str, p_text: str, shared: list[str]) -> PairScore:
         # partial_ratio finds the directive text inside a longer merged plan item

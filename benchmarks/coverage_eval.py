@@ -1,0 +1,187 @@
+"""Coverage over the paraphrase set (tests/corpus/paraphrase/): drafts of the 2026 Changning
+plan with items rewritten by hand, deleted, merged, split and reordered, each checked against
+the 2026 city plan and compared with its hand-labelled truth.
+
+Run: .venv/bin/python benchmarks/coverage_eval.py
+Prints the false-MISSING count (an error-level MISSING for an item the draft covers in other
+words: the worst thing the product can do), the missed deletions (a deleted item not reported
+MISSING) and, per draft, what is still wrong.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from documents.parser import parse_file  # noqa: E402
+from rules.check import check_plan  # noqa: E402
+from rules.policy import load_policy  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "data" / "samples"
+CORPUS = ROOT / "tests" / "corpus" / "paraphrase"
+ITEM_START = r"^\d{1,2}\. "
+
+# Which city item each item of the Changning seed takes up (read off the two plans by hand;
+# the same table as tests/test_check.py's CITY_TO_CHANGNING, turned round).
+SEED_TAKES_UP = {
+    1: 4, 2: 6, 3: 7, 4: 8, 5: 12, 6: 13, 7: 14, 8: 15, 9: 16, 10: 17, 11: 18, 12: 19, 13: 20,
+    14: 24, 15: 25, 16: 26, 17: 27, 18: 28, 19: 29, 20: 30, 21: 31, 22: 32,
+}
+
+
+def _seed_parts(text: str) -> tuple[str, dict[int, tuple[str, str]], str]:
+    """(head, {item: (text, unit clause)}, closing paragraph) of the seed plan."""
+    import re
+
+    lines = text.split("\n")
+    first = next(i for i, line in enumerate(lines) if line.startswith("一、"))
+    head = "\n".join(lines[:first]).rstrip("\n")
+    body = "\n".join(lines[first:])
+    tail_at = body.rindex("\n各部门")
+    body, tail = body[:tail_at], body[tail_at:].strip("\n")
+    items: dict[int, tuple[str, str]] = {}
+    blocks = re.split(r"\n(?=\d{1,2}\. )", body)
+    for block in blocks:
+        m = re.match(r"(\d{1,2})\. ", block)
+        if not m:
+            continue
+        # an item runs to its unit clause; lines after it are the next headings
+        joined = block[m.end():].replace("\n\n", "").replace("\n", "")
+        cut = joined.rindex("（责任单位")
+        items[int(m.group(1))] = (joined[:cut], joined[cut : _closing(joined, cut) + 1])
+    return head, items, tail
+
+
+def _closing(text: str, start: int) -> int:
+    """Index of the bracket closing the one at `start` (unit clauses nest: 各街道（镇）)."""
+    depth = 0
+    for index in range(start, len(text)):
+        depth += {"（": 1, "）": -1}.get(text[index], 0)
+        if depth == 0:
+            return index
+    return len(text) - 1
+
+
+def build_draft(spec: dict[str, Any]) -> tuple[str, dict[int, list[int]]]:
+    """The draft's full text and its truth: {city item: [plan items covering it]}."""
+    head, seed_items, tail = _seed_parts((SAMPLES / spec["seed"]).read_text(encoding="utf-8"))
+    out = [head, ""]
+    covered: dict[int, list[int]] = {}
+    number = 0
+    for entry in spec["body"]:
+        if "h" in entry:
+            out += [entry["h"], ""]
+            continue
+        number += 1
+        if "keep" in entry:
+            text, units = seed_items[entry["keep"]]
+            covers = [SEED_TAKES_UP[entry["keep"]]]
+        else:
+            text = entry["text"]
+            units = entry.get("units") or seed_items[entry["from"]][1]
+            covers = list(entry["covers"])
+        out += [f"{number}. {text}{units}", ""]
+        for city_item in covers:
+            covered.setdefault(city_item, []).append(number)
+    out.append(tail)
+    return "\n".join(out) + "\n", covered
+
+
+def drafts() -> list[Path]:
+    return sorted(CORPUS.glob("*.yaml"))
+
+
+def evaluate_draft(path: Path, policy: dict[str, Any], city) -> dict[str, Any]:  # noqa: ANN001
+    spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+    text, covered = build_draft(spec)
+    deleted = set(spec["deleted"])
+    with tempfile.TemporaryDirectory() as tmp:
+        draft = Path(tmp) / f"{path.stem}.txt"
+        draft.write_text(text, encoding="utf-8")
+        plan = parse_file(draft)
+    result = check_plan(plan, city, policy=policy)
+    errors = {f.directive_item for f in result.findings if f.code == "MISSING_MANDATED_ITEM" and f.severity == "error"}
+    rows = {row.directive_item: row for row in result.coverage if row.binding}
+    wrong: list[str] = []
+    false_missing = wrong_link = 0
+    for city_item, plan_items in sorted(covered.items()):
+        row = rows.get(city_item)
+        if city_item in errors:
+            false_missing += 1
+            wrong.append(f"上级第{city_item}项被报缺失，实由第{'、'.join(map(str, plan_items))}项落实")
+        elif row is not None and row.status == "covered" and not set(row.plan_items) & set(plan_items):
+            wrong_link += 1
+            wrong.append(f"上级第{city_item}项链接到第{row.plan_items}项，应为第{plan_items}项")
+    missed = sorted(d for d in deleted if d not in errors)
+    for city_item in missed:
+        row = rows.get(city_item)
+        status = f"{row.status}→{row.plan_items}" if row else "无"
+        wrong.append(f"上级第{city_item}项已删除，未报缺失（{status}）")
+    kinds: dict[str, int] = {}
+    for entry in spec["body"]:
+        if "kind" in entry:
+            kinds[entry["kind"]] = kinds.get(entry["kind"], 0) + 1
+    weak = sorted(n for n, row in rows.items() if row.status == "partial")
+    return {
+        "draft": path.stem,
+        "plan_items": len(plan.items),
+        "covered_items": len(covered),
+        "deleted": len(deleted),
+        "kinds": kinds,
+        "false_missing": false_missing,
+        "missed_deletions": len(missed),
+        "wrong_links": wrong_link,
+        "weak": weak,
+        "wrong": wrong,
+    }
+
+
+def coverage_figures(policy: dict[str, Any] | None = None) -> dict[str, Any]:
+    """False-MISSING and missed-deletion counts over the paraphrase set, with totals and,
+    per draft, what is still wrong."""
+    policy = policy or load_policy()
+    city = parse_file(SAMPLES / "shanghai-2026-municipal-plan.txt")
+    per_draft = [evaluate_draft(path, policy, city) for path in drafts()]
+    deletions = sum(d["deleted"] for d in per_draft)
+    missed = sum(d["missed_deletions"] for d in per_draft)
+    rewritten = sum(d["kinds"].get(k, 0) for d in per_draft for k in ("reworded", "merged", "split"))
+    return {
+        "drafts": len(per_draft),
+        "covered_items": sum(d["covered_items"] for d in per_draft),
+        "rewritten_items": rewritten,
+        "deletions": deletions,
+        "false_missing": sum(d["false_missing"] for d in per_draft),
+        "missed_deletions": missed,
+        "deletions_reported": round((deletions - missed) / deletions, 4) if deletions else 1.0,
+        "wrong_links": sum(d["wrong_links"] for d in per_draft),
+        "weak_coverage": sum(len(d["weak"]) for d in per_draft),
+        "per_draft": per_draft,
+    }
+
+
+def main() -> None:
+    figures = coverage_figures()
+    print(f"paraphrase drafts: {figures['drafts']}, covered directive items: {figures['covered_items']}, "
+          f"rewritten plan items: {figures['rewritten_items']}, deletions: {figures['deletions']}")
+    print(f"false MISSING (error for a covered item): {figures['false_missing']}")
+    print(f"missed deletions: {figures['missed_deletions']} "
+          f"({figures['deletions_reported']:.1%} of deletions reported MISSING)")
+    print(f"links to the wrong plan item: {figures['wrong_links']}; WEAK_COVERAGE rows: {figures['weak_coverage']}")
+    for draft in figures["per_draft"]:
+        print(f"- {draft['draft']}: weak {draft['weak']}")
+        for line in draft["wrong"]:
+            print(f"    {line}")
+    if "--json" in sys.argv:
+        print(json.dumps(figures, ensure_ascii=False, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,67 @@
+"""The coverage thresholds, read from the policy's `coverage:` section in this one place.
+
+Everything the coverage rules tune (text-score thresholds, the alignment's thresholds, the
+phrase lexicon) is a field here; rules/similarity.py,
+rules/alignment.py and rules/coverage.py take a CoverageSettings and never read the policy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+
+
+@dataclass(frozen=True)
+class CoverageSettings:
+    covered: float = 0.40  # best text score at or above: covered
+    weak: float = 0.20  # between weak and covered: WEAK_COVERAGE; below: missing unless aligned
+    link: float = 0.30  # other plan items scoring at least this are listed as links
+    dedicated_copy: float = 0.85
+    copy_discount: float = 0.5
+    key_phrase_bonus: float = 0.15
+    ngram_range: tuple[int, int] = (2, 3)
+    lexicon: str | None = "coverage-lexicon.yaml"  # under data/, or a path; null: none
+    # Outline alignment (rules/alignment.py): a plan item standing where a directive item's
+    # counterpart belongs is weighed by its text score plus these bonuses.
+    align_covered: float = 0.30  # aligned evidence at or above: covered by alignment
+    align_weak: float = 0.14  # aligned evidence at or above: WEAK_COVERAGE naming the candidate
+    align_floor: float = 0.06  # text score below this never counts as a counterpart
+    heading_same: float = 0.4  # section headings this alike are the same section (different ones: < 0.25)
+    heading_bonus: float = 0.15  # added when the candidate sits under the same section heading
+    place_bonus: float = 0.05  # added when the candidate is the only one in its gap
+    unit_bonus: float = 0.03  # added when the two items name a unit in common
+
+
+def coverage_settings(policy: dict[str, Any]) -> CoverageSettings:
+    """The policy's coverage section as settings; missing keys keep their defaults."""
+    section = dict(policy.get("coverage") or {})
+    fields = CoverageSettings.__dataclass_fields__
+    values = {key: section[key] for key in fields if key in section}
+    if "ngram_range" in values:
+        lo, hi = values["ngram_range"]
+        values["ngram_range"] = (int(lo), int(hi))
+    for key, value in list(values.items()):
+        if fields[key].type == "float":
+            values[key] = float(value)
+    return CoverageSettings(**values)
+
+
+@lru_cache(maxsize=8)
+def lexicon_groups(name: str | None) -> tuple[tuple[str, ...], ...]:
+    """The phrase groups of the lexicon file (first phrase of each group is canonical)."""
+    if not name:
+        return ()
+    path = Path(name) if Path(name).is_absolute() or Path(name).exists() else DATA / name
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    groups = []
+    for group in data.get("groups") or []:
+        phrases = tuple(str(p) for p in group if str(p).strip())
+        if len(phrases) >= 2:
+            groups.append(phrases)
+    return tuple(groups)
