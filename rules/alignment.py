@@ -267,6 +267,7 @@ def _candidates(
                 + (settings.heading_bonus if same_section else 0.0)
                 + (settings.place_bonus if alone else 0.0)
                 + (settings.unit_bonus if shared_units else 0.0)
+                + settings.phrase_bonus * min(len(phrases), 2)
             )
             out[i].append(
                 Counterpart(

@@ -36,6 +36,7 @@ class CoverageSettings:
     heading_bonus: float = 0.15  # added when the candidate sits under the same section heading
     place_bonus: float = 0.05  # added when the candidate is the only one in its gap
     unit_bonus: float = 0.03  # added when the two items name a unit in common
+    phrase_bonus: float = 0.03  # added per lexicon phrase or quoted phrase in common (up to 2)
 
 
 def coverage_settings(policy: dict[str, Any]) -> CoverageSettings:

@@ -44,3 +44,73 @@ def test_deletions_are_reported_missing(figures) -> None:
 
 def test_links_go_to_the_right_item(figures) -> None:
     assert figures["wrong_links"] == 0, [d["wrong"] for d in figures["per_draft"]]
+
+
+# --- single drafts, read as a reviewer would -------------------------------------------------
+
+SAMPLES = CORPUS.parent.parent.parent / "data" / "samples"
+
+
+@pytest.fixture(scope="module")
+def city():
+    from documents.parser import parse_file
+
+    return parse_file(SAMPLES / "shanghai-2026-municipal-plan.txt")
+
+
+def _check(tmp_path, city, **edits):
+    from documents.parser import parse_file
+    from rules.check import check_plan
+    from rules.policy import load_policy
+    from tests.drafts import make_draft
+
+    draft = make_draft(SAMPLES / "changning-2026-district-plan.txt", tmp_path / "draft.txt", **edits)
+    return check_plan(parse_file(draft), city, policy=load_policy())
+
+
+def test_item_rewritten_without_its_quoted_name_is_linked_by_its_place(tmp_path, city) -> None:
+    # the case: item 11 without “政策留言板”, in other words
+    result = _check(
+        tmp_path, city,
+        reword={11: "用好政策发布页面上的留言咨询功能，由起草部门直接答复网民提问，答复要讲质量、守时限；"
+                    "定期梳理群众咨询集中的问题，作为完善政策的参考。"},
+    )
+    assert not [f for f in result.findings if f.code == "MISSING_MANDATED_ITEM"]
+    row = next(r for r in result.coverage if r.directive_item == 18)
+    assert row.status == "covered" and row.plan_items == [11]
+    assert row.score < 0.4  # the words alone would not say so
+    why = row.alignment["counterpart"]
+    assert why["between"] == [10, 12] and why["same_section"] and why["alone"]
+    assert "留言板" in why["phrases"]  # 留言咨询渠道 is read as 留言板 (data/coverage-lexicon.yaml)
+
+
+def test_deleted_item_with_a_local_item_in_its_place_stays_missing(tmp_path, city) -> None:
+    # item 17 (政府开放月) replaced, under the same heading, by a local item on 居务公开
+    result = _check(
+        tmp_path, city,
+        reword={17: "推进居务公开、村务公开标准化规范化建设，指导各居委会做好公开栏日常维护和更新。"},
+    )
+    missing = [f for f in result.findings if f.code == "MISSING_MANDATED_ITEM"]
+    assert [f.directive_item for f in missing] == [27]
+    assert missing[0].severity == "error"
+    facts = missing[0].evidence["facts"]
+    assert facts["alignment"] is None or facts["alignment"]["verdict"] == "none"
+
+
+def test_merged_item_in_other_words_is_weak_not_missing(tmp_path, city) -> None:
+    # 8 and 9 (政策解读 and 政策公开讲) merged and rewritten: one parent is clear, the other is
+    # named as a candidate for a reviewer to confirm
+    result = _check(
+        tmp_path, city,
+        merge=(8, 9, "严把政策解读质量关，站在群众角度把政策讲明白、讲通俗，定期点评解读案例、帮扶薄弱单位；"
+                     "统筹开展政策宣讲，推动部门和科室负责人走到台前讲政策，邀请专家学者和新闻媒体参与解读。"),
+    )
+    assert not [f for f in result.findings if f.code == "MISSING_MANDATED_ITEM"]
+    rows = {r.directive_item: r for r in result.coverage}
+    assert rows[15].status == "covered" and rows[15].plan_items[0] == 8
+    weak = [f for f in result.findings if f.code == "WEAK_COVERAGE"]
+    assert [(f.directive_item, f.plan_item) for f in weak] == [(16, 8)]
+    assert weak[0].severity == "warning"
+    assert "第8项" in weak[0].message and "不同表述" in weak[0].message
+    assert weak[0].evidence["rule"] == "gongkai_coverage.weak_coverage"
+    assert weak[0].evidence["facts"]["alignment"]["candidates"][0]["plan_item"] == 8
