@@ -13,7 +13,9 @@ for outlines:
    items are out of order the gap is the run of free plan items after the previous anchor and
    before the next one. A free plan item under a section heading like the directive item's
    own heading is a candidate wherever it stands.
-3. Assignment: candidates are weighed by their text score (lexicon-aware character n-grams),
+3. Assignment: a candidate must be about the same thing (its topic score — character n-grams
+   without the words every item uses — reaches `align_floor`). Candidates are weighed by their
+   text score (lexicon-aware character n-grams),
    plus a bonus for the same section heading, for standing alone in the gap, and for a unit in
    common; each free plan item is given to at most one directive item (the best total).
    A pair reaching `align_covered` is covered by alignment; one reaching `align_weak` is a
@@ -49,6 +51,7 @@ class Counterpart:
     plan_item: int
     evidence: float  # text score plus the bonuses below
     text_score: float
+    topic_score: float  # likeness without the words every item uses (做好, 政府信息公开 …)
     heading: float  # likeness of the two items' section headings (0–1)
     same_section: bool
     in_gap: bool  # stands between the plan items anchored by the directive item's neighbours
@@ -141,6 +144,7 @@ def align_outlines(
     if len(set(anchor.values())) == len(p_items) or not loose:
         return {i: Alignment("none") for i in loose}
     headings = _heading_matrix(d_items, p_items, scorer)
+    topics = scorer.topic_matrix()
     p_stems = [_unit_stems(item) for item in p_items]
 
     d_stems = {i: _unit_stems(d_items[i]) for i in loose}
@@ -157,8 +161,8 @@ def align_outlines(
         if not remaining or not open_items:
             break
         round_candidates = _candidates(
-            order, remaining, pinned, open_items, d_items, p_items, matrix, headings, p_stems, d_stems,
-            scorer, settings,
+            order, remaining, pinned, open_items, d_items, p_items, matrix, topics, headings, p_stems,
+            d_stems, scorer, settings,
         )
         value = np.zeros((len(remaining), len(open_items)))
         for a, i in enumerate(remaining):
@@ -221,6 +225,7 @@ def _candidates(
     d_items: list[Item],
     p_items: list[Item],
     matrix: list[list[PairScore]],
+    topics: np.ndarray,
     headings: np.ndarray,
     p_stems: list[set[str]],
     d_stems: dict[int, set[str]],
@@ -257,9 +262,11 @@ def _candidates(
                 continue
             alone = in_gap and len(gaps[i]) == 1 and sharing[frozenset(gaps[i])] == 1
             phrases = sorted((d_concepts & scorer.lexicon.phrases(p_items[j].text)) | set(pair.key_phrases))
-            # below the floor the words are unrelated, unless the item is alone in the place and
-            # under the heading of the directive item and names a phrase of it in other words
-            if text < settings.align_floor and not (alone and same_section and phrases):
+            # below the floor the two are about different things (a local item where a deleted
+            # one stood), unless the item is alone in the place, under the directive item's
+            # heading, and names one of its phrases in other words
+            topic = float(topics[i, j])
+            if topic < settings.align_floor and not (alone and same_section and phrases):
                 continue
             shared_units = sorted(d_stems[i] & p_stems[j])
             evidence = (
@@ -275,6 +282,7 @@ def _candidates(
                     plan_item=p_items[j].number,
                     evidence=round(evidence, 4),
                     text_score=text,
+                    topic_score=round(topic, 4),
                     heading=round(heading, 4),
                     same_section=same_section,
                     in_gap=in_gap,

@@ -31,7 +31,7 @@ class CoverageSettings:
     # counterpart belongs is weighed by its text score plus these bonuses.
     align_covered: float = 0.30  # aligned evidence at or above: covered by alignment
     align_weak: float = 0.14  # aligned evidence at or above: WEAK_COVERAGE naming the candidate
-    align_floor: float = 0.06  # text score below this never counts as a counterpart
+    align_floor: float = 0.09  # topic score below this: about something else, not a counterpart
     heading_same: float = 0.4  # section headings this alike are the same section (different ones: < 0.25)
     heading_bonus: float = 0.15  # added when the candidate sits under the same section heading
     place_bonus: float = 0.05  # added when the candidate is the only one in its gap
@@ -54,10 +54,11 @@ def coverage_settings(policy: dict[str, Any]) -> CoverageSettings:
 
 
 @lru_cache(maxsize=8)
-def lexicon_groups(name: str | None) -> tuple[tuple[str, ...], ...]:
-    """The phrase groups of the lexicon file (first phrase of each group is canonical)."""
+def lexicon_file(name: str | None) -> tuple[tuple[tuple[str, ...], ...], tuple[str, ...]]:
+    """(phrase groups, generic words) of the lexicon file; the first phrase of a group is the
+    one the others are read as."""
     if not name:
-        return ()
+        return (), ()
     path = Path(name) if Path(name).is_absolute() or Path(name).exists() else DATA / name
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     groups = []
@@ -65,4 +66,5 @@ def lexicon_groups(name: str | None) -> tuple[tuple[str, ...], ...]:
         phrases = tuple(str(p) for p in group if str(p).strip())
         if len(phrases) >= 2:
             groups.append(phrases)
-    return tuple(groups)
+    generic = tuple(str(w) for w in data.get("generic") or [] if str(w).strip())
+    return tuple(groups), generic

@@ -15,7 +15,7 @@ from rapidfuzz import fuzz
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics.pairwise import cosine_similarity
 
-from rules.coverage_settings import CoverageSettings, lexicon_groups
+from rules.coverage_settings import CoverageSettings, lexicon_file
 
 QUOTED = re.compile(r"[“\"]([^”\"]{2,20})[”\"]")
 # Words that name the level of government: a district rewrites 全市 as 全区.
@@ -52,10 +52,16 @@ def containment(a, b) -> np.ndarray:  # noqa: ANN001 - sparse matrices
 class Lexicon:
     """Reads every phrase of a lexicon group as the group's first phrase (longest match first)."""
 
-    def __init__(self, groups: tuple[tuple[str, ...], ...]):
+    def __init__(self, groups: tuple[tuple[str, ...], ...], generic: tuple[str, ...] = ()):
         self.canonical = {variant: group[0] for group in groups for variant in group[1:]}
         variants = sorted({v for group in groups for v in group}, key=len, reverse=True)
         self.pattern = re.compile("|".join(re.escape(v) for v in variants)) if variants else None
+        words = sorted(set(generic), key=len, reverse=True)
+        self.generic = re.compile("|".join(re.escape(w) for w in words)) if words else None
+
+    def topic(self, normalized: str) -> str:
+        """A normalized text without the words every item uses: what the item is about."""
+        return self.generic.sub("", normalized) if self.generic is not None else normalized
 
     def apply(self, text: str) -> str:
         if self.pattern is None:
@@ -87,7 +93,7 @@ class Scorer:
     def __init__(self, directive_texts: list[str], plan_texts: list[str], settings: CoverageSettings):
         lo, hi = settings.ngram_range
         self.bonus = settings.key_phrase_bonus
-        self.lexicon = Lexicon(lexicon_groups(settings.lexicon))
+        self.lexicon = Lexicon(*lexicon_file(settings.lexicon))
         self.d_raw, self.p_raw = directive_texts, plan_texts
         self.d_norm = [normalize_for_matching(t, self.lexicon) for t in directive_texts]
         self.p_norm = [normalize_for_matching(t, self.lexicon) for t in plan_texts]
@@ -136,6 +142,18 @@ class Scorer:
                     pair.score = round(pair.score * self.copy_discount, 4)
                     pair.discounted = True
         return rows
+
+    def topic_matrix(self) -> np.ndarray:
+        """Likeness of what each pair of items is about (generic words left out): the larger of
+        the cosine and the share of the directive item's topic found in the plan item."""
+        d_topics = [self.lexicon.topic(t) for t in self.d_norm]
+        p_topics = [self.lexicon.topic(t) for t in self.p_norm]
+        if not p_topics or not any(d_topics) or not any(p_topics):
+            return np.zeros((len(d_topics), len(p_topics)))
+        vectorizer = TfidfVectorizer(analyzer="char", ngram_range=self.vectorizer.ngram_range, sublinear_tf=True)
+        matrix = vectorizer.fit_transform(d_topics + p_topics)
+        d_vec, p_vec = matrix[: len(d_topics)], matrix[len(d_topics) :]
+        return np.maximum(cosine_similarity(d_vec, p_vec), containment(d_vec, p_vec))
 
     def combined(self, d_index: int, p_indices: list[int]) -> float:
         """Score of a directive item against several plan items read together (a split item)."""
