@@ -167,6 +167,58 @@ def coverage_figures(policy: dict[str, Any] | None = None) -> dict[str, Any]:
     }
 
 
+def _corpus_sentences() -> tuple[list[str], list[tuple[int, str]]]:
+    """The local items and the single rewrites (seed item, text) written for the set."""
+    local, rewrites = set(), set()
+    for path in drafts():
+        for entry in yaml.safe_load(path.read_text(encoding="utf-8"))["body"]:
+            if entry.get("kind") == "local":
+                local.add(entry["text"])
+            elif entry.get("kind") == "reworded":
+                rewrites.add((entry["from"], entry["text"]))
+    return sorted(local), sorted(rewrites)
+
+
+def substitution_figures(
+    policy: dict[str, Any] | None = None, items: range | list[int] = range(1, 23), rewrites: bool = True
+) -> dict[str, Any]:
+    """Harder than the drafts: each seed item replaced in its own place (same heading, same
+    units) by each local item of the set — a deletion that leaves a plausible-looking stranger
+    where the counterpart stood — and each rewrite of the set alone in an otherwise intact plan."""
+    from tests.drafts import make_draft
+
+    policy = policy or load_policy()
+    city = parse_file(SAMPLES / "shanghai-2026-municipal-plan.txt")
+    seed = SAMPLES / "changning-2026-district-plan.txt"
+    local, rewritten = _corpus_sentences()
+    rewritten = rewritten if rewrites else []
+    not_missing, false_missing, weak = [], [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        draft = Path(tmp) / "draft.txt"
+
+        def status(item: int, text: str) -> str:
+            result = check_plan(parse_file(make_draft(seed, draft, reword={item: text})), city, policy=policy)
+            return next(r.status for r in result.coverage if r.directive_item == SEED_TAKES_UP[item])
+
+        for item in items:
+            for k, text in enumerate(local):
+                if (found := status(item, text)) != "missing":
+                    not_missing.append(f"第{item}项换成本地第{k + 1}条：{found}")
+        for item, text in rewritten:
+            found = status(item, text)
+            if found == "missing":
+                false_missing.append(f"第{item}项改写后被报缺失：{text[:20]}…")
+            elif found == "partial":
+                weak.append(item)
+    return {
+        "substitutions": len(items) * len(local),
+        "substitutions_not_missing": not_missing,
+        "single_rewrites": len(rewritten),
+        "single_rewrites_missing": false_missing,
+        "single_rewrites_weak": weak,
+    }
+
+
 def main() -> None:
     figures = coverage_figures()
     print(f"paraphrase drafts: {figures['drafts']}, covered directive items: {figures['covered_items']}, "
@@ -179,6 +231,11 @@ def main() -> None:
         print(f"- {draft['draft']}: weak {draft['weak']}")
         for line in draft["wrong"]:
             print(f"    {line}")
+    stress = substitution_figures()
+    print(f"substitutions (an item replaced in its place by a local item): {stress['substitutions']}, "
+          f"not reported missing: {len(stress['substitutions_not_missing'])} {stress['substitutions_not_missing']}")
+    print(f"single rewrites: {stress['single_rewrites']}, reported missing: {len(stress['single_rewrites_missing'])} "
+          f"{stress['single_rewrites_missing']}, weak: {stress['single_rewrites_weak']}")
     if "--json" in sys.argv:
         print(json.dumps(figures, ensure_ascii=False, indent=1))
 
