@@ -46,14 +46,20 @@ def coverage_facts(
     alignments = align_outlines(
         directive.items, plan.items, [b.binding for b in bindings], matrix, scorer, settings
     )
+    linked_of = [top_indices(row, settings.link) for row in matrix]
+    # a directive item split over several plan items is read across them together
+    groups = {
+        index: group
+        for index, (row, linked) in enumerate(zip(matrix, linked_of, strict=True))
+        if len(group := [j for j in linked if not row[j].discounted][:3]) > 1
+    }
+    together = dict(zip(groups, scorer.combined_many(list(groups.items())), strict=True))
     facts = []
     for index, (d_item, binding, row) in enumerate(zip(directive.items, bindings, matrix, strict=True)):
-        linked = top_indices(row, settings.link)
+        linked = linked_of[index]
         best = row[linked[0]].score if linked else 0.0
-        group = [j for j in linked if not row[j].discounted][:3]
-        if len(group) > 1:
-            # a directive item split over several plan items is read across them together
-            best = max(best, scorer.combined(index, group))
+        if index in together:
+            best = max(best, together[index])
         links = [
             {
                 "plan_item": plan.items[j].number,
