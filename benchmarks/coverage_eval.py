@@ -153,10 +153,16 @@ def coverage_figures(policy: dict[str, Any] | None = None) -> dict[str, Any]:
     deletions = sum(d["deleted"] for d in per_draft)
     missed = sum(d["missed_deletions"] for d in per_draft)
     rewritten = sum(d["kinds"].get(k, 0) for d in per_draft for k in ("reworded", "merged", "split"))
+    distinct = set()
+    for path in drafts():
+        for entry in yaml.safe_load(path.read_text(encoding="utf-8"))["body"]:
+            if entry.get("kind") in ("reworded", "merged", "split"):
+                distinct.add(entry["text"])
     return {
         "drafts": len(per_draft),
         "covered_items": sum(d["covered_items"] for d in per_draft),
         "rewritten_items": rewritten,
+        "distinct_rewritten_sentences": len(distinct),
         "deletions": deletions,
         "false_missing": sum(d["false_missing"] for d in per_draft),
         "missed_deletions": missed,
@@ -222,7 +228,8 @@ def substitution_figures(
 def main() -> None:
     figures = coverage_figures()
     print(f"paraphrase drafts: {figures['drafts']}, covered directive items: {figures['covered_items']}, "
-          f"rewritten plan items: {figures['rewritten_items']}, deletions: {figures['deletions']}")
+          f"rewritten plan items: {figures['rewritten_items']} ({figures['distinct_rewritten_sentences']} distinct), "
+          f"deletions: {figures['deletions']}")
     print(f"false MISSING (error for a covered item): {figures['false_missing']}")
     print(f"missed deletions: {figures['missed_deletions']} "
           f"({figures['deletions_reported']:.1%} of deletions reported MISSING)")

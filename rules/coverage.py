@@ -130,7 +130,7 @@ def _define() -> None:
     # any policy file.
     def missing(fact: dict[str, Any]) -> dict[str, Any]:
         best = fact["links"][0] if fact["links"] else None
-        hint = f"（最接近的是第{best['plan_item']}项，相似度{best['score']:.2f}；其应在位置上也无对应条目）" if best else ""
+        hint = f"（最接近的是第{best['plan_item']}项，相似度{best['score']:.2f}；按提纲顺序，其应在的位置也没有对应条目）" if best else ""
         return _finding(
             "MISSING_MANDATED_ITEM",
             f"上级文件第{fact['directive_item']}项（{fact['reason']}）未在本方案中落实{hint}：{fact['summary']}…",

@@ -16,7 +16,7 @@ def figures() -> dict:
 
 def test_the_set_is_as_large_as_the_issue_asks(figures) -> None:
     assert figures["drafts"] >= 4
-    assert figures["rewritten_items"] >= 30
+    assert figures["distinct_rewritten_sentences"] >= 30
     assert figures["deletions"] >= 15
     kinds = {k for d in figures["per_draft"] for k in d["kinds"]}
     assert {"reworded", "merged", "split", "local"} <= kinds
