@@ -14,6 +14,8 @@ from typing import Any
 
 import yaml
 
+from rules.policy import PolicyError
+
 DATA = Path(__file__).resolve().parent.parent / "data"
 
 
@@ -60,7 +62,14 @@ def lexicon_file(name: str | None) -> tuple[tuple[tuple[str, ...], ...], tuple[s
     if not name:
         return (), ()
     path = Path(name) if Path(name).is_absolute() or Path(name).exists() else DATA / name
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except FileNotFoundError as exc:
+        raise PolicyError(f"{path}: 覆盖词表不存在 (coverage.lexicon not found)") from exc
+    except yaml.YAMLError as exc:
+        raise PolicyError(f"{path}: 覆盖词表不是有效的 YAML ({exc.__class__.__name__})") from exc
+    if not isinstance(data, dict):
+        raise PolicyError(f"{path}: 覆盖词表应为键值映射 (groups:, generic:)")
     groups = []
     for group in data.get("groups") or []:
         phrases = tuple(str(p) for p in group if str(p).strip())

@@ -125,3 +125,19 @@ def test_items_replaced_by_local_items_stay_missing() -> None:
     stress = substitution_figures(items=[1, 4, 11, 17, 22], rewrites=False)
     assert stress["substitutions"] >= 25
     assert stress["substitutions_not_missing"] == []
+
+
+def test_a_missing_lexicon_is_one_clear_line(tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from cli.main import app
+
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("coverage:\n  lexicon: /nonexistent/lexicon.yaml\n", encoding="utf-8")
+    result = CliRunner().invoke(app, [
+        "check", str(SAMPLES / "changning-2026-district-plan.txt"),
+        "--against", str(SAMPLES / "shanghai-2026-municipal-plan.txt"),
+        "--policy", str(policy), "--db", str(tmp_path / "t.db"),
+    ])
+    assert result.exit_code == 2
+    assert "lexicon.yaml" in result.output and "覆盖词表不存在" in result.output
