@@ -62,6 +62,7 @@ class CheckResult:
                     "score": row.score,
                     "status": row.status,
                     "reason": row.reason,
+                    "alignment": row.alignment,
                 }
                 for row in self.coverage
             ],

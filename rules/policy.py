@@ -45,6 +45,16 @@ class CoveragePolicy(_Frozen):
     copy_discount: float = Field(ge=0, le=1)
     key_phrase_bonus: float = Field(ge=0, le=1)
     ngram_range: tuple[int, int]
+    lexicon: str | None  # under data/, or a path; null: none
+    # Outline alignment (rules/alignment.py): evidence = text score + these bonuses.
+    align_covered: float = Field(ge=0, le=2)
+    align_weak: float = Field(ge=0, le=2)
+    align_floor: float = Field(ge=0, le=2)
+    heading_same: float = Field(ge=0, le=1)
+    heading_bonus: float = Field(ge=0, le=1)
+    place_bonus: float = Field(ge=0, le=1)
+    unit_bonus: float = Field(ge=0, le=1)
+    phrase_bonus: float = Field(ge=0, le=1)
 
 
 class Policy(_Frozen):

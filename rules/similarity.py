@@ -16,6 +16,8 @@ from rapidfuzz import fuzz
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics.pairwise import cosine_similarity
 
+from rules.lexicon import lexicon_file
+
 if TYPE_CHECKING:
     from rules.policy import CoveragePolicy
 
@@ -51,9 +53,37 @@ def containment(a, b) -> np.ndarray:  # noqa: ANN001 - sparse matrices
     return np.asarray((a @ present.T).todense()) / totals[:, None]
 
 
-def normalize_for_matching(text: str) -> str:
+class Lexicon:
+    """Reads every phrase of a lexicon group as the group's first phrase (longest match first)."""
+
+    def __init__(self, groups: tuple[tuple[str, ...], ...], generic: tuple[str, ...] = ()):
+        self.canonical = {variant: group[0] for group in groups for variant in group[1:]}
+        variants = sorted({v for group in groups for v in group}, key=len, reverse=True)
+        self.pattern = re.compile("|".join(re.escape(v) for v in variants)) if variants else None
+        words = sorted(set(generic), key=len, reverse=True)
+        self.generic = re.compile("|".join(re.escape(w) for w in words)) if words else None
+
+    def topic(self, normalized: str) -> str:
+        """A normalized text without the words every item uses: what the item is about."""
+        return self.generic.sub("", normalized) if self.generic is not None else normalized
+
+    def apply(self, text: str) -> str:
+        if self.pattern is None:
+            return text
+        return self.pattern.sub(lambda m: self.canonical.get(m.group(0), m.group(0)), text)
+
+    def phrases(self, text: str) -> set[str]:
+        """The lexicon concepts (canonical phrases) named in `text`."""
+        if self.pattern is None:
+            return set()
+        return {self.canonical.get(m, m) for m in self.pattern.findall(text)}
+
+
+def normalize_for_matching(text: str, lexicon: Lexicon | None = None) -> str:
     for old, new in LEVEL_WORDS:
         text = text.replace(old, new)
+    if lexicon is not None:
+        text = lexicon.apply(text)
     return PUNCT.sub("", text)
 
 
@@ -64,20 +94,21 @@ def key_phrases(text: str) -> set[str]:
 class Scorer:
     """TF-IDF fitted once over both documents; scores pairs and groups of plan items."""
 
-    def __init__(self, directive_texts: list[str], plan_texts: list[str], coverage_policy: CoveragePolicy):
-        lo, hi = coverage_policy.ngram_range
-        self.bonus = coverage_policy.key_phrase_bonus
+    def __init__(self, directive_texts: list[str], plan_texts: list[str], settings: CoveragePolicy):
+        lo, hi = settings.ngram_range
+        self.bonus = settings.key_phrase_bonus
+        self.lexicon = Lexicon(*lexicon_file(settings.lexicon))
         self.d_raw, self.p_raw = directive_texts, plan_texts
-        self.d_norm = [normalize_for_matching(t) for t in directive_texts]
-        self.p_norm = [normalize_for_matching(t) for t in plan_texts]
-        self.vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(int(lo), int(hi)), sublinear_tf=True)
+        self.d_norm = [normalize_for_matching(t, self.lexicon) for t in directive_texts]
+        self.p_norm = [normalize_for_matching(t, self.lexicon) for t in plan_texts]
+        self.vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(lo, hi), sublinear_tf=True)
         matrix = self.vectorizer.fit_transform(self.d_norm + self.p_norm)
         self.d_vec = matrix[: len(self.d_norm)]
         self.p_vec = matrix[len(self.d_norm) :]
         self.d_keys = [key_phrases(t) for t in directive_texts]
         self.p_keys = [key_phrases(t) for t in plan_texts]
-        self.copy_level = coverage_policy.dedicated_copy
-        self.copy_discount = coverage_policy.copy_discount
+        self.copy_level = settings.dedicated_copy
+        self.copy_discount = settings.copy_discount
 
     def _score(self, cosine: float, contained: float, d_text: str, p_text: str, shared: list[str]) -> PairScore:
         # partial_ratio finds the directive text inside a longer merged plan item
@@ -87,45 +118,78 @@ class Scorer:
         return PairScore(round(min(score, 1.0), 4), round(cosine, 4), round(fuzzy, 4), shared, round(contained, 4))
 
     def matrix(self) -> list[list[PairScore]]:
-        """Scores for every (directive item, plan item) pair."""
+        """Scores for every (directive item, plan item) pair (as `_score`, over whole arrays:
+        the fuzzy match only runs where the n-grams already overlap)."""
         if not self.p_norm:
             return [[] for _ in self.d_norm]
         cos = cosine_similarity(self.d_vec, self.p_vec)
         forward = containment(self.d_vec, self.p_vec)  # directive item's text found in the plan item
         reverse = containment(self.p_vec, self.d_vec)  # plan item's text found in the directive item
-        rows = [
-            [
-                self._score(float(cos[i, j]), float(forward[i, j]), d_text, p_text,
-                            sorted(self.d_keys[i] & self.p_keys[j]))
-                for j, p_text in enumerate(self.p_norm)
-            ]
-            for i, d_text in enumerate(self.d_norm)
-        ]
+        fuzzy = np.zeros_like(cos)
+        for i, j in zip(*np.nonzero(np.maximum(cos, forward) > 0.1), strict=True):
+            # partial_ratio finds the directive text inside a longer merged plan item
+            fuzzy[i, j] = fuzz.partial_ratio(self.d_norm[i], self.p_norm[j]) / 100.0
+        shared: dict[tuple[int, int], list[str]] = {}
+        counts = np.zeros_like(cos)
+        for i, d_keys in enumerate(self.d_keys):
+            for j, p_keys in enumerate(self.p_keys if d_keys else []):
+                if common := d_keys & p_keys:
+                    shared[i, j] = sorted(common)
+                    counts[i, j] = min(len(common), 2)
+        base = np.maximum(np.maximum(cos, forward), np.where(fuzzy >= 0.6, 0.85 * fuzzy, 0.0))
+        score = np.round(np.minimum(base + self.bonus * counts, 1.0), 4)
         # A plan item that is a dedicated copy of one directive item takes that item up; its
         # likeness to that item's siblings (same topic, other wording) is discounted, so that
         # deleting a sibling's own take-up shows as missing rather than weakly covered.
-        for j in range(len(self.p_norm)):
-            owners = [
-                k for k in range(len(self.d_norm))
-                if reverse[j, k] >= self.copy_level and rows[k][j].score >= self.copy_level
+        owner = (reverse.T >= self.copy_level) & (score >= self.copy_level)
+        discounted = owner.any(axis=0)[None, :] & ~owner
+        scores = score.tolist()
+        for i, j in zip(*np.nonzero(discounted), strict=True):
+            scores[i][j] = round(scores[i][j] * self.copy_discount, 4)  # as a float rounds, not numpy
+        columns = zip(
+            scores, np.round(cos, 4).tolist(), np.round(fuzzy, 4).tolist(),
+            np.round(forward, 4).tolist(), discounted.tolist(), strict=True,
+        )
+        return [
+            [
+                PairScore(sc, co, fz, shared.get((i, j), []), ct, dc)
+                for j, (sc, co, fz, ct, dc) in enumerate(zip(*row, strict=True))
             ]
-            for i in range(len(self.d_norm)):
-                if owners and i not in owners:
-                    pair = rows[i][j]
-                    pair.score = round(pair.score * self.copy_discount, 4)
-                    pair.discounted = True
-        return rows
+            for i, row in enumerate(columns)
+        ]
+
+    def topic_matrix(self) -> np.ndarray:
+        """Likeness of what each pair of items is about (generic words left out): the larger of
+        the cosine and the share of the directive item's topic found in the plan item."""
+        d_topics = [self.lexicon.topic(t) for t in self.d_norm]
+        p_topics = [self.lexicon.topic(t) for t in self.p_norm]
+        if not p_topics or not any(d_topics) or not any(p_topics):
+            return np.zeros((len(d_topics), len(p_topics)))
+        vectorizer = TfidfVectorizer(analyzer="char", ngram_range=self.vectorizer.ngram_range, sublinear_tf=True)
+        matrix = vectorizer.fit_transform(d_topics + p_topics)
+        d_vec, p_vec = matrix[: len(d_topics)], matrix[len(d_topics) :]
+        return np.maximum(cosine_similarity(d_vec, p_vec), containment(d_vec, p_vec))
 
     def combined(self, d_index: int, p_indices: list[int]) -> float:
         """Score of a directive item against several plan items read together (a split item)."""
-        if not p_indices:
-            return 0.0
-        text = "".join(self.p_norm[j] for j in p_indices)
-        vector = self.vectorizer.transform([text])
-        cosine = float(cosine_similarity(self.d_vec[d_index], vector)[0, 0])
-        contained = float(containment(self.d_vec[d_index], vector)[0, 0])
-        shared = sorted(self.d_keys[d_index] & set().union(*(self.p_keys[j] for j in p_indices)))
-        return self._score(cosine, contained, self.d_norm[d_index], text, shared).score
+        return self.combined_many([(d_index, p_indices)])[0]
+
+    def combined_many(self, groups: list[tuple[int, list[int]]]) -> list[float]:
+        """`combined` for many (directive item, plan items) groups with one transform."""
+        texts = ["".join(self.p_norm[j] for j in p_indices) for _, p_indices in groups]
+        live = [k for k, (_, p_indices) in enumerate(groups) if p_indices]
+        out = [0.0] * len(groups)
+        if not live:
+            return out
+        vectors = self.vectorizer.transform([texts[k] for k in live])
+        for row, k in enumerate(live):
+            d_index, p_indices = groups[k]
+            vector = vectors[row]
+            cosine = float(cosine_similarity(self.d_vec[d_index], vector)[0, 0])
+            contained = float(containment(self.d_vec[d_index], vector)[0, 0])
+            shared = sorted(self.d_keys[d_index] & set().union(*(self.p_keys[j] for j in p_indices)))
+            out[k] = self._score(cosine, contained, self.d_norm[d_index], texts[k], shared).score
+        return out
 
 
 def top_indices(row: list[PairScore], threshold: float, best: int = 1) -> list[int]:

@@ -1,0 +1,143 @@
+"""Coverage over the paraphrase set: drafts of the Changning plan with items rewritten by hand
+in other words, deleted, merged, split and reordered (tests/corpus/paraphrase/)."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from benchmarks.coverage_eval import CORPUS, SEED_TAKES_UP, build_draft, coverage_figures
+
+
+@pytest.fixture(scope="module")
+def figures() -> dict:
+    return coverage_figures()
+
+
+def test_the_set_is_as_large_as_the_issue_asks(figures) -> None:
+    assert figures["drafts"] >= 4
+    assert figures["distinct_rewritten_sentences"] >= 30
+    assert figures["deletions"] >= 15
+    kinds = {k for d in figures["per_draft"] for k in d["kinds"]}
+    assert {"reworded", "merged", "split", "local"} <= kinds
+
+
+def test_truth_accounts_for_every_binding_city_item() -> None:
+    # every city item the seed takes up is, in each draft, either covered or deleted
+    for path in sorted(CORPUS.glob("*.yaml")):
+        spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+        _, covered = build_draft(spec)
+        deleted = set(spec["deleted"])
+        assert not deleted & set(covered), path.name
+        takes_up = spec.get("seed_takes_up") or {k: [v] for k, v in SEED_TAKES_UP.items()}
+        taken = {d for ds in takes_up.values() for d in ds}
+        assert set(covered) <= taken and taken <= set(covered) | deleted, path.name
+
+
+def test_no_error_for_an_item_covered_in_other_words(figures) -> None:
+    wrong = [line for d in figures["per_draft"] for line in d["wrong"] if "被报缺失" in line]
+    assert figures["false_missing"] == 0, wrong
+
+
+def test_deletions_are_reported_missing(figures) -> None:
+    wrong = [line for d in figures["per_draft"] for line in d["wrong"] if "已删除" in line]
+    assert figures["deletions_reported"] >= 0.98, wrong
+
+
+def test_links_go_to_the_right_item(figures) -> None:
+    assert figures["wrong_links"] == 0, [d["wrong"] for d in figures["per_draft"]]
+
+
+# --- single drafts, read as a reviewer would -------------------------------------------------
+
+SAMPLES = CORPUS.parent.parent.parent / "data" / "samples"
+
+
+@pytest.fixture(scope="module")
+def city():
+    from documents.parser import parse_file
+
+    return parse_file(SAMPLES / "shanghai-2026-municipal-plan.txt")
+
+
+def _check(tmp_path, city, **edits):
+    from documents.parser import parse_file
+    from rules.check import check_plan
+    from rules.policy import load_policy
+    from tests.drafts import make_draft
+
+    draft = make_draft(SAMPLES / "changning-2026-district-plan.txt", tmp_path / "draft.txt", **edits)
+    return check_plan(parse_file(draft), city, policy=load_policy())
+
+
+def test_item_rewritten_without_its_quoted_name_is_linked_by_its_place(tmp_path, city) -> None:
+    # the issue's case: item 11 without “政策留言板”, in other words
+    result = _check(
+        tmp_path, city,
+        reword={11: "用好政策发布页面上的留言咨询功能，由起草部门直接答复网民提问，答复要讲质量、守时限；"
+                    "定期梳理群众咨询集中的问题，作为完善政策的参考。"},
+    )
+    assert not [f for f in result.findings if f.code == "MISSING_MANDATED_ITEM"]
+    row = next(r for r in result.coverage if r.directive_item == 18)
+    assert row.status == "covered" and row.plan_items == [11]
+    assert row.score < 0.4  # the words alone would not say so
+    why = row.alignment["counterpart"]
+    assert why["between"] == [10, 12] and why["same_section"] and why["alone"]
+    assert "留言板" in why["phrases"]  # 留言咨询渠道 is read as 留言板 (data/coverage-lexicon.yaml)
+
+
+def test_deleted_item_with_a_local_item_in_its_place_stays_missing(tmp_path, city) -> None:
+    # item 17 (政府开放月) replaced, under the same heading, by a local item on 居务公开
+    result = _check(
+        tmp_path, city,
+        reword={17: "推进居务公开、村务公开标准化规范化建设，指导各居委会做好公开栏日常维护和更新。"},
+    )
+    missing = [f for f in result.findings if f.code == "MISSING_MANDATED_ITEM"]
+    assert [f.directive_item for f in missing] == [27]
+    assert missing[0].severity == "error"
+    facts = missing[0].evidence["facts"]
+    assert facts["alignment"] is None or facts["alignment"]["verdict"] == "none"
+
+
+def test_merged_item_in_other_words_is_weak_not_missing(tmp_path, city) -> None:
+    # 8 and 9 (政策解读 and 政策公开讲) merged and rewritten: one parent is clear, the other is
+    # named as a candidate for a reviewer to confirm
+    result = _check(
+        tmp_path, city,
+        merge=(8, 9, "严把政策解读质量关，站在群众角度把政策讲明白、讲通俗，定期点评解读案例、帮扶薄弱单位；"
+                     "统筹开展政策宣讲，推动部门和科室负责人走到台前讲政策，邀请专家学者和新闻媒体参与解读。"),
+    )
+    assert not [f for f in result.findings if f.code == "MISSING_MANDATED_ITEM"]
+    rows = {r.directive_item: r for r in result.coverage}
+    assert rows[15].status == "covered" and rows[15].plan_items[0] == 8
+    weak = [f for f in result.findings if f.code == "WEAK_COVERAGE"]
+    assert [(f.directive_item, f.plan_item) for f in weak] == [(16, 8)]
+    assert weak[0].severity == "warning"
+    assert "第8项" in weak[0].message and "不同表述" in weak[0].message
+    assert weak[0].evidence["rule"] == "gongkai_coverage.weak_coverage"
+    assert weak[0].evidence["facts"]["alignment"]["candidates"][0]["plan_item"] == 8
+
+
+def test_items_replaced_by_local_items_stay_missing() -> None:
+    # a sample of the benchmark's substitutions: one seed item per section of the plan
+    from benchmarks.coverage_eval import substitution_figures
+
+    stress = substitution_figures(items=[1, 4, 11, 17, 22], rewrites=False)
+    assert stress["substitutions"] >= 25
+    assert stress["substitutions_not_missing"] == []
+
+
+def test_a_missing_lexicon_is_one_clear_line(tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from cli.main import app
+
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("coverage:\n  lexicon: /nonexistent/lexicon.yaml\n", encoding="utf-8")
+    result = CliRunner().invoke(app, [
+        "check", str(SAMPLES / "changning-2026-district-plan.txt"),
+        "--against", str(SAMPLES / "shanghai-2026-municipal-plan.txt"),
+        "--policy", str(policy), "--db", str(tmp_path / "t.db"),
+    ])
+    assert result.exit_code == 2
+    assert "lexicon.yaml" in result.output and "覆盖词表不存在" in result.output
