@@ -407,8 +407,9 @@ async def asend_alerts(
         report.delivery.failed.extend(more.failed)
         report.delivery.rejected.extend(more.rejected)
         report.delivery.attempted += more.attempted
-        report.delivery.remaining = more.remaining if recipients is None else report.delivery.remaining
         report.delivery.aborted = report.delivery.aborted or more.aborted
+        with store.transaction() as session:
+            report.delivery.remaining = outbox_store.undelivered_count(session, recipients)
     return report
 
 

@@ -74,14 +74,20 @@ def test_submit_draft_of_an_empty_file(tmp_path) -> None:
     assert not db.exists() and not started_a_prefect_server(tmp_path)
 
 
-def test_submit_draft_without_a_server_checks_in_process(tmp_path) -> None:
+def test_submit_draft_without_a_server_checks_in_process(tmp_path, monkeypatch) -> None:
+    from prefect.server.api.server import SubprocessASGIServer
+
+    def no_server(*_args, **_kwargs):
+        raise AssertionError("submit-draft started a temporary Prefect server")
+
+    monkeypatch.setattr(SubprocessASGIServer, "start", no_server)
     draft = make_draft(CHANGNING, tmp_path / "changning-draft.txt", delete=(5, 9))
     db = tmp_path / "g.db"
-    assert CliRunner().invoke(app, ["ingest", str(CITY), "--db", str(db)]).exit_code == 0
-    done = run_gongkai(tmp_path, "submit-draft", str(draft), "--as-of", "2026-11-22", "--db", str(db))
-    assert done.returncode == 1, done.stdout + done.stderr  # the draft misses mandated items
-    assert "MISSING_MANDATED_ITEM" in done.stdout
-    assert not started_a_prefect_server(tmp_path)
+    runner = CliRunner()
+    assert runner.invoke(app, ["ingest", str(CITY), "--db", str(db)]).exit_code == 0
+    done = runner.invoke(app, ["submit-draft", str(draft), "--as-of", "2026-11-22", "--db", str(db)])
+    assert done.exit_code == 1, done.output  # the draft misses mandated items
+    assert "MISSING_MANDATED_ITEM" in done.output
     assert count(db, DocumentRecord) == 2  # the city plan and the draft
 
 

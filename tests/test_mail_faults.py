@@ -130,9 +130,11 @@ def test_recipient_refused_for_good_is_given_up_and_reported(store, registries):
         for _run in range(5):
             report = send_alerts(store, sample_entries(), registries, policy, as_of=AS_OF, settings=settings)
             outcomes.append((len(report.delivery.failed), len(report.delivery.rejected)))
+            remaining = report.delivery.remaining
         # Tried once per run (a permanent refusal is not retried within the run), given up on the
         # third run, and never tried again after that.
         assert outcomes == [(1, 0), (1, 0), (0, 1), (0, 0), (0, 0)]
+        assert remaining == 0  # a rejected message is not "still to send"
         with store.transaction() as session:
             refused = session.scalars(select(outbox_store.OutboxMessage).where(
                 outbox_store.OutboxMessage.recipient == "jyj@cn.gov.test")).all()
