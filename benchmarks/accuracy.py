@@ -20,6 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from coverage_eval import coverage_figures, print_coverage  # noqa: E402 - beside this script
+
 from documents.model import Document  # noqa: E402
 from documents.parser import parse_file  # noqa: E402
 from offices.names import normalize_name  # noqa: E402
@@ -141,7 +143,9 @@ def print_reading(figures: dict[str, Any]) -> None:
 
 def main() -> None:
     print_reading(reading_figures())
-    # The coverage part (false MISSING, missed deletions over the paraphrase set) is added here.
+    print()
+    print("覆盖判断（改写稿评测集）")
+    print_coverage(coverage_figures())
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from documents.model import UnitMention  # noqa: E402
 from documents.parser import parse_file  # noqa: E402
 from rules.check import check_plan  # noqa: E402
-from rules.policy import load_policy  # noqa: E402
+from rules.policy import Policy, load_policy  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "data" / "samples"
@@ -124,7 +124,7 @@ def directive_of(spec: dict[str, Any]):  # noqa: ANN201 - a Document
     return directive
 
 
-def evaluate_draft(path: Path, policy: dict[str, Any], directives: dict[str, Any]) -> dict[str, Any]:
+def evaluate_draft(path: Path, policy: Policy, directives: dict[str, Any]) -> dict[str, Any]:
     spec = yaml.safe_load(path.read_text(encoding="utf-8"))
     key = f"{spec['directive']}:{bool(spec.get('directive_binds_all'))}"
     if key not in directives:
@@ -173,7 +173,7 @@ def evaluate_draft(path: Path, policy: dict[str, Any], directives: dict[str, Any
     }
 
 
-def coverage_figures(policy: dict[str, Any] | None = None) -> dict[str, Any]:
+def coverage_figures(policy: Policy | None = None) -> dict[str, Any]:
     """False-MISSING and missed-deletion counts over the paraphrase set, with totals and,
     per draft, what is still wrong."""
     policy = policy or load_policy()
@@ -216,7 +216,7 @@ def _corpus_sentences() -> tuple[list[str], list[tuple[int, str]]]:
 
 
 def substitution_figures(
-    policy: dict[str, Any] | None = None, items: range | list[int] = range(1, 23), rewrites: bool = True
+    policy: Policy | None = None, items: range | list[int] = range(1, 23), rewrites: bool = True
 ) -> dict[str, Any]:
     """Harder than the drafts: each seed item replaced in its own place (same heading, same
     units) by each local item of the set — a deletion that leaves a plausible-looking stranger
@@ -255,8 +255,7 @@ def substitution_figures(
     }
 
 
-def main() -> None:
-    figures = coverage_figures()
+def print_coverage(figures: dict[str, Any]) -> None:
     print(f"paraphrase drafts: {figures['drafts']}, covered directive items: {figures['covered_items']}, "
           f"rewritten plan items: {figures['rewritten_items']} ({figures['distinct_rewritten_sentences']} distinct), "
           f"deletions: {figures['deletions']}")
@@ -268,6 +267,11 @@ def main() -> None:
         print(f"- {draft['draft']}: weak {draft['weak']}")
         for line in draft["wrong"]:
             print(f"    {line}")
+
+
+def main() -> None:
+    figures = coverage_figures()
+    print_coverage(figures)
     stress = substitution_figures()
     print(f"substitutions (an item replaced in its place by a local item): {stress['substitutions']}, "
           f"not reported missing: {len(stress['substitutions_not_missing'])} {stress['substitutions_not_missing']}")
