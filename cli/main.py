@@ -104,6 +104,7 @@ def _register_optional_commands() -> None:
         ("cli.tracking", ("file", "status")),
         ("cli.alerts", ("alerts", "outbox")),
         ("cli.orchestration", ("nightly", "submit_draft", "submit_directive", "demo")),
+        ("cli.web", ("serve", "report")),
     ):
         try:
             module = __import__(module_name, fromlist=["*"])
