@@ -103,8 +103,9 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     def bearer_ok(request: Request) -> bool:
         header = request.headers.get("authorization", "")
         scheme, _, value = header.partition(" ")
-        return bool(settings.token) and scheme.lower() == "bearer" and hmac.compare_digest(
-            value.strip().encode(), settings.token.encode())
+        # Header values arrive decoded as latin-1; compare the bytes that were sent (UTF-8 tokens).
+        sent = value.strip().encode("latin-1", errors="replace")
+        return bool(settings.token) and scheme.lower() == "bearer" and hmac.compare_digest(sent, settings.token.encode())
 
     def require_writer(request: Request) -> str | None:
         """Before reading a write's body: writing is configured and the caller is signed in."""
@@ -213,7 +214,7 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
             plans.setdefault(s.doc_key, s.doc_number or s.title)
         filings = unit_filings(store, unit, set(plans))
         return render(request, "unit.html", snapshot=snapshot, district=district, unit=unit, statuses=statuses,
-                      light=snapshot.unit_light(district, unit), plans=plans, filings=filings,
+                      unit_light=snapshot.unit_light(district, unit), plans=plans, filings=filings,
                       today=snapshot.as_of, kinds=FORM_KINDS, title=f"{unit}（{district}）")
 
     @app.get("/upload", response_class=HTMLResponse)
