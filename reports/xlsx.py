@@ -1,7 +1,7 @@
 """The workbook for Excel/WPS: 覆盖情况, 检查问题, 责任单位待办, 报送记录.
 
-Built with pandas (one DataFrame per sheet, Chinese column names) and finished with openpyxl:
-frozen header row, filters, column widths, and fills by light / coverage status.
+Built with pandas (one DataFrame per sheet, Chinese column names, sorted) and written with
+openpyxl: frozen header row, filters, column widths, and fills by light / coverage status.
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -42,6 +44,8 @@ LABEL_FILLS = {
     SEVERITY_LABELS["error"]: FILLS["red"], SEVERITY_LABELS["warning"]: FILLS["yellow"],
 }
 HEADER_FILL = PatternFill("solid", fgColor="DDE3EA")
+HEADER_FONT = Font(bold=True)
+HEADER_ALIGNMENT = Alignment(vertical="center", wrap_text=True)
 # Widths in characters; a CJK character counts two.
 WIDTHS = {"说明": 60, "事项": 50, "条目内容": 40, "方案名称": 36, "升级至": 24, "责任单位": 24, "看板链接": 30}
 
@@ -139,31 +143,54 @@ def _width(values: list[Any]) -> int:
     return longest
 
 
-def _finish(sheet: Any, frame: pd.DataFrame, colour_columns: tuple[str, ...]) -> None:
-    """Frozen header, filter over the table, widths from the content, fills by light/status."""
+def _cell_value(value: Any) -> Any:
+    if value is None or value is pd.NaT:
+        return None
+    if isinstance(value, float) and value != value:  # NaN: an empty cell
+        return None
+    if hasattr(value, "item") and not isinstance(value, str):  # numpy scalars
+        return value.item()
+    return value
+
+
+def _write_sheet(book: Any, name: str, frame: pd.DataFrame, colour_columns: tuple[str, ...]) -> None:
+    """One sheet in write-only (streaming) mode: frozen header, filter over the table, widths
+    from the content, fills by light/status on the columns that carry them."""
+    sheet = book.create_sheet(name)
     sheet.freeze_panes = "A2"
-    last = get_column_letter(max(1, len(frame.columns)))
-    sheet.auto_filter.ref = f"A1:{last}{len(frame) + 1}"
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-        cell.fill = HEADER_FILL
-        cell.alignment = Alignment(vertical="center", wrap_text=True)
+    columns = list(frame.columns)
+    sheet.auto_filter.ref = f"A1:{get_column_letter(max(1, len(columns)))}{len(frame) + 1}"
     sample = frame.head(200)
-    for index, column in enumerate(frame.columns, start=1):
-        letter = get_column_letter(index)
+    coloured: set[int] = set()
+    for index, column in enumerate(columns):
         fitted = max(_width([column]) + 2, min(_width(sample[column].tolist()) + 2, 40))
-        sheet.column_dimensions[letter].width = WIDTHS.get(column, fitted)
-        if column in colour_columns or column.startswith("第") and column.endswith("项"):
-            for (cell,) in sheet.iter_rows(min_row=2, max_row=len(frame) + 1, min_col=index, max_col=index):
-                fill = LABEL_FILLS.get(cell.value)
-                if fill is not None:
-                    cell.fill = fill
-        if column in WIDTHS and WIDTHS[column] >= 40:
-            for (cell,) in sheet.iter_rows(min_row=2, max_row=len(frame) + 1, min_col=index, max_col=index):
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
-        if column in ("到期日", "报送日期"):
-            for (cell,) in sheet.iter_rows(min_row=2, max_row=len(frame) + 1, min_col=index, max_col=index):
-                cell.number_format = "yyyy-mm-dd"
+        sheet.column_dimensions[get_column_letter(index + 1)].width = WIDTHS.get(column, fitted)
+        if column in colour_columns or (column.startswith("第") and column.endswith("项")):
+            coloured.add(index)
+        # Long texts (说明, 事项) are not wrapped and dates keep openpyxl's yyyy-mm-dd: a styled
+        # cell costs several times a plain one, and a city's sheets run to tens of thousands of rows.
+    header = []
+    for column in columns:
+        cell = WriteOnlyCell(sheet, value=column)
+        cell.font, cell.fill, cell.alignment = HEADER_FONT, HEADER_FILL, HEADER_ALIGNMENT
+        header.append(cell)
+    sheet.append(header)
+    if not coloured:
+        for row in frame.itertuples(index=False, name=None):
+            sheet.append([_cell_value(v) for v in row])
+        return
+    for row in frame.itertuples(index=False, name=None):
+        out: list[Any] = []
+        for index, value in enumerate(row):
+            value = _cell_value(value)
+            fill = LABEL_FILLS.get(value) if index in coloured and isinstance(value, str) else None
+            if fill is None:
+                out.append(value)
+                continue
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.fill = fill
+            out.append(cell)
+        sheet.append(out)
 
 
 def write_xlsx(store: Store, snapshot: Snapshot, path: str | Path, district: str | None = None) -> Path:
@@ -178,9 +205,10 @@ def write_xlsx(store: Store, snapshot: Snapshot, path: str | Path, district: str
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.stem}.part{path.suffix}")
-    with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-        for name, (frame, colour) in frames.items():
-            frame.to_excel(writer, sheet_name=name, index=False)
-            _finish(writer.sheets[name], frame, colour)
+    # Streaming (write-only) workbook: a city's thousands of rows without a cell object each.
+    book = Workbook(write_only=True)
+    for name, (frame, colour) in frames.items():
+        _write_sheet(book, name, frame, colour)
+    book.save(tmp)
     tmp.replace(path)
     return path
