@@ -205,3 +205,17 @@ def test_page_url_follows_base_url(monkeypatch):
     assert page_url("plan", plan=2, item=12, as_of="2026-06-20") == "http://10.0.0.5:8000/plans/2?as_of=2026-06-20#cov-12"
     with pytest.raises(ValueError):
         page_url("nowhere")
+
+
+def test_artifacts_link_to_the_dashboard_when_it_has_an_address(monkeypatch):
+    from flows.artifacts import dashboard_links, findings_table
+
+    summary = {"kind": "nightly", "districts": {"长宁区": {
+        "plans": [{"key": "长府办〔2026〕8号", "run_id": 5}],
+        "findings": [{"district": "长宁区", "doc_number": "长府办〔2026〕8号", "severity": "error", "code": "MISSING_MANDATED_ITEM",
+                      "directive_item": 12, "plan_item": None, "units": [], "message": "缺少上级第12项"}]}}}
+    monkeypatch.delenv("GONGKAI_BASE_URL", raising=False)
+    assert "看板链接" not in findings_table(summary)[0] and dashboard_links(summary) == ""
+    monkeypatch.setenv("GONGKAI_BASE_URL", "http://10.0.0.5:8000")
+    assert findings_table(summary)[0]["看板链接"] == "http://10.0.0.5:8000/runs/5"
+    assert "(http://10.0.0.5:8000/districts/%E9%95%BF%E5%AE%81%E5%8C%BA)" in dashboard_links(summary)
