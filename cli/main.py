@@ -26,6 +26,27 @@ JsonOption = Annotated[bool, typer.Option("--json", help="输出 JSON")]
 AsOfOption = Annotated[str | None, typer.Option("--as-of", help="按此日期评估（YYYY-MM-DD，默认今天，上海时间）")]
 
 
+def _show_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version("gongkai")
+        except PackageNotFoundError:  # run from a checkout that was never installed
+            number = "未安装"
+        console.print(f"gongkai {number}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    show_version: Annotated[
+        bool, typer.Option("--version", help="显示版本号并退出", callback=_show_version, is_eager=True)
+    ] = False,
+) -> None:
+    """gongkai：政务公开工作方案合规检查。"""
+
+
 class BadInput(Exception):
     """Input the user can fix: reported in one line, exit code 2."""
 
