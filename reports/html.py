@@ -18,7 +18,7 @@ def render_html(snapshot: Snapshot, district: str | None = None) -> str:
 
     def url(kind: str, **ids: object) -> str:
         # Cells link to the dashboard when it has an address, else to nothing (the report stands alone).
-        return page_url(kind, **ids) or "#"
+        return page_url(kind, **ids) or ""
 
     title = f"{district or '全市'}政务公开工作报告（截至 {snapshot.as_of.isoformat()}）"
     return environment().get_template("report.html").render(

@@ -24,6 +24,7 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -71,6 +72,8 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     cache = SnapshotCache(store, policy)
     app = FastAPI(title="政务公开工作看板", docs_url=None, redoc_url=None, openapi_url=None)
     app.mount("/static", StaticFiles(directory=PACKAGE / "static"), name="static")
+    # A district's heatmap is thousands of near-identical cells: compressed ~10×.
+    app.add_middleware(GZipMiddleware, minimum_size=4096)
     templates = Jinja2Templates(directory=str(PACKAGE / "templates"))
     configure_environment(templates.env)
     app.state.store, app.state.cache, app.state.settings = store, cache, settings
@@ -167,6 +170,21 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
             return JSONResponse({"error": exc.message}, status_code=exc.status)
         return render(request, "error.html", status_code=exc.status, title="无法完成", error=exc.message)
 
+    # Overview and district pages depend only on the day's snapshot (and whether someone is
+    # signed in): rendered once per snapshot, served from memory until the store changes.
+    pages: dict[tuple, HTMLResponse] = {}
+
+    def cached(request: Request, snapshot: Any, build: Any) -> HTMLResponse:
+        if session_nonce(request) is not None or request.query_params.get("msg"):
+            return build()
+        key = (id(snapshot), snapshot.fingerprint, request.url.path, str(request.query_params))
+        page = pages.get(key)
+        if page is None:
+            if len(pages) > 256:
+                pages.clear()
+            page = pages[key] = build()
+        return HTMLResponse(page.body, status_code=page.status_code, media_type="text/html")
+
     # ------------------------------------------------------------------ pages
 
     @app.get("/healthz")
@@ -176,7 +194,8 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     @app.get("/", response_class=HTMLResponse)
     def overview(request: Request) -> HTMLResponse:
         snapshot = cache.get(day(request))
-        return render(request, "overview.html", snapshot=snapshot, title="全市政务公开工作总览")
+        return cached(request, snapshot,
+                      lambda: render(request, "overview.html", snapshot=snapshot, title="全市政务公开工作总览"))
 
     @app.get("/districts/{district}", response_class=HTMLResponse)
     def district_page(request: Request, district: str) -> HTMLResponse:
@@ -184,10 +203,10 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
         view = snapshot.district(district)
         if view is None:
             raise Refused(404, f"没有“{district}”的方案或责任事项。")
-        statuses = snapshot.district_statuses(district)
-        return render(request, "district.html", snapshot=snapshot, district=view, heatmaps=snapshot.heatmaps(district),
-                      units=snapshot.unit_rows(district), months=snapshot.timeline(statuses),
-                      title=f"{district}政务公开工作")
+        return cached(request, snapshot, lambda: render(
+            request, "district.html", snapshot=snapshot, district=view, heatmaps=snapshot.heatmaps(district),
+            units=snapshot.unit_rows(district), months=snapshot.timeline(snapshot.district_statuses(district)),
+            title=f"{district}政务公开工作"))
 
     @app.get("/plans/{plan_id}", response_class=HTMLResponse)
     def plan_page(request: Request, plan_id: int) -> HTMLResponse:

@@ -49,6 +49,7 @@ def configure_environment(env: jinja2.Environment) -> jinja2.Environment:
         LIGHT_LABELS=LIGHT_LABELS, STATE_LABELS=STATE_LABELS, COVERAGE_LABELS=COVERAGE_LABELS,
         KIND_LABELS=KIND_LABELS, LEVEL_LABELS=LEVEL_LABELS, SEVERITY_LABELS=SEVERITY_LABELS,
         FILING_LABELS=FILING_LABELS, STATES=STATES,
+        MARKS={"covered": "✓", "partial": "◐", "missing": "✗", "not_binding": "·"},
     )
     return env
 
