@@ -143,6 +143,16 @@ def _width(values: list[Any]) -> int:
     return longest
 
 
+def _plain_rows(frame: pd.DataFrame) -> list[list[Any]]:
+    """The frame's rows as plain Python values (None for missing), converted column by column."""
+    columns = []
+    for column in frame.columns:
+        series = frame[column]
+        values = series.astype(object).where(series.notna(), None).tolist()
+        columns.append([_cell_value(v) for v in values] if series.dtype.kind in "iuf" else values)
+    return [list(row) for row in zip(*columns, strict=True)] if columns else []
+
+
 def _cell_value(value: Any) -> Any:
     if value is None or value is pd.NaT:
         return None
@@ -175,20 +185,27 @@ def _write_sheet(book: Any, name: str, frame: pd.DataFrame, colour_columns: tupl
         cell.font, cell.fill, cell.alignment = HEADER_FONT, HEADER_FILL, HEADER_ALIGNMENT
         header.append(cell)
     sheet.append(header)
+    rows = _plain_rows(frame)
     if not coloured:
-        for row in frame.itertuples(index=False, name=None):
-            sheet.append([_cell_value(v) for v in row])
+        for row in rows:
+            sheet.append(row)
         return
-    for row in frame.itertuples(index=False, name=None):
+    # One styled prototype per label: new cells take its style array instead of looking the
+    # fill up in the workbook's style tables cell by cell (the slow part of a styled cell).
+    styles = {}
+    for label, fill in LABEL_FILLS.items():
+        prototype = WriteOnlyCell(sheet, value=label)
+        prototype.fill = fill
+        styles[label] = prototype._style
+    for row in rows:
         out: list[Any] = []
         for index, value in enumerate(row):
-            value = _cell_value(value)
-            fill = LABEL_FILLS.get(value) if index in coloured and isinstance(value, str) else None
-            if fill is None:
+            style = styles.get(value) if index in coloured and isinstance(value, str) else None
+            if style is None:
                 out.append(value)
                 continue
             cell = WriteOnlyCell(sheet, value=value)
-            cell.fill = fill
+            cell._style = style
             out.append(cell)
         sheet.append(out)
 
