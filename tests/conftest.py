@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import socket
 import threading
 import time
@@ -75,26 +74,3 @@ def dashboard(demo_store, tmp_path_factory):
     yield base
     server.should_exit = True
     thread.join(timeout=10)
-
-
-@pytest.fixture(scope="session")
-def browser():
-    """Debian's chromium driven by Playwright (installed by .ci/browser; never Playwright's own
-    browser download)."""
-    chromium = "/usr/bin/chromium"
-    if not os.path.exists(chromium):
-        message = f"{chromium} missing: run .ci/browser (make test does)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    # Playwright gives the browser a fresh temporary profile of its own.
-    with sync_playwright() as p:
-        instance = p.chromium.launch(
-            executable_path=chromium,
-            args=["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync"],
-        )
-        yield instance
-        instance.close()

@@ -5,6 +5,7 @@ Screenshots at 1280 and 390 px wide go to var/screenshots/."""
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from pathlib import Path
 
@@ -18,6 +19,30 @@ pytestmark = pytest.mark.browser
 
 SHOTS = Path(__file__).resolve().parent.parent / "var" / "screenshots"
 WIDTHS = (1280, 390)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's chromium driven by Playwright (installed by .ci/browser; never Playwright's own
+    browser download). Module-scoped: Playwright's sync API keeps an event loop running in the
+    main thread while it is open, which other modules' asyncio.run() calls must not meet."""
+    chromium = "/usr/bin/chromium"
+    if not os.path.exists(chromium):
+        message = f"{chromium} missing: run .ci/browser (make test does)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    # Playwright gives the browser a fresh temporary profile of its own.
+    with sync_playwright() as p:
+        instance = p.chromium.launch(
+            executable_path=chromium,
+            args=["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync"],
+        )
+        yield instance
+        instance.close()
 
 
 @pytest.fixture(scope="module")
