@@ -113,13 +113,16 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=35)
     parser.add_argument("--seed", type=int, default=20260930)
     parser.add_argument("--repeat", type=int, default=20, help="fetches per page after the first")
-    parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--keep", action="store_true", help="keep the work directory (its city.db can be reused)")
+    parser.add_argument("--reuse", type=Path, default=None,
+                        help="a work directory kept by --keep: measure its city.db instead of building one")
     args = parser.parse_args()
 
-    work = Path(tempfile.mkdtemp(prefix="gongkai-web-bench-"))
-    (work / "registry").mkdir()
-    (work / "files").mkdir()
-    shutil.copy(ROOT / "data" / "registry" / "shanghai.yaml", work / "registry" / "shanghai.yaml")
+    work = args.reuse or Path(tempfile.mkdtemp(prefix="gongkai-web-bench-"))
+    if args.reuse is None:
+        (work / "registry").mkdir()
+        (work / "files").mkdir()
+        shutil.copy(ROOT / "data" / "registry" / "shanghai.yaml", work / "registry" / "shanghai.yaml")
     os.environ["GONGKAI_REGISTRY_DIR"] = str(work / "registry")
     os.environ["GONGKAI_OUTBOX"] = str(work / "outbox")
     for var in ("GONGKAI_SMTP_HOST", "GONGKAI_SMTP_CONFIG", "GONGKAI_POLICY", "PREFECT_API_URL"):
@@ -134,7 +137,12 @@ def main() -> None:
 
     meter = Meter()
     print(f"synthetic city: {args.districts} districts × {args.units} units × {args.items}-item plans, as of {AS_OF}")
-    store = build_city(work, args.districts, args.units, args.items, args.seed, meter)
+    if args.reuse is not None:
+        from store.db import open_store
+
+        store = open_store(str(work / "city.db"))
+    else:
+        store = build_city(work, args.districts, args.units, args.items, args.seed, meter)
 
     app = create_app(store, Settings(token=None, as_of=AS_OF))
     port = _free_port()
@@ -193,7 +201,7 @@ def main() -> None:
               lambda p: f"{p.stat().st_size / 1024:.0f} KiB")
     print(f"max RSS of the process: {max_rss_mib():.0f} MiB")
     store.dispose()
-    if args.keep:
+    if args.keep or args.reuse is not None:
         print(f"kept {work}")
     else:
         shutil.rmtree(work, ignore_errors=True)

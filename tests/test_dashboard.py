@@ -38,6 +38,7 @@ def browser():
     with sync_playwright() as p:
         instance = p.chromium.launch(
             executable_path=chromium,
+            timeout=180_000,  # a busy 2-core machine can take well over Playwright's default 30 s
             args=["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync"],
         )
@@ -54,7 +55,7 @@ def shots() -> Path:
 def _page(browser, width: int = 1280):
     context = browser.new_context(viewport={"width": width, "height": 900}, locale="zh-CN")
     page = context.new_page()
-    page.set_default_timeout(20_000)
+    page.set_default_timeout(60_000)
     return context, page
 
 
