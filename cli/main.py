@@ -15,6 +15,7 @@ from rich.markup import escape
 
 from cli import alerts as alert_commands
 from cli import orchestration, tracking, views
+from cli import web as web_commands
 from cli.dates import as_of_day
 from documents.model import DocumentError
 
@@ -25,6 +26,27 @@ err_console = Console(stderr=True)
 DbOption = Annotated[str | None, typer.Option("--db", help="数据库文件路径或 SQLAlchemy URL（默认 GONGKAI_DB 或 var/gongkai.db）")]
 JsonOption = Annotated[bool, typer.Option("--json", help="输出 JSON")]
 AsOfOption = Annotated[str | None, typer.Option("--as-of", help="按此日期评估（YYYY-MM-DD，默认今天，上海时间）")]
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version("gongkai")
+        except PackageNotFoundError:  # run from a checkout that was never installed
+            number = "未安装"
+        console.print(f"gongkai {number}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    show_version: Annotated[
+        bool, typer.Option("--version", help="显示版本号并退出", callback=_show_version, is_eager=True)
+    ] = False,
+) -> None:
+    """gongkai：政务公开工作方案合规检查。"""
 
 
 class BadInput(Exception):
@@ -114,6 +136,8 @@ for _name, _command in (
     ("submit-draft", orchestration.submit_draft_command),
     ("submit-directive", orchestration.submit_directive_command),
     ("demo", orchestration.demo_command),
+    ("serve", web_commands.serve_command),
+    ("report", web_commands.report_command),
 ):
     app.command(name=_name)(handles_bad_input(_command))
 

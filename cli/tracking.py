@@ -14,28 +14,11 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from cli.dates import as_of_day, parse_day
 from notifications.entries import STATE_LABELS
-from rules.obligation_states import (
-    LIGHT_RANK,
-    STATES,
-    ObligationStatus,
-)
-from rules.obligations import (
-    KIND_LABELS,
-)
+from rules.obligation_states import LIGHT_RANK, STATES, ObligationStatus
 
-LIGHT_LABELS = {"green": "🟢 [green]绿[/]", "yellow": "🟡 [yellow]黄[/]", "red": "🔴 [red]红[/]"}
-STATE_STYLES = {
-    "pending": "{}",
-    "due_soon": "[yellow]{}[/]",
-    "overdue": "[red]{}[/]",
-    "escalated": "[bold red]{}[/]",
-    "done_on_time": "[green]{}[/]",
-    "done_late": "[dark_orange]{}[/]",
-}
 SORTS = ("due", "unit", "state", "light")
 
 DbOption = Annotated[str | None, typer.Option("--db", help="数据库文件路径或 SQLAlchemy URL（默认 GONGKAI_DB 或 var/gongkai.db）")]
@@ -183,46 +166,6 @@ def status_command(
 
 
 def _show_status(console: Console, report: dict[str, Any], shown: list[ObligationStatus], day: date) -> None:
-    if not report["districts"]:
-        console.print(f"截至 {day.isoformat()} 没有需要跟踪的事项（先用 gongkai ingest 导入区方案）。")
-        for warning in report["warnings"]:
-            console.print(f"[yellow]注意[/]: {warning}", highlight=False)
-        return
-    policy = report["policy"]
-    console.print(
-        f"[bold]截至 {day.isoformat()}[/]：提前 {policy['reminder_lead_days']} 天提醒，逾期超过 "
-        f"{policy['escalation_days']} 天升级督办，宽限 {policy['grace_days']} 天",
-        highlight=False,
-    )
-    head = Table(title="各区", header_style="bold", title_justify="left")
-    head.add_column("区")
-    head.add_column("灯")
-    for state in STATES:
-        head.add_column(STATE_LABELS.get(state, state), justify="right")
-    for row in report["districts"]:
-        head.add_row(row["district"] or "—", LIGHT_LABELS[row["light"]], *(str(row["counts"][s]) for s in STATES))
-    console.print(head)
+    from cli import views
 
-    units = Table(title="各单位（红灯、黄灯在前）", header_style="bold", title_justify="left")
-    for column in ("区", "单位", "灯", "逾期", "升级督办", "即将到期", "已办结"):
-        units.add_column(column, justify="right" if column not in ("区", "单位", "灯") else "left")
-    for row in report["units"]:
-        c = row["counts"]
-        units.add_row(row["district"] or "—", row["unit"], LIGHT_LABELS[row["light"]], str(c["overdue"]),
-                      str(c["escalated"]), str(c["due_soon"]), str(c["done_on_time"] + c["done_late"]))
-    console.print(units)
-
-    table = Table(title=f"事项（{len(shown)} 条）", header_style="bold", title_justify="left")
-    for column in ("灯", "到期日", "剩余天数", "单位", "类型", "条目", "期间", "事项", "状态", "报送日期"):
-        table.add_column(column, overflow="fold")
-    for s in shown:
-        days = "" if s.days_left is None else str(s.days_left)
-        what = s.action + (f"\n[dim]升级至：{'、'.join(s.escalate_to)}[/]" if s.escalate_to else "")
-        table.add_row(
-            LIGHT_LABELS[s.light], s.due.isoformat() if s.due else "待事件触发", days, s.unit,
-            KIND_LABELS.get(s.kind, s.kind), str(s.item or ""), s.period or "", what,
-            STATE_STYLES[s.state].format(STATE_LABELS.get(s.state, s.state)), _cn(s.filed_on) if s.filed_on else "",
-        )
-    console.print(table)
-    for warning in report["warnings"]:
-        console.print(f"[yellow]注意[/]: {warning}", highlight=False)
+    views.show_status(console, report, shown, day)

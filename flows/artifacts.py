@@ -13,6 +13,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from pipeline.report import render_markdown
 from pipeline.summary import SEVERITY_LABELS, FindingRow, RunSummary
+from web.links import page_url
 
 # Enough for a district's worth of problems; a city-wide table beyond this helps nobody in a
 # browser, and the full list is in the store and the Markdown report.
@@ -38,7 +39,41 @@ def findings_table(summary: RunSummary | Mapping[str, Any], limit: int = MAX_TAB
     rows = RunSummary.from_dict(summary).findings
     order = {"error": 0, "warning": 1, "info": 2}
     rows.sort(key=lambda r: (order.get(r.severity, 9), r.district, r.doc_number, r.plan_item or 0))
-    return [table_row(r) for r in rows[:limit]]
+    table = [table_row(r) for r in rows[:limit]]
+    # With GONGKAI_BASE_URL set, each row links to its check on the dashboard.
+    if page_url("overview") is not None:
+        runs = _run_ids(RunSummary.from_dict(summary))
+        for row, finding in zip(table, rows, strict=False):
+            run_id = runs.get((finding.district, finding.doc_number))
+            row["看板链接"] = (page_url("run", run=run_id) if run_id is not None
+                            else page_url("district", district=finding.district))
+    return table
+
+
+def _run_ids(run: RunSummary) -> dict[tuple[str, str], int]:
+    """(district, plan key) → the run that checked it."""
+    return {
+        (name, plan.key): plan.run_id
+        for name, district in run.districts.items()
+        for plan in district.plans
+        if plan.run_id is not None
+    }
+
+
+def dashboard_links(summary: RunSummary | Mapping[str, Any]) -> str:
+    """Markdown links to the dashboard pages of a run (empty without GONGKAI_BASE_URL)."""
+    overview = page_url("overview")
+    if overview is None:
+        return ""
+    run = RunSummary.from_dict(summary)
+    lines = ["", "### 在看板中查看", "", f"- [全市总览]({overview})"]
+    for name, district in run.districts.items():
+        plans = [p for p in district.plans if p.run_id is not None]
+        if run.kind == "draft" and plans:
+            lines.append(f"- [草稿检查结果：{plans[0].key}]({page_url('run', run=plans[0].run_id)})")
+        else:
+            lines.append(f"- [{name}]({page_url('district', district=name)})")
+    return "\n".join(lines) + "\n"
 
 
 def table_row(row: FindingRow) -> dict[str, Any]:
@@ -91,7 +126,7 @@ def _number(value: Any) -> int | None:
 def publish_run_artifacts(summary: RunSummary | Mapping[str, Any], *, key: str, title: str) -> dict[str, str]:
     """Create `<key>-summary` (Markdown) and `<key>-findings` (table); returns their ids."""
     run = RunSummary.from_dict(summary)
-    markdown = render_markdown(run, title=title)
+    markdown = render_markdown(run, title=title) + dashboard_links(run)
     summary_id = create_markdown_artifact(markdown, key=f"{key}-summary", description=title)
     table = findings_table(run)
     total = len(run.findings)

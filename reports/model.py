@@ -1,0 +1,456 @@
+"""The read-only view of the store that every page and report shows.
+
+`build_snapshot` reads the store once for one day: every plan with its latest check (coverage and
+counts), every duty's state and light, the lights per unit and district. It is cheap to keep and
+costly to build on a city's store (tens of thousands of duties go through the status rules), so
+`SnapshotCache` keeps one per day and builds it again only when the store changed (new documents,
+checks, filings, events or re-derived duties: `store_fingerprint`).
+
+Details of one plan, one check run or one unit are read on demand (`plan_detail`, `unit_filings`).
+"""
+
+from __future__ import annotations
+
+import difflib
+import threading
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+
+from notifications.entries import STATE_LABELS
+from pipeline import UNKNOWN_DISTRICT
+from pipeline.summary import SEVERITY_LABELS
+from rules.obligation_states import LIGHT_RANK, STATES, Lights, ObligationStatus, compute_lights
+from rules.obligations import KIND_LABELS
+from store.checks import CheckRun, FindingRecord
+from store.db import Store
+from store.documents import DocumentRecord, latest_documents
+from store.obligations import EventRecord, FilingRecord, ObligationRecord, list_filings
+
+COVERAGE_STATUSES = ("covered", "partial", "missing", "not_binding")
+COVERAGE_LABELS = {"covered": "已覆盖", "partial": "部分覆盖", "missing": "缺失", "not_binding": "不适用"}
+LIGHT_LABELS = {"green": "绿灯", "yellow": "黄灯", "red": "红灯"}
+LEVEL_LABELS = {"municipal": "市级", "district": "区级", "unit": "单位"}
+RUN_KIND_LABELS = {"nightly": "夜间检查", "on_demand": "即时检查", "draft": "草稿检查"}
+FILING_LABELS = {"plan": "年度计划", "report": "季度报告", "done": "事项完成"}
+OPEN_STATES = ("pending", "due_soon", "overdue", "escalated")
+LATE_STATES = ("overdue", "escalated")
+DONE_STATES = ("done_on_time", "done_late")
+
+__all__ = [
+    "COVERAGE_LABELS", "KIND_LABELS", "LIGHT_LABELS", "STATE_LABELS", "Snapshot", "SnapshotCache", "build_snapshot",
+    "plan_detail", "store_fingerprint", "unit_filings",
+]
+
+
+@dataclass
+class PlanView:
+    """A stored plan (newest issued version) with its latest check."""
+
+    id: int
+    doc_key: str
+    doc_number: str | None
+    title: str
+    level: str
+    district: str
+    year: int | None
+    issue_date: date | None
+    version: int
+    is_draft: bool = False
+    run_id: int | None = None
+    run_kind: str | None = None
+    run_at: datetime | None = None
+    directive_key: str | None = None
+    directive_id: int | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+    coverage: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.doc_number or self.title
+
+    @property
+    def level_label(self) -> str:
+        return LEVEL_LABELS.get(self.level, self.level)
+
+    def coverage_counts(self, binding_only: bool = True) -> dict[str, int]:
+        counts = dict.fromkeys(COVERAGE_STATUSES, 0)
+        for row in self.coverage:
+            if binding_only and not row.get("binding"):
+                continue
+            counts[row["status"]] = counts.get(row["status"], 0) + 1
+        return counts
+
+
+@dataclass
+class DistrictView:
+    name: str
+    light: str
+    counts: dict[str, int]  # duty states
+    plans: list[PlanView]
+    coverage: dict[str, int]  # binding items of its district-level plans, by coverage status
+    findings: dict[str, int]  # by severity, latest check of each plan
+    last_run: datetime | None
+
+    @property
+    def late(self) -> int:
+        return self.counts.get("overdue", 0) + self.counts.get("escalated", 0)
+
+
+@dataclass
+class Heatmap:
+    """Directive items (rows) × the plans checked against that directive (columns)."""
+
+    directive_id: int | None
+    directive_key: str
+    directive_title: str
+    items: list[tuple[int, str, bool]]  # number, text, binds at least one of the plans
+    plans: list[PlanView]
+    cells: dict[tuple[int, int], dict[str, Any]]  # (directive item, plan id) → coverage row
+
+
+@dataclass
+class Snapshot:
+    as_of: date
+    built_at: datetime
+    fingerprint: tuple
+    plans: dict[int, PlanView]
+    directives: dict[int, dict[str, Any]]  # id → {key, title, items: {number: text}}
+    statuses: list[ObligationStatus]
+    lights: Lights
+    districts: list[DistrictView]
+    last_nightly: datetime | None
+
+    def district(self, name: str) -> DistrictView | None:
+        return next((d for d in self.districts if d.name == name), None)
+
+    def district_statuses(self, name: str) -> list[ObligationStatus]:
+        return [s for s in self.statuses if (s.district or UNKNOWN_DISTRICT) == name]
+
+    def unit_rows(self, district: str) -> list[Any]:
+        return [r for r in self.lights.units if (r.district or UNKNOWN_DISTRICT) == district]
+
+    def unit_statuses(self, district: str, unit: str) -> list[ObligationStatus]:
+        return [s for s in self.statuses if (s.district or UNKNOWN_DISTRICT) == district and s.unit == unit]
+
+    def unit_light(self, district: str, unit: str) -> str | None:
+        row = next((r for r in self.unit_rows(district) if r.unit == unit), None)
+        return row.light if row is not None else None
+
+    def heatmaps(self, district: str) -> list[Heatmap]:
+        """One heatmap per directive the district's checked plans answer to (the city plan for
+        the district plan, the district plan for the units' plans)."""
+        view = self.district(district)
+        if view is None:
+            return []
+        groups: dict[Any, list[PlanView]] = defaultdict(list)
+        for plan in view.plans:
+            if plan.run_id is not None and plan.coverage and plan.directive_key:
+                groups[(plan.directive_id, plan.directive_key)].append(plan)
+        maps = []
+        for (directive_id, directive_key), plans in groups.items():
+            texts = (self.directives.get(directive_id) or {}).get("items", {}) if directive_id else {}
+            numbers: dict[int, bool] = {}
+            cells = {}
+            for plan in plans:
+                for row in plan.coverage:
+                    n = row["directive_item"]
+                    numbers[n] = numbers.get(n, False) or bool(row.get("binding"))
+                    cells[(n, plan.id)] = row
+            directive = self.directives.get(directive_id) or {}
+            maps.append(Heatmap(
+                directive_id=directive_id, directive_key=directive_key,
+                directive_title=directive.get("title") or directive_key,
+                items=[(n, texts.get(n, ""), numbers[n]) for n in sorted(numbers)],
+                plans=sorted(plans, key=lambda p: (p.level != "district", p.name)), cells=cells,
+            ))
+        maps.sort(key=lambda h: (not any(p.level == "district" for p in h.plans), h.directive_key))
+        return maps
+
+    def timeline(self, statuses: list[ObligationStatus] | None = None) -> list[dict[str, Any]]:
+        """Dated duties per month of their due date: done, open and late."""
+        months: dict[str, Counter[str]] = defaultdict(Counter)
+        for s in statuses if statuses is not None else self.statuses:
+            if s.due is None:
+                continue
+            group = "done" if s.state in DONE_STATES else "late" if s.state in LATE_STATES else "open"
+            months[f"{s.due.year}-{s.due.month:02d}"][group] += 1
+        peak = max((sum(c.values()) for c in months.values()), default=0) or 1
+        return [
+            {"month": m, "done": c["done"], "open": c["open"], "late": c["late"], "total": sum(c.values()),
+             "scale": sum(c.values()) / peak}
+            for m, c in sorted(months.items())
+        ]
+
+
+def store_fingerprint(store: Store) -> tuple:
+    """What changes whenever something a view shows changes: newest ids of documents, checks,
+    filings and events, and the newest re-derivation of duties. A few index look-ups."""
+    with store.transaction() as session:
+        return tuple(
+            session.execute(select(func.max(column))).scalar()
+            for column in (DocumentRecord.id, CheckRun.id, FilingRecord.id, EventRecord.id,
+                           ObligationRecord.updated_at, ObligationRecord.id)
+        )
+
+
+def _district_of(record: DocumentRecord) -> str:
+    return record.place or UNKNOWN_DISTRICT
+
+
+def build_snapshot(store: Store, as_of: date, policy: dict[str, Any] | None = None,
+                   fingerprint: tuple | None = None) -> Snapshot:
+    """Read everything the overview, district pages and reports show, as of `as_of`."""
+    from pipeline.obligations import obligation_status
+
+    fingerprint = fingerprint if fingerprint is not None else store_fingerprint(store)
+    plans: dict[int, PlanView] = {}
+    directives: dict[int, dict[str, Any]] = {}
+    with store.transaction() as session:
+        records = latest_documents(session)
+        for r in records:
+            if r.level in ("district", "unit"):
+                plans[r.id] = PlanView(
+                    id=r.id, doc_key=r.doc_key, doc_number=r.doc_number, title=r.title, level=r.level,
+                    district=_district_of(r), year=r.year, issue_date=r.issue_date, version=r.version,
+                )
+        # The newest check of each plan version, whichever kind (nightly, on demand).
+        runs = session.execute(
+            select(CheckRun.id, CheckRun.plan_document_id, CheckRun.kind, CheckRun.created_at,
+                   CheckRun.directive_key, CheckRun.directive_document_id, CheckRun.counts, CheckRun.coverage)
+            .where(CheckRun.plan_document_id.in_(list(plans)), CheckRun.kind != "draft")
+            .order_by(CheckRun.id)
+        ).all() if plans else []
+        for run in runs:
+            plan = plans[run.plan_document_id]
+            plan.run_id, plan.run_kind, plan.run_at = run.id, run.kind, run.created_at
+            plan.directive_key, plan.directive_id = run.directive_key, run.directive_document_id
+            plan.counts, plan.coverage = dict(run.counts or {}), list(run.coverage or [])
+        wanted = {p.directive_id for p in plans.values() if p.directive_id is not None}
+        if wanted:
+            for d in session.scalars(select(DocumentRecord).where(DocumentRecord.id.in_(wanted))):
+                directives[d.id] = {
+                    "key": d.doc_key, "title": d.title, "doc_number": d.doc_number,
+                    "items": {i["number"]: i["text"] for i in (d.data or {}).get("items", [])},
+                }
+        nightly = dict(session.execute(
+            select(CheckRun.district, func.max(CheckRun.created_at)).where(CheckRun.kind == "nightly")
+            .group_by(CheckRun.district)
+        ).all())
+    statuses = obligation_status(store, as_of, policy=policy)
+    lights = compute_lights(statuses)
+    by_district: dict[str, list[PlanView]] = defaultdict(list)
+    for plan in plans.values():
+        by_district[plan.district].append(plan)
+    light_rows = {(r.district or UNKNOWN_DISTRICT): r for r in lights.districts}
+    districts = []
+    for name in sorted(set(by_district) | set(light_rows)):
+        row = light_rows.get(name)
+        own = sorted(by_district.get(name, []), key=lambda p: (p.level != "district", -(p.year or 0), p.name))
+        coverage = dict.fromkeys(COVERAGE_STATUSES, 0)
+        findings: Counter[str] = Counter({s: 0 for s in SEVERITY_LABELS})
+        for plan in own:
+            findings.update(plan.counts)
+            if plan.level == "district":
+                for status, n in plan.coverage_counts().items():
+                    coverage[status] += n
+        districts.append(DistrictView(
+            name=name, light=row.light if row else "green",
+            counts=dict(row.counts) if row else dict.fromkeys(STATES, 0), plans=own, coverage=coverage,
+            findings=dict(findings), last_run=nightly.get(name if name != UNKNOWN_DISTRICT else None),
+        ))
+    return Snapshot(
+        as_of=as_of, built_at=datetime.now(), fingerprint=fingerprint, plans=plans, directives=directives,
+        statuses=statuses, lights=lights, districts=districts,
+        last_nightly=max((t for t in nightly.values() if t), default=None),
+    )
+
+
+class SnapshotCache:
+    """One snapshot per day, built again only when the store's fingerprint moved."""
+
+    def __init__(self, store: Store, policy: dict[str, Any] | None = None):
+        self.store = store
+        self.policy = policy
+        self._snapshots: dict[date, Snapshot] = {}
+        self._lock = threading.Lock()
+
+    def get(self, as_of: date) -> Snapshot:
+        fingerprint = store_fingerprint(self.store)
+        with self._lock:
+            snapshot = self._snapshots.get(as_of)
+            if snapshot is None or snapshot.fingerprint != fingerprint:
+                snapshot = build_snapshot(self.store, as_of, self.policy, fingerprint)
+                # A handful of days at most (today and the ones someone looked back at).
+                if len(self._snapshots) > 8:
+                    self._snapshots.clear()
+                self._snapshots[as_of] = snapshot
+            return snapshot
+
+
+# --------------------------------------------------------------------------- one plan
+
+
+@dataclass
+class ItemChange:
+    number: int
+    change: str  # added | removed | changed
+    before: str
+    after: str
+    diff: list[tuple[str, str]]  # (op, text) with op in equal | insert | delete
+
+
+@dataclass
+class VersionView:
+    id: int
+    version: int
+    is_draft: bool
+    ingested_at: datetime
+    items: int
+    changes: list[ItemChange]  # against the version before it
+
+
+@dataclass
+class PlanDetail:
+    plan: PlanView
+    items: dict[int, str]
+    directive_items: dict[int, str]
+    directive: dict[str, Any] | None
+    run: dict[str, Any] | None
+    findings: list[dict[str, Any]]
+    versions: list[VersionView]
+
+
+def _char_diff(before: str, after: str) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            out.append(("equal", before[i1:i2]))
+            continue
+        if i2 > i1:
+            out.append(("delete", before[i1:i2]))
+        if j2 > j1:
+            out.append(("insert", after[j1:j2]))
+    return out
+
+
+def item_changes(before: dict[int, str], after: dict[int, str]) -> list[ItemChange]:
+    """What changed between two versions of a plan, item by item (by number)."""
+    changes = []
+    for n in sorted(set(before) | set(after)):
+        old, new = before.get(n), after.get(n)
+        if old == new:
+            continue
+        if old is None:
+            changes.append(ItemChange(n, "added", "", new or "", [("insert", new or "")]))
+        elif new is None:
+            changes.append(ItemChange(n, "removed", old, "", [("delete", old)]))
+        else:
+            changes.append(ItemChange(n, "changed", old, new, _char_diff(old, new)))
+    return changes
+
+
+def _items(record: DocumentRecord) -> dict[int, str]:
+    return {i["number"]: i["text"] for i in (record.data or {}).get("items", [])}
+
+
+def plan_detail(store: Store, *, plan_id: int | None = None, run_id: int | None = None) -> PlanDetail | None:
+    """One plan version with a check of it (`run_id`, else its newest non-draft check, else its
+    newest draft check), its findings with evidence, and its versions with what changed."""
+    with store.transaction() as session:
+        run = session.get(CheckRun, run_id) if run_id is not None else None
+        if run_id is not None and run is None:
+            return None
+        if run is not None:
+            plan_id = run.plan_document_id
+        record = session.get(DocumentRecord, plan_id) if plan_id is not None else None
+        if record is None:
+            return None
+        if run is None:
+            stmt = select(CheckRun).where(CheckRun.plan_document_id == record.id).order_by(
+                (CheckRun.kind == "draft").asc(), CheckRun.id.desc())
+            run = session.scalars(stmt.limit(1)).first()
+        plan = PlanView(
+            id=record.id, doc_key=record.doc_key, doc_number=record.doc_number, title=record.title,
+            level=record.level, district=_district_of(record), year=record.year, issue_date=record.issue_date,
+            version=record.version, is_draft=record.is_draft,
+        )
+        directive = None
+        directive_items: dict[int, str] = {}
+        findings = []
+        run_info = None
+        if run is not None:
+            plan.run_id, plan.run_kind, plan.run_at = run.id, run.kind, run.created_at
+            plan.directive_key, plan.directive_id = run.directive_key, run.directive_document_id
+            plan.counts, plan.coverage = dict(run.counts or {}), list(run.coverage or [])
+            run_info = {"id": run.id, "kind": run.kind, "kind_label": RUN_KIND_LABELS.get(run.kind, run.kind),
+                        "as_of": run.as_of, "created_at": run.created_at}
+            if run.directive_document_id is not None:
+                d = session.get(DocumentRecord, run.directive_document_id)
+                if d is not None:
+                    directive = {"id": d.id, "key": d.doc_key, "title": d.title, "doc_number": d.doc_number,
+                                 "place": d.place, "level": d.level}
+                    directive_items = _items(d)
+            order = {"error": 0, "warning": 1, "info": 2}
+            for f in sorted(session.scalars(select(FindingRecord).where(FindingRecord.run_id == run.id)),
+                            key=lambda f: (order.get(f.severity, 9), f.plan_item or 0, f.directive_item or 0, f.id)):
+                findings.append({
+                    "id": f.id, "code": f.code, "severity": f.severity,
+                    "severity_label": SEVERITY_LABELS.get(f.severity, f.severity),
+                    "directive_item": f.directive_item, "plan_item": f.plan_item, "units": list(f.units or []),
+                    "message": f.message, "evidence": f.evidence or {},
+                })
+        versions_records = list(session.scalars(
+            select(DocumentRecord).where(DocumentRecord.doc_key == record.doc_key).order_by(DocumentRecord.version)))
+        versions = []
+        previous: dict[int, str] | None = None
+        for v in versions_records:
+            items = _items(v)
+            versions.append(VersionView(v.id, v.version, v.is_draft, v.ingested_at, len(items),
+                                        item_changes(previous, items) if previous is not None else []))
+            previous = items
+        return PlanDetail(plan=plan, items=_items(record), directive_items=directive_items, directive=directive,
+                          run=run_info, findings=findings, versions=versions)
+
+
+# --------------------------------------------------------------------------- reports' extra reads
+
+
+def latest_findings(store: Store, snapshot: Snapshot) -> list[dict[str, Any]]:
+    """The findings of every plan's latest check in the snapshot, errors first."""
+    run_plan = {p.run_id: p for p in snapshot.plans.values() if p.run_id is not None}
+    if not run_plan:
+        return []
+    rows = []
+    with store.transaction() as session:
+        for f in session.scalars(select(FindingRecord).where(FindingRecord.run_id.in_(list(run_plan)))):
+            plan = run_plan[f.run_id]
+            rows.append({"district": plan.district, "plan": plan, "code": f.code, "severity": f.severity,
+                         "directive_item": f.directive_item, "plan_item": f.plan_item,
+                         "units": list(f.units or []), "message": f.message, "id": f.id})
+    order = {"error": 0, "warning": 1, "info": 2}
+    rows.sort(key=lambda r: (order.get(r["severity"], 9), r["district"], r["plan"].name, r["plan_item"] or 0))
+    return rows
+
+
+def unit_filings(store: Store, unit: str | None = None, doc_keys: set[str] | None = None) -> list[dict[str, Any]]:
+    """Filings (of one unit, under some plans), newest first."""
+    with store.transaction() as session:
+        rows = [
+            {"id": f.id, "unit": f.unit, "doc_key": f.doc_key, "kind": f.kind,
+             "kind_label": FILING_LABELS.get(f.kind, f.kind), "item": f.item, "period": f.period,
+             "filed_on": f.filed_on, "document_key": f.document_key, "check_run_id": f.check_run_id,
+             "note": f.note or ""}
+            for f in list_filings(session, unit=unit)
+            if doc_keys is None or f.doc_key in doc_keys
+        ]
+    rows.sort(key=lambda r: (r["filed_on"], r["id"]), reverse=True)
+    return rows
+
+
+def worst_light(lights: list[str]) -> str:
+    return max(lights, key=lambda light: LIGHT_RANK[light], default="green")

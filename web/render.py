@@ -1,0 +1,66 @@
+"""The jinja2 environment of the pages and of the self-contained HTML report: labels, filters."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import jinja2
+
+from notifications.entries import STATE_LABELS
+from reports.model import COVERAGE_LABELS, FILING_LABELS, LEVEL_LABELS, LIGHT_LABELS, SEVERITY_LABELS
+from rules.obligation_states import STATES
+from rules.obligations import KIND_LABELS
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+STATIC = Path(__file__).resolve().parent / "static"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def cn_date(value: date | datetime | None, empty: str = "—") -> str:
+    if value is None:
+        return empty
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(SHANGHAI)
+        return value.strftime("%Y-%m-%d %H:%M")
+    return value.isoformat()
+
+
+def days_left(value: int | None) -> str:
+    if value is None:
+        return "待事件触发"
+    if value < 0:
+        return f"逾期 {-value} 天"
+    if value == 0:
+        return "今天到期"
+    return f"剩 {value} 天"
+
+
+def evidence_json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, indent=2, default=str)
+
+
+def configure_environment(env: jinja2.Environment) -> jinja2.Environment:
+    env.filters.update(cn_date=cn_date, days_left=days_left, evidence_json=evidence_json)
+    env.globals.update(
+        LIGHT_LABELS=LIGHT_LABELS, STATE_LABELS=STATE_LABELS, COVERAGE_LABELS=COVERAGE_LABELS,
+        KIND_LABELS=KIND_LABELS, LEVEL_LABELS=LEVEL_LABELS, SEVERITY_LABELS=SEVERITY_LABELS,
+        FILING_LABELS=FILING_LABELS, STATES=STATES,
+        MARKS={"covered": "✓", "partial": "◐", "missing": "✗", "not_binding": "·"},
+    )
+    return env
+
+
+def environment() -> jinja2.Environment:
+    """A standalone environment over the page templates (the HTML report renders outside FastAPI)."""
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+                             autoescape=jinja2.select_autoescape(["html"]))
+    return configure_environment(env)
+
+
+def stylesheet() -> str:
+    return (STATIC / "style.css").read_text(encoding="utf-8")
