@@ -236,7 +236,7 @@ def test_page_url_follows_base_url(monkeypatch):
 def test_artifacts_link_to_the_dashboard_when_it_has_an_address(monkeypatch):
     from flows.artifacts import dashboard_links, findings_table
 
-    summary = {"kind": "nightly", "districts": {"长宁区": {
+    summary = {"kind": "nightly", "as_of": "2026-06-20", "districts": {"长宁区": {
         "plans": [{"key": "长府办〔2026〕8号", "run_id": 5}],
         "findings": [{"district": "长宁区", "doc_number": "长府办〔2026〕8号", "severity": "error", "code": "MISSING_MANDATED_ITEM",
                       "directive_item": 12, "plan_item": None, "units": [], "message": "缺少上级第12项"}]}}}
