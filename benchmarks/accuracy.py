@@ -20,8 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from coverage_eval import coverage_figures, print_coverage  # noqa: E402 - beside this script
-
+from benchmarks.coverage_eval import coverage_figures, print_coverage  # noqa: E402
 from documents.model import Document  # noqa: E402
 from documents.parser import parse_file  # noqa: E402
 from offices.names import normalize_name  # noqa: E402
