@@ -264,7 +264,8 @@ def show_status(console: Console, report: dict[str, Any], shown: list[Any], day:
     """`gongkai status` for people: districts, units, then the duties. Below WIDE columns the
     duties table folds type, item, period and filing into the text of the duty."""
     from notifications.entries import STATE_LABELS
-    from rules.obligations import KIND_LABELS, STATES
+    from rules.obligation_states import STATES
+    from rules.obligations import KIND_LABELS
 
     if not report["districts"]:
         console.print(f"截至 {day.isoformat()} 没有需要跟踪的事项（先用 gongkai ingest 导入区方案）。")
