@@ -50,7 +50,12 @@ def alerts_command(
     policy = current_policy()
     store = open_store(db)
     try:
-        entries, registries = collect(store, day)
+        from pipeline.obligations import derive_obligations
+
+        # What is owed follows the stored plans, filings and the policy as they are now: alerts
+        # never depend on a `status` or `nightly` having run before (idempotent when nothing changed).
+        derive_obligations(store, policy=policy)
+        entries, registries = collect(store, day, policy)
         report = send_alerts(store, entries, registries, policy, as_of=day, dry_run=dry_run,
                              only_to=to, settings=settings)
     finally:

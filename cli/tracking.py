@@ -19,6 +19,7 @@ from rich.table import Table
 from cli.dates import as_of_day, parse_day
 from notifications.entries import STATE_LABELS
 from rules.obligation_states import (
+    ATTENTION_STATES,
     LIGHT_RANK,
     STATES,
     ObligationStatus,
@@ -35,6 +36,7 @@ STATE_STYLES = {
     "escalated": "[bold red]{}[/]",
     "done_on_time": "[green]{}[/]",
     "done_late": "[dark_orange]{}[/]",
+    "closed_unfinished": "[dim]{}[/]",
 }
 SORTS = ("due", "unit", "state", "light")
 
@@ -135,11 +137,14 @@ def _sorted(statuses: list[ObligationStatus], sort: str) -> list[ObligationStatu
 def status_command(
     district: Annotated[str | None, typer.Option("--district", help="只看某区（如 长宁区）")] = None,
     unit: Annotated[str | None, typer.Option("--unit", help="只看某单位（也可为集合名称，如 各街道（镇））")] = None,
+    plan: Annotated[str | None, typer.Option("--plan", help="只看某个方案（发文字号或 #编号）")] = None,
+    year: Annotated[int | None, typer.Option("--year", help="只看某年度的方案（如 2026）")] = None,
     state: Annotated[
         str | None, typer.Option("--state", help="只列这些状态（逗号分隔）：" + ",".join(STATES))
     ] = None,
+    show_all: Annotated[bool, typer.Option("--all", help="列出所有状态的事项（默认只列需要关注的：即将到期、逾期、升级督办）")] = False,
     sort: Annotated[str, typer.Option("--sort", help="排序：due（到期日，默认）| unit | state | light")] = "due",
-    limit: Annotated[int, typer.Option("--limit", help="最多列出多少条事项（0 为不限）")] = 0,
+    limit: Annotated[int, typer.Option("--limit", help="最多列出多少条事项（默认 50，0 为不限）")] = 50,
     as_of: AsOfOption = None,
     as_json: JsonOption = False,
     policy: PolicyOption = None,
@@ -148,9 +153,11 @@ def status_command(
 ) -> None:
     """各单位应报送和应完成事项的进度：待办、即将到期、逾期、升级督办、已办结，附红黄绿灯。"""
     from cli.units import check_office
+    from documents.model import DocumentError
     from pipeline.obligations import derive_obligations, obligation_status, status_report
     from rules.policy import load_policy
     from store import open_store
+    from store.documents import find_document
 
     if sort not in SORTS:
         raise ValueError(f"--sort 应为 {'、'.join(SORTS)} 之一，收到 {sort!r}")
@@ -164,17 +171,27 @@ def status_command(
     rules_policy = load_policy(policy)
     store = open_store(db)
     try:
+        doc_key = None
+        if plan:
+            with store.transaction() as session:
+                record = find_document(session, plan, include_drafts=False)
+                if record is None:
+                    raise DocumentError(plan, "数据库中没有此方案（请核对发文字号，或用 #编号）")
+                doc_key = record.doc_key
         # Deriving is idempotent: a plan ingested since the last run owes from now on.
         derived = derive_obligations(store, policy=rules_policy, calendar=_calendar(holidays))
-        statuses = obligation_status(store, day, district, unit, policy=rules_policy)
-        shown = _sorted([s for s in statuses if not wanted or s.state in wanted], sort)
-        if limit > 0:
-            shown = shown[:limit]
+        statuses = obligation_status(store, day, district, unit, policy=rules_policy, doc_key=doc_key, year=year)
+        # By default what needs attention now; --state or --all to see the rest.
+        states = wanted or (list(STATES) if show_all else list(ATTENTION_STATES))
+        matching = _sorted([s for s in statuses if s.state in states], sort)
+        shown = matching[:limit] if limit > 0 else matching
         report = status_report(store, day, district, unit, policy=rules_policy, statuses=statuses,
                                warnings=derived.warnings_for(district))
     finally:
         store.dispose()
-    report["filters"].update({"state": wanted or None, "sort": sort, "limit": limit or None})
+    report["filters"].update({"plan": doc_key, "year": year, "state": states, "all": show_all, "sort": sort,
+                              "limit": limit or None})
+    report["matching"] = len(matching)
     report["obligations"] = [s.to_dict() for s in shown]
     if as_json:
         sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
@@ -206,23 +223,38 @@ def _show_status(console: Console, report: dict[str, Any], shown: list[Obligatio
     units = Table(title="各单位（红灯、黄灯在前）", header_style="bold", title_justify="left")
     for column in ("区", "单位", "灯", "逾期", "升级督办", "即将到期", "已办结"):
         units.add_column(column, justify="right" if column not in ("区", "单位", "灯") else "left")
-    for row in report["units"]:
+    listed = report["units"] if report["filters"]["all"] else [r for r in report["units"] if r["light"] != "green"]
+    for row in listed:
         c = row["counts"]
         units.add_row(row["district"] or "—", row["unit"], LIGHT_LABELS[row["light"]], str(c["overdue"]),
                       str(c["escalated"]), str(c["due_soon"]), str(c["done_on_time"] + c["done_late"]))
-    console.print(units)
+    if listed:
+        console.print(units)
+    if len(listed) < len(report["units"]):
+        console.print(f"另有 {len(report['units']) - len(listed)} 个单位为绿灯（--all 列出全部）", highlight=False)
 
-    table = Table(title=f"事项（{len(shown)} 条）", header_style="bold", title_justify="left")
-    for column in ("灯", "到期日", "剩余天数", "单位", "类型", "条目", "期间", "事项", "状态", "报送日期"):
+    more = report["matching"] - len(shown)
+    scope = "" if report["filters"]["all"] or len(report["filters"]["state"]) == len(STATES) else (
+        "，" + "、".join(STATE_LABELS.get(s, s) for s in report["filters"]["state"]))
+    title = f"事项（{report['matching']} 条{scope}" + (f"，列出前 {len(shown)} 条，--limit 0 列出全部" if more else "") + "）"
+    table = Table(title=title, header_style="bold", title_justify="left")
+    for column in ("灯", "到期日", "剩余天数", "方案", "单位", "类型", "条目", "期间", "事项", "状态", "报送日期"):
         table.add_column(column, overflow="fold")
     for s in shown:
         days = "" if s.days_left is None else str(s.days_left)
         what = s.action + (f"\n[dim]升级至：{'、'.join(s.escalate_to)}[/]" if s.escalate_to else "")
         table.add_row(
-            LIGHT_LABELS[s.light], s.due.isoformat() if s.due else "待事件触发", days, s.unit,
+            LIGHT_LABELS[s.light], s.due.isoformat() if s.due else "待事件触发", days, _plan_label(s), s.unit,
             KIND_LABELS.get(s.kind, s.kind), str(s.item or ""), s.period or "", what,
             STATE_STYLES[s.state].format(STATE_LABELS.get(s.state, s.state)), _cn(s.filed_on) if s.filed_on else "",
         )
     console.print(table)
     for warning in report["warnings"]:
         console.print(f"[yellow]注意[/]: {warning}", highlight=False)
+
+
+def _plan_label(status: ObligationStatus) -> str:
+    """Which plan a row comes from: its 发文字号 and year, so 2025's 第4项 is not read as 2026's."""
+    name = status.doc_number or status.doc_key
+    year = f"{status.plan_year}年" if status.plan_year else ""
+    return f"{year}\n{name}" if year and str(status.plan_year) not in name else name
