@@ -104,6 +104,7 @@ class ObligationStatus:
             "escalate_to": list(self.escalate_to),
             "calendar_note": self.calendar_note,
             "plan_year": self.plan_year,
+            "document_id": self.document_id,
             "closed_on": self.closed_on.isoformat() if self.closed_on else None,
         }
 
