@@ -58,7 +58,7 @@ def alerts_command(
         # What is owed follows the stored plans, filings and the policy as they are now: alerts
         # never depend on a `status` or `nightly` having run before (idempotent when nothing changed).
         derive_obligations(store, policy=policy)
-        entries, registries = collect(store, day, policy)
+        entries, registries = collect(store, day)
         report = send_alerts(store, entries, registries, policy, as_of=day, dry_run=dry_run,
                              only_to=to, settings=settings)
     finally:
