@@ -311,9 +311,10 @@ def submit_draft_command(
     against = _against(against, db)
     # No server configured: the same steps as the check-plan flow, without starting a temporary
     # Prefect server (seconds of start-up for a check that takes a fraction of one).
-    from pipeline import nightly as steps
+    from pipeline.filings import check_filing
+    from pipeline.nightly import shared_store
 
-    summary = steps.check_filing(steps.shared_store(db), str(path), day, policy, against=against)
+    summary = check_filing(shared_store(db), str(path), day, policy, against=against)
     plan = summary.get("plan") or {}
     _print_summary(summary, f"方案草稿即时检查：{plan.get('doc_number') or plan.get('title') or path.name}")
     if not summary.get("alerted"):

@@ -23,6 +23,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 DEFAULT_POLICY_PATH = Path(__file__).resolve().parent.parent / "data" / "policy.yaml"
 
 SeverityName = Literal["error", "warning", "info"]
+# What an alert can be about: a duty's state or a finding's severity.
+AlertStateName = Literal["pending", "due_soon", "overdue", "escalated", "resolved", "error", "warning", "info"]
 
 
 class PolicyError(ValueError):
@@ -60,7 +62,7 @@ class Policy(_Frozen):
     pilot_districts: tuple[str, ...]
     severity: dict[str, SeverityName]
     drafts_alert: bool
-    alert_states: tuple[str, ...]
+    alert_states: tuple[AlertStateName, ...]
     repeat_interval_days: int = Field(ge=1)
     alert_max_overdue_days: int = Field(ge=0)
     digest_max_per_section: int = Field(ge=1)
