@@ -43,7 +43,8 @@ def ingest_files(store: Store, paths: list[Path] | list[str], *, is_draft: bool 
             time.sleep(random.uniform(0.01, 0.1))
     else:
         raise AssertionError("unreachable")
-    rederive(store, [s.result.doc_key for s in stored if s.document.level in ("district", "unit")])
+    if not is_draft:  # a draft owes nothing: the issued version's duties stand as they are
+        rederive(store, [s.result.doc_key for s in stored if s.document.level in ("district", "unit")])
     return stored
 
 
@@ -62,6 +63,6 @@ def ingest_document(store: Store, doc: Document, *, path: str = "", is_draft: bo
     """Store one parsed document in its own transaction."""
     with store.transaction() as session:
         result = save_document(session, doc, is_draft=is_draft)
-    if doc.level in ("district", "unit"):
+    if doc.level in ("district", "unit") and not is_draft:
         rederive(store, [result.doc_key])
     return IngestSummary(path=path or (doc.source_path or ""), document=doc, result=result)
