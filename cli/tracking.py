@@ -17,7 +17,7 @@ from rich.console import Console
 
 from cli.dates import as_of_day, parse_day
 from notifications.entries import STATE_LABELS
-from rules.obligation_states import LIGHT_RANK, STATES, ObligationStatus
+from rules.obligation_states import ATTENTION_STATES, LIGHT_RANK, STATES, ObligationStatus
 
 SORTS = ("due", "unit", "state", "light")
 
@@ -118,11 +118,14 @@ def _sorted(statuses: list[ObligationStatus], sort: str) -> list[ObligationStatu
 def status_command(
     district: Annotated[str | None, typer.Option("--district", help="只看某区（如 长宁区）")] = None,
     unit: Annotated[str | None, typer.Option("--unit", help="只看某单位（也可为集合名称，如 各街道（镇））")] = None,
+    plan: Annotated[str | None, typer.Option("--plan", help="只看某个方案（发文字号或 #编号）")] = None,
+    year: Annotated[int | None, typer.Option("--year", help="只看某年度的方案（如 2026）")] = None,
     state: Annotated[
         str | None, typer.Option("--state", help="只列这些状态（逗号分隔）：" + ",".join(STATES))
     ] = None,
+    show_all: Annotated[bool, typer.Option("--all", help="列出所有状态的事项（默认只列需要关注的：即将到期、逾期、升级督办）")] = False,
     sort: Annotated[str, typer.Option("--sort", help="排序：due（到期日，默认）| unit | state | light")] = "due",
-    limit: Annotated[int, typer.Option("--limit", help="最多列出多少条事项（0 为不限）")] = 0,
+    limit: Annotated[int, typer.Option("--limit", help="最多列出多少条事项（默认 50，0 为不限）")] = 50,
     as_of: AsOfOption = None,
     as_json: JsonOption = False,
     policy: PolicyOption = None,
@@ -131,9 +134,11 @@ def status_command(
 ) -> None:
     """各单位应报送和应完成事项的进度：待办、即将到期、逾期、升级督办、已办结，附红黄绿灯。"""
     from cli.units import check_office
+    from documents.model import DocumentError
     from pipeline.obligations import derive_obligations, obligation_status, status_report
     from rules.policy import load_policy
     from store import open_store
+    from store.documents import find_document
 
     if sort not in SORTS:
         raise ValueError(f"--sort 应为 {'、'.join(SORTS)} 之一，收到 {sort!r}")
@@ -147,17 +152,27 @@ def status_command(
     rules_policy = load_policy(policy)
     store = open_store(db)
     try:
+        doc_key = None
+        if plan:
+            with store.transaction() as session:
+                record = find_document(session, plan, include_drafts=False)
+                if record is None:
+                    raise DocumentError(plan, "数据库中没有此方案（请核对发文字号，或用 #编号）")
+                doc_key = record.doc_key
         # Deriving is idempotent: a plan ingested since the last run owes from now on.
         derived = derive_obligations(store, policy=rules_policy, calendar=_calendar(holidays))
-        statuses = obligation_status(store, day, district, unit, policy=rules_policy)
-        shown = _sorted([s for s in statuses if not wanted or s.state in wanted], sort)
-        if limit > 0:
-            shown = shown[:limit]
+        statuses = obligation_status(store, day, district, unit, policy=rules_policy, doc_key=doc_key, year=year)
+        # By default what needs attention now; --state or --all to see the rest.
+        states = wanted or (list(STATES) if show_all else list(ATTENTION_STATES))
+        matching = _sorted([s for s in statuses if s.state in states], sort)
+        shown = matching[:limit] if limit > 0 else matching
         report = status_report(store, day, district, unit, policy=rules_policy, statuses=statuses,
                                warnings=derived.warnings_for(district))
     finally:
         store.dispose()
-    report["filters"].update({"state": wanted or None, "sort": sort, "limit": limit or None})
+    report["filters"].update({"plan": doc_key, "year": year, "state": states, "all": show_all, "sort": sort,
+                              "limit": limit or None})
+    report["matching"] = len(matching)
     report["obligations"] = [s.to_dict() for s in shown]
     if as_json:
         sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")

@@ -251,6 +251,7 @@ STATE_STYLE = {
     "escalated": "[bold red]{}[/]",
     "done_on_time": "[green]{}[/]",
     "done_late": "[dark_orange]{}[/]",
+    "closed_unfinished": "[dim]{}[/]",
 }
 
 
@@ -258,6 +259,13 @@ def _days(days_left: int | None) -> str:
     if days_left is None:
         return ""
     return f"逾期{-days_left}天" if days_left < 0 else f"剩{days_left}天"
+
+
+def plan_label(status: Any) -> str:
+    """Which plan a duty comes from: its 发文字号 and year, so 2025's 第4项 is not read as 2026's."""
+    name = status.doc_number or status.doc_key
+    year = f"{status.plan_year}年" if status.plan_year else ""
+    return f"{year}\n{name}" if year and str(status.plan_year) not in name else name
 
 
 def show_status(console: Console, report: dict[str, Any], shown: list[Any], day: Any) -> None:
@@ -299,16 +307,23 @@ def show_status(console: Console, report: dict[str, Any], shown: list[Any], day:
     for column in names:
         units.add_column(column, justify="left" if column in ("区", "单位", "灯") else "right",
                          no_wrap=column != "单位", overflow="fold")
-    for row in report["units"]:
+    # units on green are counted, not listed, unless --all
+    listed = report["units"] if report["filters"]["all"] else [r for r in report["units"] if r["light"] != "green"]
+    for row in listed:
         c = row["counts"]
         cells = [escape(row["unit"]), LIGHT_MARK[row["light"]], str(c["overdue"]), str(c["escalated"]),
                  str(c["due_soon"]), str(c["done_on_time"] + c["done_late"])]
         units.add_row(*([row["district"] or "—"] if wide else []), *cells)
-    console.print(units)
+    if listed:
+        console.print(units)
+    if len(listed) < len(report["units"]):
+        console.print(f"另有 {len(report['units']) - len(listed)} 个单位为绿灯（--all 列出全部）", highlight=False)
 
-    table = Table(title=f"事项（{len(shown)} 条）", header_style="bold", title_justify="left", expand=not wide)
+    more = report["matching"] - len(shown)
+    title = f"事项（{report['matching']} 条" + (f"，列出前 {len(shown)} 条，--limit 0 列出全部" if more > 0 else "") + "）"
+    table = Table(title=title, header_style="bold", title_justify="left", expand=not wide)
     if wide:
-        for column in ("灯", "到期日", "剩余天数", "单位", "类型", "条目", "期间", "事项", "状态", "报送日期"):
+        for column in ("灯", "到期日", "剩余天数", "方案", "单位", "类型", "条目", "期间", "事项", "状态", "报送日期"):
             table.add_column(column, overflow="fold")
     else:
         table.add_column("灯 状态", no_wrap=True)
@@ -319,11 +334,13 @@ def show_status(console: Console, report: dict[str, Any], shown: list[Any], day:
         due = s.due.isoformat() if s.due else "待事件触发"
         escalate = f"\n[dim]升级至：{escape('、'.join(s.escalate_to))}[/]" if s.escalate_to else ""
         if wide:
-            table.add_row(LIGHT_MARK[s.light], due, "" if s.days_left is None else str(s.days_left), escape(s.unit),
+            table.add_row(LIGHT_MARK[s.light], due, "" if s.days_left is None else str(s.days_left),
+                          escape(plan_label(s)), escape(s.unit),
                           KIND_LABELS.get(s.kind, s.kind), str(s.item or ""), s.period or "",
                           escape(s.action) + escalate, state, s.filed_on.isoformat() if s.filed_on else "")
             continue
-        what = "·".join(x for x in (KIND_LABELS.get(s.kind, s.kind), f"第{s.item}项" if s.item else "", s.period or "") if x)
+        what = "·".join(x for x in (plan_label(s).replace("\n", " "), KIND_LABELS.get(s.kind, s.kind),
+                                    f"第{s.item}项" if s.item else "", s.period or "") if x)
         filed = f"\n[dim]报送于 {s.filed_on.isoformat()}[/]" if s.filed_on else ""
         days = "" if s.filed_on else _days(s.days_left)
         table.add_row(f"{LIGHT_MARK[s.light]}\n{state}", f"{due}\n[dim]{days}[/]",

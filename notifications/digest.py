@@ -25,6 +25,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from notifications.entries import STATE_LABELS, STATE_RANK, AlertEntry, alert_state
 from notifications.routing import Recipient
+from web.links import page_url
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -206,31 +207,100 @@ def _view(entry: AlertEntry, as_of: date) -> dict[str, Any]:
         "overdue": days is not None and days < 0 and state != "resolved",
         "action": one_line(entry.action, 200) if state != "resolved" else "",
         "message": one_line(entry.message, 300),
+        "link": entry.link or entry.plan_link,
+        "unit_count": len(entry.units),
+        "count": 1,
     }
 
 
-def _sections(entries: list[AlertEntry], as_of: date, limit: int = 20) -> list[dict[str, Any]]:
-    """Entries grouped by state, most urgent first; each group lists at most `limit` and counts
-    the rest, so a digest stays readable when the 政务公开科 is copied on many escalations."""
+LATE_STATES = ("escalated", "overdue")
+UNITS_LISTED = 20  # units in the 政务公开科's district summary
+NEW_LATE_TITLE = "新增逾期"
+
+
+def newly_late(entries: list[AlertEntry], new_keys: frozenset[str] | set[str] | None) -> list[AlertEntry]:
+    """Entries overdue (or escalated) that the recipient has not heard about in that state before."""
+    if not new_keys:
+        return []
+    return [e for e in entries if alert_state(e) in LATE_STATES and e.key in new_keys]
+
+
+def _item_key(entry: AlertEntry) -> tuple[str, str]:
+    """What a row of the 政务公开科's digest stands for: one item of one plan (or one plan-wide duty)."""
+    return (entry.doc_number, entry.item or entry.action)
+
+
+def _item_row(group: list[AlertEntry], as_of: date) -> dict[str, Any]:
+    """One row per item for the 政务公开科: the units not yet done, how many, the earliest due."""
+    first = group[0]
+    view = _view(first, as_of)
+    units = list(dict.fromkeys(u for e in group for u in e.units))
+    shown = "、".join(one_line(u, 40) for u in units[:8])
+    view["units"] = f"{shown}等{len(units)}个单位" if len(units) > 8 else shown
+    view["unit_count"] = len(units)
+    view["count"] = len(group)
+    actions = list(dict.fromkeys(one_line(e.action, 200) for e in group if e.action))
+    if view["state"] != "resolved":
+        view["action"] = actions[0] + (f"（等{len(actions)}项）" if len(actions) > 1 else "") if actions else ""
+    dues = [e for e in group if e.due]
+    if dues:
+        earliest = min(dues, key=lambda e: (e.due, e.key))
+        view["due"] = cn_date(earliest.due)
+        days = _days_left(earliest, as_of)
+        view["days"] = days_text(days) if view["state"] != "resolved" else ""
+        view["overdue"] = days is not None and days < 0 and view["state"] != "resolved"
+    view["link"] = first.plan_link or first.link
+    messages = list(dict.fromkeys(one_line(e.message, 300) for e in group if e.message))
+    view["message"] = "；".join(messages[:3])
+    return view
+
+
+def _rows(group: list[AlertEntry], as_of: date, by_item: bool, own: str = "") -> list[dict[str, Any]]:
+    """A unit's own duties one row each; everything else (the 政务公开科's digest, a lead unit's
+    copies of other units' escalations) one row per item."""
+    items: dict[tuple[str, str], list[AlertEntry]] = {}
+    for entry in group:
+        mine = not by_item and own in entry.units
+        items.setdefault(("", entry.key) if mine else _item_key(entry), []).append(entry)
+    return [_item_row(rows, as_of) if len(rows) > 1 or not by_item and own not in rows[0].units
+            else _view(rows[0], as_of) for rows in items.values()]
+
+
+def _sections(
+    entries: list[AlertEntry], as_of: date, limit: int = 20, *, by_item: bool = False,
+    new_keys: frozenset[str] | set[str] | None = None, own: str = "",
+) -> list[dict[str, Any]]:
+    """Entries grouped by state, most urgent first, what became overdue since the last digest
+    before them; each group lists at most `limit` rows and counts the rest. `by_item` (the
+    政务公开科): one row per item with its units, not one per unit."""
     groups = []
+    new_late = newly_late(entries, new_keys)
+    if new_late:
+        groups.append((NEW_LATE_TITLE, new_late))
+    listed = {e.key for e in new_late}
+    rest = [e for e in entries if e.key not in listed]
     for title, states in SECTIONS:
-        groups.append((title, [e for e in entries if alert_state(e) in states]))
+        groups.append((title, [e for e in rest if alert_state(e) in states]))
     known = {s for _, states in SECTIONS for s in states}
-    groups.append(("其他事项", [e for e in entries if alert_state(e) not in known]))
-    return [
-        {
+    groups.append(("其他事项", [e for e in rest if alert_state(e) not in known]))
+    sections = []
+    for title, group in groups:
+        if not group:
+            continue
+        rows = _rows(group, as_of, by_item, own)
+        sections.append({
             "title": title,
-            "total": len(group),
-            "entries": [_view(e, as_of) for e in group[:limit]],
-            "more": max(0, len(group) - limit),
-        }
-        for title, group in groups
-        if group
-    ]
+            "total": len(rows),
+            "entries": rows[:limit],
+            "more": max(0, len(rows) - limit),
+        })
+    return sections
 
 
-def subject_for(entries: list[AlertEntry], district: str, summary: DistrictSummary | None) -> str:
-    """District, how many, and the most urgent due date — what a recipient scans an inbox for."""
+def subject_for(entries: list[AlertEntry], district: str, summary: DistrictSummary | None,
+                new_late: int = 0) -> str:
+    """District, what changed (新增逾期N项), how many, and the most urgent due date — what a
+    recipient scans an inbox for."""
     district = one_line(district, 20)
     active = [e for e in entries if alert_state(e) != "resolved"]
     if not entries and summary is not None:
@@ -239,7 +309,8 @@ def subject_for(entries: list[AlertEntry], district: str, summary: DistrictSumma
         return header_safe(head + tail)
     if not active:
         return header_safe(f"【{district}政务公开】{len(entries)}项事项已办结")
-    parts = [f"【{district}政务公开】{len(entries)}项提醒"]
+    head = f"【{district}政务公开】"
+    parts = [f"{head}新增逾期{new_late}项，共{len(entries)}项提醒" if new_late else f"{head}{len(entries)}项提醒"]
     late = sum(1 for e in active if alert_state(e) in ("escalated", "overdue"))
     if late:
         parts.append(f"其中{late}项已逾期")
@@ -296,23 +367,47 @@ def build_digest(
     district: str | None = None,
     now: datetime | None = None,
     max_per_section: int = 20,
+    new_keys: frozenset[str] | set[str] | None = None,
+    contact: str = "",
 ) -> Digest:
-    """The digest message for one recipient: multipart/alternative, text then HTML, UTF-8."""
+    """The digest message for one recipient: multipart/alternative, text then HTML, UTF-8.
+
+    `new_keys`: the entries this recipient has not heard about in their present state (what
+    became overdue since the last digest is listed first and named in the subject). `contact`:
+    the office to ask (the district's 政务公开科) when rows are not listed or not linked."""
     ordered = sort_entries(list(entries))
     if district is None:
         districts = Counter(e.district for e in ordered)
         district = districts.most_common(1)[0][0] if districts else (summary.district if summary else "")
-    subject = subject_for(ordered, district, summary)
+    by_item = recipient.is_transparency_section
+    new_late = newly_late(ordered, new_keys)
+    changed = len({_item_key(e) for e in new_late}) if by_item else len(new_late)
+    subject = subject_for(ordered, district, summary, changed)
     digest_hash = content_hash(recipient, ordered, summary)
     message_id = make_message_id(as_of, recipient, digest_hash, sender.domain)
+    sections = _sections(ordered, as_of, max_per_section, by_item=by_item, new_keys=new_keys, own=recipient.name)
+    # A unit's digest is about its own duties: its name is in the greeting, the source files are
+    # named once above the rows (a row names its plan only when the digest spans several).
+    sources = list(dict.fromkeys(_view(e, as_of)["source"] for e in ordered if e.document or e.doc_number))
+    own = one_line(recipient.name, 40)
+    for section in sections:
+        for row in section["entries"]:
+            if not by_item and row["units"] == own:
+                row["units"] = ""
+            if len(sources) <= 1:
+                row["source"] = ""
     context = {
         "recipient_name": one_line(recipient.name, 60),
         "district": one_line(district, 20),
         "as_of": cn_date(as_of),
         "count": len(ordered),
-        "sections": _sections(ordered, as_of, max_per_section),
+        "rows": len({_item_key(e) for e in ordered}),
+        "sections": sections,
+        "sources": sources,
         "summary": _summary_view(summary) if summary else None,
         "is_section": recipient.is_transparency_section,
+        "contact": one_line(contact, 60) or f"{one_line(district, 20)}政务公开科",
+        "overview_link": page_url("district", district=district, as_of=as_of) or "",
     }
     text_body = render("digest.txt.j2", **context)
     html_body = render("digest.html.j2", **context)
@@ -339,7 +434,16 @@ def _summary_view(summary: DistrictSummary) -> dict[str, Any]:
         "as_of": cn_date(summary.as_of),
         "total": summary.total,
         "counts": [(STATE_LABELS.get(s, s), n) for s, n in summary.counts.items()],
-        "units": [asdict(u) for u in summary.units],
+        "lights": [
+            (label, n) for label, n in (
+                ("红灯（逾期、升级督办）", summary.counts.get("escalated", 0) + summary.counts.get("overdue", 0)),
+                ("黄灯（即将到期）", summary.counts.get("due_soon", 0)),
+                ("已办结", summary.counts.get("resolved", 0)),
+            ) if n
+        ],
+        # the units most behind first; the rest are counted (the rows above name them per item)
+        "units": [asdict(u) for u in summary.units[:UNITS_LISTED]],
+        "more_units": max(0, len(summary.units) - UNITS_LISTED),
         "digests": [(one_line(name, 60), n) for name, n in summary.digests],
         "earliest_due": cn_date(summary.earliest_due),
     }

@@ -28,6 +28,8 @@ class AlertEntry:
     days_left: int | None = None  # negative = overdue by N days
     action: str = ""  # what to do, Chinese, e.g. "报送本单位年度政务公开工作计划"
     message: str = ""  # for findings: the Chinese finding message
+    link: str = ""  # the dashboard page of this entry for its unit (empty without GONGKAI_BASE_URL)
+    plan_link: str = ""  # the dashboard page of the plan it comes from (a digest row per item links here)
 
 
 # An obligation that was alerted and is now done, whichever way it got done, gets one "已办结" note.
@@ -56,6 +58,7 @@ STATE_LABELS: dict[str, str] = {
     "resolved": "已办结",
     "done_on_time": "已按时办结",
     "done_late": "已逾期办结",
+    "closed_unfinished": "年度已结束未完成",
 }
 
 @dataclass(frozen=True)

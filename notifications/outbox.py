@@ -348,8 +348,11 @@ def plan_digests(
     for email, (recipient, fresh) in todo.items():
         if email in section_emails:
             continue
+        section = sections.get(fresh[0].district)
         digest = build_digest(recipient, fresh, as_of=as_of, sender=sender, now=now,
-                              max_per_section=pol.digest_max_per_section)
+                              max_per_section=pol.digest_max_per_section,
+                              new_keys=_new_to(recipient, fresh, ledger),
+                              contact=section.name if section is not None else "")
         digests.append(digest)
         told.setdefault(digest.district, []).append((recipient.name, len(fresh)))
     with store.transaction() as session:
@@ -364,8 +367,15 @@ def plan_digests(
             continue
         summary = district_summary(alertable, district, as_of, told.get(district, []))
         digests.append(build_digest(section, fresh, as_of=as_of, sender=sender, summary=summary,
-                                    district=district, now=now, max_per_section=pol.digest_max_per_section))
+                                    district=district, now=now, max_per_section=pol.digest_max_per_section,
+                                    new_keys=_new_to(section, fresh, ledger), contact=section.name))
     return digests
+
+
+def _new_to(recipient: Recipient, entries: list[AlertEntry], ledger: Mapping[tuple[str, str], Any]) -> set[str]:
+    """The entries `recipient` has not been told about in their present state (new since its last digest)."""
+    return {e.key for e in entries
+            if (row := ledger.get((e.key, recipient.email))) is None or row.state != alert_state(e)}
 
 
 async def asend_alerts(

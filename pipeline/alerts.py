@@ -25,6 +25,7 @@ from rules.policy import Policy, load_policy
 from store.checks import CheckRun, alertable_runs
 from store.db import Store
 from store.documents import DocumentRecord
+from web.links import page_url
 
 logger = logging.getLogger(__name__)
 
@@ -108,8 +109,14 @@ def entries_for_run(session: Session, run: CheckRun,
         if finding.severity not in ALERT_SEVERITIES:
             continue
         item = plan_items.get(finding.plan_item) if finding.plan_item is not None else None
+        # A finding about how the plan is drafted goes to whoever drafted it, not to the units it
+        # names (55 units cannot fix the district's document); the catalog says who acts.
+        drafter = CATALOG[finding.code].acts == "drafter"
         if finding.plan_item is not None:
-            units = tuple(dict.fromkeys(finding.units or ())) or _unit_names(item)
+            if drafter:
+                units = _plan_level_units(plan, registry, list(finding.units or ()))
+            else:
+                units = tuple(dict.fromkeys(finding.units or ())) or _unit_names(item)
             label = str(finding.plan_item)
             summary = _summary(item.get("text") if item else "")
         else:
@@ -131,6 +138,8 @@ def entries_for_run(session: Session, run: CheckRun,
                 summary=summary,
                 action=CATALOG[finding.code].action,
                 message=finding.message,
+                link=page_url("finding", run=run.id, finding=finding.id) or "" if finding.id else "",
+                plan_link=page_url("plan", plan=run.plan_document_id) or "" if run.plan_document_id else "",
             )
         )
     return entries

@@ -37,8 +37,10 @@ from rules.obligation_states import (
     STATES,
     Lights,
     ObligationStatus,
+    close_verdict,
     compute_lights,
     evaluate,
+    plan_close_day,
 )
 from rules.obligations import (
     Derivation,
@@ -58,6 +60,7 @@ from store import obligations as ob_store
 from store.checks import save_check
 from store.db import Store
 from store.documents import DocumentRecord, document_key, find_document, latest_documents, save_document
+from web.links import page_url
 from workdays.calendar import WorkdayCalendar, default_calendar, today_shanghai
 
 ITEM_KINDS = ("item", "yearly", "next_year", "event")
@@ -566,11 +569,13 @@ def obligation_status(
     *,
     policy: Policy | None = None,
     doc_key: str | None = None,
+    year: int | None = None,
 ) -> list[ObligationStatus]:
     """Every active obligation as it stood on `as_of`, sorted by due date (undated last).
 
     As of a past day, plans issued later, events recorded for later days and filings made
-    later are left out, so the answer is what the office would have seen that day."""
+    later are left out, so the answer is what the office would have seen that day. Once a
+    plan's year has closed (policy `plan_close`), its open duties are closed unfinished."""
     as_of = as_of or today_shanghai()
     policy = policy if policy is not None else load_policy()
     district_name = _district_name(district)
@@ -583,12 +588,22 @@ def obligation_status(
             r for r in rows
             if (r.issued_on is None or r.issued_on <= as_of) and (r.opened_on is None or r.opened_on <= as_of)
         ]
+        years = ob_store.plan_years(session, {r.doc_key for r in rows})
+        if year is not None:
+            rows = [r for r in rows if years.get(r.doc_key) == year]
         filed = ob_store.first_filings(session, as_of=as_of, keys=[r.obligation_key for r in rows])
     verdicts = evaluate([(r.obligation_key, r.due, filed.get(r.obligation_key)) for r in rows], as_of, policy)
+    calendar = default_calendar()
+    closes = {key: plan_close_day(plan_year, policy, calendar) for key, plan_year in years.items()}
     sections: dict[str | None, str | None] = {}
     statuses = []
     for r in rows:
         verdict = verdicts[r.obligation_key]
+        closed_on = closes.get(r.doc_key)
+        if closed_on is not None and as_of >= closed_on:
+            verdict = close_verdict(verdict)
+        else:
+            closed_on = None
         escalate_to: list[str] = []
         if verdict.state == "escalated":
             if r.district not in sections:
@@ -603,6 +618,7 @@ def obligation_status(
             summary=r.summary, lead_units=list(r.lead_units or []), event=r.event, opened_on=r.opened_on,
             state=verdict.state, light=verdict.light, days_left=verdict.days_left,
             filed_on=filed.get(r.obligation_key), escalate_to=escalate_to, calendar_note=r.calendar_note,
+            plan_year=years.get(r.doc_key), closed_on=closed_on, document_id=r.document_id,
         ))
     statuses.sort(key=lambda s: s.sort_key)
     return statuses
@@ -697,5 +713,7 @@ def alert_entries(store: Store, as_of: date | None, policy: Policy | None = None
             due=status.due,
             days_left=status.days_left,
             action=status.action,
+            link=page_url("unit", district=status.district or "", unit=status.unit, as_of=as_of) or "",
+            plan_link=(page_url("plan", plan=status.document_id, as_of=as_of) or "") if status.document_id else "",
         ))
     return entries

@@ -9,6 +9,9 @@ if TYPE_CHECKING:
     from rules.policy import Policy
 
 Severity = Literal["error", "warning", "info"]
+# Who must act on a finding: the office that drafted the plan (its 政务公开科 for a district plan,
+# the issuing unit for a unit plan), or the units the finding names.
+Actor = Literal["drafter", "units"]
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
 
@@ -22,6 +25,7 @@ class FindingKind:
     severity: Severity
     action: str  # the digest's 请办理 column
     explanation: str
+    acts: Actor = "drafter"  # every current code is about how the plan is written
 
 
 # The one catalog of finding codes. README.md's code list is tested against it.

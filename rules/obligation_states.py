@@ -9,18 +9,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from durable.lang import m
 
 from rules.engine import define_ruleset, run_ruleset
 from rules.policy import Policy
+from workdays.calendar import WorkdayCalendar
 
 RULESET = "gongkai_obligations"
 # Sort order of the kinds of duty in a status list.
 KIND_ORDER = {"plan": 0, "report": 1, "item": 2, "yearly": 3, "next_year": 4, "event": 5}
-STATES = ("pending", "due_soon", "overdue", "escalated", "done_on_time", "done_late")
+STATES = ("pending", "due_soon", "overdue", "escalated", "done_on_time", "done_late", "closed_unfinished")
+# What needs someone's attention now: the default of `gongkai status`.
+ATTENTION_STATES = ("escalated", "overdue", "due_soon")
 DONE_STATES = ("done_on_time", "done_late")
 LIGHTS = ("green", "yellow", "red")
 LIGHT_RANK = {light: rank for rank, light in enumerate(LIGHTS)}
@@ -60,6 +63,9 @@ class ObligationStatus:
     filed_on: date | None
     escalate_to: list[str] = field(default_factory=list)  # lead units + 政务公开科, when escalated
     calendar_note: str | None = None
+    plan_year: int | None = None
+    document_id: int | None = None  # the stored plan version the duty was derived from
+    closed_on: date | None = None  # the day the plan's year closed (None: still open)
 
     @property
     def sort_key(self) -> tuple:
@@ -97,6 +103,9 @@ class ObligationStatus:
             "filed_on": self.filed_on.isoformat() if self.filed_on else None,
             "escalate_to": list(self.escalate_to),
             "calendar_note": self.calendar_note,
+            "plan_year": self.plan_year,
+            "document_id": self.document_id,
+            "closed_on": self.closed_on.isoformat() if self.closed_on else None,
         }
 
 
@@ -142,6 +151,23 @@ def _define() -> None:
             ("pending", unfiled & ((m.due == 0) | (m.as_of < m.soon_from)), _state("pending")),
         ],
     )
+
+
+def plan_close_day(year: int | None, policy: Policy, calendar: WorkdayCalendar) -> date | None:
+    """The first day a plan of `year` is closed: the day after the next year's first-quarter
+    report window (policy `plan_close`), or None when plans never close."""
+    if year is None or policy.plan_close == "never":
+        return None
+    window_end = calendar.add_working_days(date(year + 1, 3, 31), policy.quarterly_report_working_days)
+    return window_end + timedelta(days=1)
+
+
+def close_verdict(verdict: Verdict) -> Verdict:
+    """An open duty of a closed plan: closed unfinished — kept and reported, never escalated or
+    mailed again; no light of its own (the year is over, nobody can still act on it)."""
+    if verdict.state in DONE_STATES:
+        return verdict
+    return Verdict("closed_unfinished", "green", verdict.days_left, f"{RULESET}.closed_unfinished")
 
 
 def light_for(state: str, days_left: int | None, grace_days: int) -> str:

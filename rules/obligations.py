@@ -10,7 +10,10 @@ responsible unit, collective names expanded through the district's registry:
   item says 每季度报送; due ``quarterly_report_working_days`` working days after the quarter;
 - ``item``: each item's deadline (完成时限) for its lead and responsible units; a quarterly
   activity (每季度不少于1次) becomes one item duty per quarter, due at the quarter's end;
-- ``yearly`` (每年, when the item has no dated deadline) and ``next_year`` (次年第一季度);
+- ``yearly`` (每年, when the item has no dated deadline; also an item with no deadline at all in a
+  yearly plan, due at the year's end when the policy's ``default_item_due`` is ``year_end``) and
+  ``next_year`` (次年第一季度); a monthly activity (每月) is one item duty per month;
+- an item that names only the issuer's 政务公开科 (or no unit at all) is owed by the 政务公开科;
 - ``event``: 决策出台后的10个工作日内 - an unopened duty per unit, and one opened duty per
   recorded event, due on the official working-day calendar.
 
@@ -29,6 +32,8 @@ from typing import Any
 from documents.model import Deadline, Document, Item, UnitMention
 from offices.registry import Registry
 from rules.periods import (
+    month_end,
+    month_label,
     quarter_end,
     quarter_label,
     quarter_of,
@@ -44,6 +49,7 @@ KIND_LABELS = {
     "next_year": "次年任务",
     "event": "事件触发",
 }
+UNDATED_PHRASE = "未明确时限，按年底前计"
 ROLE_RANK = {"lead": 0, "responsible": 1, "cooperating": 2}
 DATED_KINDS = ("absolute", "relative")
 
@@ -158,6 +164,20 @@ class _Units:
         if name not in self._cache:
             self._cache[name] = self._resolve(mention)
         return self._cache[name]
+
+    def section(self, mention: UnitMention | None = None) -> list[str]:
+        """The 政务公开科 when `mention` names it (or, with no mention, the district's one): the
+        office that carries the items no other unit is named for."""
+        registry = self.registry
+        if registry is None:
+            return []
+        if mention is not None:
+            office = registry.resolve(mention.name).office
+            if office is None or not (office.kind == "section" or office.is_transparency_section):
+                return []
+            return [office.name]
+        section = getattr(registry, "transparency_office", None)
+        return [section.name] if section is not None else []
 
     def _resolve(self, mention: UnitMention) -> list[str]:
         registry = self.registry
@@ -311,8 +331,14 @@ def derive_plan_obligations(
     for item in doc.items:
         if window is not None and item is window[0]:
             continue  # its deadlines are the plan window, taken care of above
-        roles = _roles([*item.units, *(u for row in item.sub_rows for u in row.units)], resolver)
-        out.obligations += _item_duties(doc, item, roles, calendar, base, events, resolver=resolver)
+        mentions = [*item.units, *(u for row in item.sub_rows for u in row.units)]
+        roles = _roles(mentions, resolver)
+        if not roles:
+            # Only the issuer's 政务公开科 is named, or nobody: the issuing office carries it itself.
+            named_section = [o for m in mentions for o in resolver.section(m)]
+            roles = dict.fromkeys(named_section or ([] if mentions else resolver.section()), "lead")
+        out.obligations += _item_duties(doc, item, roles, calendar, base, events, resolver=resolver,
+                                        default_due=policy.default_item_due)
     return _dedupe(out)
 
 
@@ -333,7 +359,8 @@ def derive_unit_plan_obligations(
     base["district"] = district or doc.place
     events = list(events)
     for item in doc.items:
-        out.obligations += _item_duties(doc, item, {unit: "responsible"}, calendar, base, events, resolver=None)
+        out.obligations += _item_duties(doc, item, {unit: "responsible"}, calendar, base, events, resolver=None,
+                                        default_due=policy.default_item_due)
     return _dedupe(out)
 
 
@@ -418,6 +445,7 @@ def _item_duties(
     events: list[RecordedEvent],
     *,
     resolver: _Units | None,
+    default_due: str = "year_end",
 ) -> list[Obligation]:
     """The duties one item puts on its owners. `resolver` None: a unit plan, whose owner is
     fixed (the issuing unit) and whose quarterly reports are an internal matter."""
@@ -445,6 +473,16 @@ def _item_duties(
                         due=quarter_end(q_year, quarter), phrase=deadline.phrase,
                         action=f"完成第{item.number}项{q_year}年第{quarter}季度任务：{label}",
                     ))
+        elif deadline.kind == "recurring" and deadline.period == "month" and year is not None:
+            for month in range(1, 13):
+                end = month_end(year, month)
+                if doc.issue_date is not None and end < doc.issue_date:
+                    continue
+                for unit in owners:
+                    duties.append(Obligation(
+                        **common, unit=unit, kind="item", period=month_label(year, month), due=end,
+                        phrase=deadline.phrase, action=f"完成第{item.number}项{year}年{month}月任务：{label}",
+                    ))
         elif deadline.kind == "recurring" and deadline.period == "year" and year is not None:
             for unit in owners:
                 if chosen_by_unit[unit] is None:
@@ -462,6 +500,16 @@ def _item_duties(
                 ))
         elif deadline.kind == "event":
             duties += _event_duties(item, deadline, owners, calendar, common, label, events)
+    reports_only = resolver is not None and is_report_item(item)  # its duties are the quarterly reports
+    if default_due == "year_end" and year is not None and not reports_only:
+        # A task of a yearly plan with no deadline of its own is a task for the year.
+        owing = {d.unit for d in duties}
+        for unit in owners:
+            if unit not in owing:
+                duties.append(Obligation(
+                    **common, unit=unit, kind="yearly", period=str(year), due=date(year, 12, 31),
+                    phrase=UNDATED_PHRASE, action=f"完成第{item.number}项{year}年度任务：{label}",
+                ))
     return duties
 
 

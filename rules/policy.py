@@ -66,6 +66,8 @@ class Policy(_Frozen):
     reminder_lead_days: int = Field(ge=0)
     escalation_days: int = Field(ge=0)
     grace_days: int = Field(ge=0)
+    default_item_due: Literal["year_end", "none"]
+    plan_close: Literal["next_year_q1_report", "never"]
     coverage: CoveragePolicy
     pilot_districts: tuple[str, ...]
     severity: dict[str, SeverityName]

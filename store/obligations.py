@@ -337,3 +337,20 @@ def add_event(
 def events_for(session: Session, doc_key: str) -> list[EventRecord]:
     stmt = select(EventRecord).where(EventRecord.doc_key == doc_key).order_by(EventRecord.occurred_on, EventRecord.id)
     return list(session.scalars(stmt))
+
+
+def plan_years(session: Session, doc_keys: Iterable[str]) -> dict[str, int | None]:
+    """doc key → the year of the plan its active obligations were derived from."""
+    from store.documents import DocumentRecord
+
+    ids = derived_document_ids(session)
+    wanted = {k: ids.get(k) for k in dict.fromkeys(doc_keys)}
+    found = {
+        r.id: r.year
+        for r in session.execute(
+            select(DocumentRecord.id, DocumentRecord.year).where(
+                DocumentRecord.id.in_([i for i in wanted.values() if i is not None])
+            )
+        )
+    }
+    return {k: found.get(i) if i is not None else None for k, i in wanted.items()}

@@ -110,7 +110,8 @@ def event_item(number: int = 1, units: tuple[str, ...] = ("区教育局", "区�
 def test_baoshan_every_named_office_owes_its_plan_by_item_38(store, policy, cal) -> None:
     ingest_files(store, [BAOSHAN])
     summary = derive_obligations(store, policy=policy, calendar=cal)
-    assert summary.counts.new > 0
+    # ingesting the plan derived what it puts on the offices already (issue 11): nothing new here
+    assert summary.counts.new == 0 and summary.counts.unchanged > 0
     plans = of_kind(obligation_status(store, date(2023, 6, 15), policy=policy), "plan")
     # 各街镇 → streets and towns, 园区 → parks, 区政府各部门 → departments; not the 政务公开科.
     assert {p.unit for p in plans} == task_offices("宝山区")
@@ -294,7 +295,9 @@ def test_unit_plan_filing_is_stored_and_checked(store, policy, cal, tmp_path) ->
     # One level down: the unit's own items bind the unit itself.
     own = [s for s in obligation_status(store, date(2025, 6, 1), unit="区教育局", policy=policy)
            if s.doc_key == "长教〔2025〕21号"]
-    assert {(s.item, s.due) for s in own} == {(1, date(2025, 12, 31)), (3, date(2025, 10, 31))}
+    # item 2 states no deadline: a task of the year, due at its end (issue 11)
+    assert {(s.item, s.due) for s in own} == {(1, date(2025, 12, 31)), (2, date(2025, 12, 31)),
+                                              (3, date(2025, 10, 31))}
     again = derive_obligations(store, policy=policy, calendar=cal)
     assert again.counts.new == 0 and again.counts.retired == 0
 
@@ -355,9 +358,10 @@ def test_event_in_uncovered_year_without_file_warns(store, policy, cal) -> None:
 def test_rederiving_and_reingesting_keep_filings(store, policy, cal, tmp_path) -> None:
     ingest_files(store, [BAOSHAN])
     first = derive_obligations(store, policy=policy, calendar=cal)
+    assert first.counts.new == 0  # ingesting derived them already (issue 11)
     record_filing(store, "plan", "区教育局", BAOSHAN_KEY, filed_on=date(2023, 6, 20), policy=policy, calendar=cal)
     second = derive_obligations(store, policy=policy, calendar=cal)
-    assert second.counts.new == 0 and second.counts.unchanged == first.counts.new
+    assert second.counts.new == 0 and second.counts.unchanged == first.counts.unchanged
     # The same plan, ingested again with a changed text: a new version under the same doc key.
     changed = tmp_path / "baoshan-v2.txt"
     changed.write_text(BAOSHAN.read_text(encoding="utf-8").replace("狠抓工作落实。", "狠抓工作落实（修订）。"),
@@ -368,7 +372,7 @@ def test_rederiving_and_reingesting_keep_filings(store, policy, cal, tmp_path) -
     assert third.counts.new == 0 and third.counts.retired == 0
     with store.transaction() as session:
         rows = ob_store.list_obligations(session, doc_key=BAOSHAN_KEY, include_retired=True)
-        assert len(rows) == first.counts.new
+        assert len(rows) == first.counts.unchanged
         assert len({r.obligation_key for r in rows}) == len(rows)
         assert {r.document_id for r in rows} == {summary.result.record_id}
     plan = [s for s in obligation_status(store, date(2023, 6, 22), unit="区教育局", policy=policy) if s.kind == "plan"]
@@ -384,13 +388,18 @@ def test_dropped_duty_is_retired_and_restored_with_its_filing(store, policy, cal
     ingest_document(store, version(("区教育局", "区民政局")))
     record_filing(store, "done", "区民政局", "长府办〔2025〕99号", item=1, filed_on=date(2025, 9, 1),
                   policy=policy, calendar=cal)
+    def retired() -> set[str]:
+        with store.transaction() as session:
+            return {r.obligation_key for r in ob_store.list_obligations(session, include_retired=True)
+                    if not r.active}
+
+    # Ingesting a version re-derives at once (issue 11): the dropped duties retire on ingest.
     ingest_document(store, version(("区教育局",)))
-    dropped = derive_obligations(store, policy=policy, calendar=cal)
-    assert dropped.counts.retired == 2  # 区民政局's plan and item duties
+    assert len(retired()) == 2 and all("|区民政局|" in k for k in retired())  # 区民政局's plan and item duties
+    assert derive_obligations(store, policy=policy, calendar=cal).counts.retired == 0
     assert {s.unit for s in obligation_status(store, date(2025, 9, 2), policy=policy)} == {"区教育局"}
     ingest_document(store, version(("区教育局", "区民政局", "区财政局")))
-    back = derive_obligations(store, policy=policy, calendar=cal)
-    assert back.counts.restored == 2
+    assert retired() == set()  # restored with the version that names 区民政局 again
     mine = {s.kind: s for s in obligation_status(store, date(2025, 9, 2), unit="区民政局", policy=policy)}
     assert mine["item"].state == "done_on_time" and mine["item"].filed_on == date(2025, 9, 1)
 
@@ -436,7 +445,8 @@ def test_status_rules_partition_every_case(policy) -> None:
         expected[f"open:{filed}"] = oracle(None, filed, as_of, policy)
     verdicts = evaluate(entries, as_of, policy)  # raises unless exactly one rule fires per fact
     assert {k: v.state for k, v in verdicts.items()} == expected
-    assert set(expected.values()) == set(STATES)
+    # closed_unfinished is not the ruleset's: a closed plan's year turns open duties into it afterwards
+    assert set(expected.values()) == set(STATES) - {"closed_unfinished"}
 
 
 def test_a_city_sized_evaluation_loses_nothing(policy) -> None:
@@ -549,16 +559,18 @@ def test_cli_file_and_status_json(tmp_path) -> None:
                                      "--period", "2023Q9", "--db", db])
     assert bad_period.exit_code == 2
 
-    out = runner.invoke(app, ["status", "--district", "宝山区", "--as-of", "2023-06-22", "--json", "--db", db])
+    # --all --limit 0: by default `status` lists what needs attention now, at most 50 (issue 11)
+    out = runner.invoke(app, ["status", "--district", "宝山区", "--as-of", "2023-06-22", "--all", "--limit", "0", "--json",
+                              "--db", db])
     assert out.exit_code == 0, out.output
     data = json.loads(out.stdout)
     assert set(data) == {"schema", "as_of", "filters", "policy", "counts", "districts", "units", "obligations",
-                         "warnings"}
+                         "warnings", "matching"}
     assert data["as_of"] == "2023-06-22"
     assert set(data["obligations"][0]) == {
         "key", "doc_key", "doc_number", "title", "district", "unit", "kind", "item", "period", "due", "phrase",
         "action", "lead_units", "event", "opened_on", "state", "light", "days_left", "filed_on", "escalate_to",
-        "calendar_note",
+        "calendar_note", "plan_year", "document_id", "closed_on",
     }
     dues = [o["due"] for o in data["obligations"] if o["due"]]
     assert dues == sorted(dues)
