@@ -46,7 +46,19 @@ WaitOption = Annotated[
 
 
 def server_url() -> str | None:
-    """The configured Prefect API (environment or profile), or None for in-process runs."""
+    """The configured Prefect API (environment or profile), or None for in-process runs.
+
+    Prefect takes seconds to import: it is asked only when a profile file might set the URL."""
+    if os.environ.get("PREFECT_API_URL"):
+        return os.environ["PREFECT_API_URL"]
+    home = Path(os.environ.get("PREFECT_HOME") or Path.home() / ".prefect")
+    profiles = Path(os.environ.get("PREFECT_PROFILES_PATH") or home / "profiles.toml")
+    try:
+        mentioned = "PREFECT_API_URL" in profiles.read_text(encoding="utf-8")
+    except OSError:
+        mentioned = False
+    if not mentioned:
+        return None
     from prefect.settings import PREFECT_API_URL
 
     return PREFECT_API_URL.value() or None
@@ -311,9 +323,10 @@ def submit_draft_command(
     against = _against(against, db)
     # No server configured: the same steps as the check-plan flow, without starting a temporary
     # Prefect server (seconds of start-up for a check that takes a fraction of one).
-    from pipeline import nightly as steps
+    from pipeline.filings import check_filing
+    from pipeline.nightly import shared_store
 
-    summary = steps.check_filing(steps.shared_store(db), str(path), day, policy, against=against)
+    summary = check_filing(shared_store(db), str(path), day, policy, against=against)
     plan = summary.get("plan") or {}
     _print_summary(summary, f"方案草稿即时检查：{plan.get('doc_number') or plan.get('title') or path.name}")
     if not summary.get("alerted"):

@@ -15,7 +15,8 @@ from sqlalchemy import select
 
 from notifications.outbox import send_alerts
 from notifications.transport import SmtpSettings
-from pipeline.nightly import alert_summary, build_summary, render_markdown
+from pipeline.nightly import alert_summary, build_summary
+from pipeline.report import render_markdown
 from store import outbox as outbox_store
 from store.db import open_store
 from tests.smtp_server import SmtpTestServer
