@@ -10,22 +10,20 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from cli.dates import as_of_day, parse_day
-from notifications.entries import STATE_LABELS
-from rules.obligation_states import (
-    LIGHT_RANK,
-    STATES,
-    ObligationStatus,
-)
-from rules.obligations import (
-    KIND_LABELS,
-)
+
+if TYPE_CHECKING:
+    from rules.obligation_states import ObligationStatus
+
+# rules.obligation_states.STATES, written out for the --state help: importing the rules (pydantic,
+# durable-rules) would cost `gongkai --help` most of a second. tests/test_cli_speed.py keeps them equal.
+STATE_NAMES = ("pending", "due_soon", "overdue", "escalated", "done_on_time", "done_late")
 
 LIGHT_LABELS = {"green": "🟢 [green]绿[/]", "yellow": "🟡 [yellow]黄[/]", "red": "🔴 [red]红[/]"}
 STATE_STYLES = {
@@ -96,6 +94,8 @@ def file_command(
 
 
 def _show_filing(console: Console, result: Any) -> None:
+    from notifications.entries import STATE_LABELS
+
     state = STATE_LABELS.get(result.state or "", result.state or "")
     if result.kind == "event":
         console.print(
@@ -123,6 +123,8 @@ def _show_filing(console: Console, result: Any) -> None:
 
 
 def _sorted(statuses: list[ObligationStatus], sort: str) -> list[ObligationStatus]:
+    from rules.obligation_states import LIGHT_RANK, STATES
+
     if sort == "unit":
         return sorted(statuses, key=lambda s: (s.district or "", s.unit, *s.sort_key))
     if sort == "state":
@@ -136,7 +138,7 @@ def status_command(
     district: Annotated[str | None, typer.Option("--district", help="只看某区（如 长宁区）")] = None,
     unit: Annotated[str | None, typer.Option("--unit", help="只看某单位（也可为集合名称，如 各街道（镇））")] = None,
     state: Annotated[
-        str | None, typer.Option("--state", help="只列这些状态（逗号分隔）：" + ",".join(STATES))
+        str | None, typer.Option("--state", help="只列这些状态（逗号分隔）：" + ",".join(STATE_NAMES))
     ] = None,
     sort: Annotated[str, typer.Option("--sort", help="排序：due（到期日，默认）| unit | state | light")] = "due",
     limit: Annotated[int, typer.Option("--limit", help="最多列出多少条事项（0 为不限）")] = 0,
@@ -149,6 +151,7 @@ def status_command(
     """各单位应报送和应完成事项的进度：待办、即将到期、逾期、升级督办、已办结，附红黄绿灯。"""
     from cli.units import check_office
     from pipeline.obligations import derive_obligations, obligation_status, status_report
+    from rules.obligation_states import STATES
     from rules.policy import load_policy
     from store import open_store
 
@@ -183,6 +186,10 @@ def status_command(
 
 
 def _show_status(console: Console, report: dict[str, Any], shown: list[ObligationStatus], day: date) -> None:
+    from notifications.entries import STATE_LABELS
+    from rules.obligation_states import STATES
+    from rules.obligations import KIND_LABELS
+
     if not report["districts"]:
         console.print(f"截至 {day.isoformat()} 没有需要跟踪的事项（先用 gongkai ingest 导入区方案）。")
         for warning in report["warnings"]:
