@@ -30,8 +30,7 @@ from store.db import Store
 
 T = TypeVar("T")
 
-# Messages claimed, and then marked sent, per transaction. A run killed mid-batch leaves at most
-# this many 'sending' for the lease re-send (same Message-IDs), instead of one.
+# Messages claimed per transaction.
 DELIVERY_BATCH = 50
 
 
@@ -171,30 +170,30 @@ async def adeliver_outbox(
         ids = outbox_store.deliverable_ids(session, lease_seconds=pol.sending_lease_seconds, recipients=wanted)
     await transport.open()
     try:
-        # Claimed and marked sent a batch at a time (one transaction each), sent one by one.
+        # Claimed a batch at a time (one transaction: a run killed before sending leaves them
+        # 'sending', re-sent once after the lease, never delivered twice); each one marked sent in
+        # its own transaction right after the server accepted it, so a kill between send and mark
+        # re-sends at most that one message (same Message-ID).
         for start in range(0, len(ids), DELIVERY_BATCH):
             chunk = ids[start : start + DELIVERY_BATCH]
             with store.transaction() as session:
                 claimed = outbox_store.claim_many(session, chunk, worker, lease_seconds=pol.sending_lease_seconds)
             report.busy += len(chunk) - len(claimed)
-            sent_ids: list[int] = []
             tried = 0
             try:
                 for message in claimed:
                     tried += 1
                     report.attempted += 1
                     if await _send_one(store, transport, pol, message, report, sleep):
-                        sent_ids.append(message.id)
+                        with store.transaction() as session:
+                            outbox_store.mark_sent(session, message.id)
                         report.sent.append(message.message_id)
                     if report.aborted:
                         break
             finally:
-                # Marked sent right after the batch, before anything else happens; what a stop
-                # left untried goes back as it was (a crash leaves it to the lease re-send).
-                with store.transaction() as session:
-                    if sent_ids:
-                        outbox_store.mark_sent_many(session, sent_ids)
-                    if tried < len(claimed):
+                # What a stop (server down, an error) left untried goes back exactly as it was.
+                if tried < len(claimed):
+                    with store.transaction() as session:
                         outbox_store.release(session, claimed[tried:], worker)
             if report.aborted:
                 break

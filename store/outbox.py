@@ -318,26 +318,12 @@ def mark_sent(session: Session, message_id: int) -> OutboxMessage:
     message.status = SENT
     message.sent_at = now
     message.last_error = None
+    # The message's ledger rows in one query; new ones are written at the commit in one flush.
+    known = ledger_rows(session, [alert["key"] for alert in message.alerts or []])
     for alert in message.alerts or []:
         record_sent_alert(session, alert["key"], message.recipient, alert["state"], message.message_id,
-                          as_of=message.as_of, when=now)
+                          as_of=message.as_of, when=now, known=known)
     return message
-
-
-def mark_sent_many(session: Session, message_ids: Iterable[int]) -> None:
-    """`mark_sent` for a batch, in the caller's one transaction: the ledger rows the messages
-    touch are read in one query first."""
-    messages = list(session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(sorted(set(message_ids))))
-                                    .order_by(OutboxMessage.id)))
-    known = ledger_rows(session, {a["key"] for m in messages for a in (m.alerts or [])})
-    now = utcnow()
-    for message in messages:
-        message.status = SENT
-        message.sent_at = now
-        message.last_error = None
-        for alert in message.alerts or []:
-            record_sent_alert(session, alert["key"], message.recipient, alert["state"], message.message_id,
-                              as_of=message.as_of, when=now, known=known)
 
 
 def mark_failed(session: Session, message_id: int, error: str) -> None:
@@ -378,9 +364,9 @@ def record_sent_alert(
     session: Session, key: str, recipient: str, state: str, message_id: str, *, as_of: date,
     when: datetime | None = None, known: dict[tuple[str, str], AlertLedger] | None = None,
 ) -> None:
-    """Record that `recipient` was told about `key` in `state`. `known`: the ledger rows for the
-    keys of a batch, read beforehand (`ledger_rows`) and kept up to date here, so a batch asks the
-    database nothing per alert and writes everything in one flush at its commit."""
+    """Record that `recipient` was told about `key` in `state`. `known`: the ledger rows of these
+    keys read beforehand (`ledger_rows`), kept up to date here, so recording a message's alerts
+    asks the database nothing per alert."""
     when = when or utcnow()
     if known is None:
         row = session.scalar(select(AlertLedger).where(AlertLedger.key == key, AlertLedger.recipient == recipient))

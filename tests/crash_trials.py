@@ -188,7 +188,7 @@ def _night_body(db: str, smtp_port: int, fault: str | None, point: int, lease: f
         from pipeline.alerts import current_policy
         from store.db import open_store
 
-        policy = {**current_policy(), "sending_lease_seconds": lease, "retry_backoff_seconds": [0]}
+        policy = current_policy().with_overrides({"sending_lease_seconds": lease, "retry_backoff_seconds": [0]})
         settings = SmtpSettings.from_mapping({"host": "127.0.0.1", "port": smtp_port, "timeout": 10,
                                               "mail_from": "长宁区政务公开科 <noreply@cn.gov.test>"})
         store = open_store(db)
