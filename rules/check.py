@@ -217,7 +217,8 @@ def check_plan(
     links: dict[int, list[int]] = {}
     if directive is not None:
         bindings = binding_items(directive, plan, policy, registry)
-        result.coverage, coverage_findings = check_coverage(directive, plan, bindings, policy)
+        coverage, coverage_findings = check_coverage(directive, plan, bindings, policy)
+        result.coverage = list(coverage)
         result.findings += coverage_findings
         links = {row.directive_item: row.plan_items for row in result.coverage if row.binding}
     result.findings += check_assignment(plan, registry)
