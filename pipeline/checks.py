@@ -111,7 +111,7 @@ def check_stored_plans(
     `parent_hash`) and return (result as a dict, check run id) for each, in order.
 
     What is unchanged costs two queries for all of them: their kept results, and their newest
-    runs, which stand when they carry the same key. Only the plans whose inputs changed are read
+    runs, which stand when they carry the same key and are of the same kind. Only the plans whose inputs changed are read
     and checked (a parent is read once for all its plans), and everything new is written in one
     transaction."""
     plans = list(plans)
@@ -152,8 +152,10 @@ def check_stored_plans(
             fresh.add(i)
     out: list[tuple[dict[str, Any], int]] = []
     run_ids: dict[int, int] = {}
+    # A run of the same kind with the same key stands (an explicit re-check, e.g. after a directive
+    # was filed, still records its own run, from the kept result).
     to_save = [i for i, plan in enumerate(plans)
-               if (newest.get(plan["id"]) or (None, None))[1] != keys[i][0]]
+               if (newest.get(plan["id"]) or (None, None, None))[1:] != (keys[i][0], kind)]
     if to_save:
         with store.transaction() as session:
             for i in to_save:

@@ -85,11 +85,12 @@ def cache_result(session: Session, key: str, parts: dict[str, str], result: dict
     session.flush()
 
 
-def newest_run_keys(session: Session, plan_document_ids: Iterable[int], as_of: date) -> dict[int, tuple[int, str | None]]:
-    """Per plan document: (id, result key) of its newest non-draft run on or before `as_of` — the
-    run a night keeps when the plan's inputs did not change since."""
+def newest_run_keys(session: Session, plan_document_ids: Iterable[int], as_of: date
+                    ) -> dict[int, tuple[int, str | None, str]]:
+    """Per plan document: (id, result key, kind) of its newest non-draft run on or before `as_of` —
+    the run a night keeps when the plan's inputs did not change since."""
     ids = sorted(set(plan_document_ids))
-    out: dict[int, tuple[int, str | None]] = {}
+    out: dict[int, tuple[int, str | None, str]] = {}
     for start in range(0, len(ids), 500):
         newest = (
             select(func.max(CheckRun.id))
@@ -97,9 +98,10 @@ def newest_run_keys(session: Session, plan_document_ids: Iterable[int], as_of: d
                    CheckRun.kind != "draft")
             .group_by(CheckRun.plan_document_id)
         )
-        stmt = select(CheckRun.plan_document_id, CheckRun.id, CheckRun.result_key).where(CheckRun.id.in_(newest))
-        for plan_id, run_id, key in session.execute(stmt):
-            out[plan_id] = (run_id, key)
+        stmt = (select(CheckRun.plan_document_id, CheckRun.id, CheckRun.result_key, CheckRun.kind)
+                .where(CheckRun.id.in_(newest)))
+        for plan_id, run_id, key, kind in session.execute(stmt):
+            out[plan_id] = (run_id, key, kind)
     return out
 
 
