@@ -1,33 +1,47 @@
-"""Benchmark: the nightly compliance run over a synthetic city, in-process.
+"""Benchmark: the nightly compliance run over a synthetic city, in-process, as it grows.
 
-16 districts, each with a 35-item district plan (written as text and parsed, like a real filing)
-and 60 units that filed their own plan and quarterly reports; the city plan is the real sample.
-The same night is run twice on identical copies of the store: once as plain functions in one
-thread (`pipeline.nightly.run_nightly`) and once as the Prefect flow (`nightly_compliance`,
-districts in parallel on the thread-pool task runner, temporary local Prefect server). The first
-gives where the work goes (parsing, rules, obligations, alerts), the difference between the two
-what Prefect adds. Prints figures; asserts nothing about timings.
+Each district has a 35-item district plan (written as text and parsed, like a real filing) and 60
+units that filed their own plan and quarterly reports; the city plan is the real sample. For each
+city size (4, 8, 16, 32 districts) a fresh child process builds the store (not timed) and runs
+three nights as plain functions (`pipeline.nightly.run_nightly`, alerts over SMTP to aiosmtpd on
+loopback; no Prefect server):
 
-    .venv/bin/python benchmarks/nightly.py [--districts 16] [--units 60] [--items 35] [--keep]
+- cold: the first night, everything new (every plan checked);
+- warm: the next night, nothing changed (kept check results; obligations and alerts re-evaluated);
+- one changed: one district issues a new version of its plan (it and its units' plans re-checked).
+
+It prints the growth table, then ONE JSON line with the figures of the 16-district city (or the
+largest size run): cold_s, warm_s, one_changed_s, peak_mib (the child's max RSS), digests_per_s
+(digests of the cold night / its alert stage: collect, render, ledger, outbox, SMTP) and
+rules_vs_raw (the cold night's rules stage / asserting the same facts into durable-rules
+directly, measured in the same child). `--flow` adds a run of the Prefect flow (temporary server,
+its start-up not counted) with 1 and 2 worker processes. Asserts nothing about timings.
+
+    .venv/bin/python benchmarks/nightly.py [--sizes 4,8,16,32] [--units 60] [--items 35] [--quick] [--flow]
 """
 
 from __future__ import annotations
 
 import argparse
 import faulthandler
+import json
+import multiprocessing
 import os
 import random
 import re
 import shutil
+import socket
 import sys
 import tempfile
+import time
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.measure import Meter, max_rss_mib  # noqa: E402
+from benchmarks.measure import max_rss_mib  # noqa: E402
 
 # Prefect's telemetry writes collide with SQLite locks on the temporary server.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -37,6 +51,10 @@ DISTRICTS = [
     ("黄浦区", "黄"), ("徐汇区", "徐"), ("长宁区", "长"), ("静安区", "静"), ("普陀区", "普"), ("虹口区", "虹"),
     ("杨浦区", "杨"), ("闵行区", "闵"), ("宝山区", "宝"), ("嘉定区", "嘉"), ("浦东新区", "浦"), ("金山区", "金"),
     ("松江区", "松"), ("青浦区", "青"), ("奉贤区", "奉"), ("崇明区", "崇"),
+    # Made-up districts for the larger cities.
+    ("东滩区", "滩"), ("西岸区", "岸"), ("南汇区", "汇"), ("北站区", "站"), ("临港区", "临"), ("张江区", "张"),
+    ("吴淞区", "淞"), ("南桥区", "桥"), ("朱家角区", "朱"), ("枫泾区", "枫"), ("安亭区", "亭"), ("罗店区", "罗"),
+    ("泗泾区", "泗"), ("惠南区", "惠"), ("川沙区", "川"), ("高桥区", "高"),
 ]
 DEPARTMENTS = [
     "区发展改革委", "区教育局", "区科委", "区民政局", "区司法局", "区财政局", "区人力资源社会保障局", "区规划资源局",
@@ -125,56 +143,45 @@ def unit_plan_text(district: str, unit: str, parent_number: str, items: list[str
     return "\n".join(lines) + "\n"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--districts", type=int, default=16)
-    parser.add_argument("--units", type=int, default=60)
-    parser.add_argument("--items", type=int, default=35)
-    parser.add_argument("--seed", type=int, default=20260930)
-    parser.add_argument("--keep", action="store_true", help="keep the work directory")
-    parser.add_argument("--runner", choices=("threads", "processes"), default="threads",
-                        help="the flow's task runner: Prefect's thread pool (the default of the flow) or process pool")
-    parser.add_argument("--workers", type=int, default=None,
-                        help="max threads/processes for the districts (default: the flow's own, 4 threads)")
-    args = parser.parse_args()
-    faulthandler.enable()  # a crash in a C extension (durable-rules) prints every thread's stack
 
-    work = Path(tempfile.mkdtemp(prefix="gongkai-nightly-bench-"))
-    (work / "registry").mkdir()
-    (work / "files").mkdir()
-    shutil.copy(ROOT / "data" / "registry" / "shanghai.yaml", work / "registry" / "shanghai.yaml")
-    os.environ["GONGKAI_REGISTRY_DIR"] = str(work / "registry")
-    os.environ["PREFECT_HOME"] = str(work / "prefect-home")
-    os.environ.pop("PREFECT_API_URL", None)  # in-process, on a temporary local server
-    for var in ("GONGKAI_SMTP_HOST", "GONGKAI_SMTP_CONFIG", "GONGKAI_POLICY"):
-        os.environ.pop(var, None)
-    os.environ["GONGKAI_OUTBOX"] = str(work / "outbox")
+class CountingHandler:
+    """aiosmtpd handler: counts what arrives."""
 
+    def __init__(self) -> None:
+        self.count = 0
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001 - aiosmtpd hook
+        self.count += 1
+        return "250 OK"
+
+
+def build_city(work: Path, n_districts: int, n_units: int, n_items: int, seed: int) -> dict[str, Any]:
+    """Write the city's files and registries, parse and store them, record the units' filings.
+    Returns what the nights need (the store's path, the district plans' texts)."""
     from documents.parser import parse_file
-    from pipeline import nightly as steps
     from pipeline.alerts import current_policy
     from pipeline.ingest import ingest_document
     from pipeline.obligations import record_filing
     from store.db import open_store
 
-    rng = random.Random(args.seed)
+    rng = random.Random(seed)
     policy = current_policy()
-    meter = Meter()
-    districts = DISTRICTS[: args.districts]
-    units = unit_names(args.units)
-    print(f"synthetic city: {len(districts)} districts × {args.items}-item plan × {len(units)} units, as of {AS_OF}")
-    print(f"work directory: {work}")
-
-    # ---- the files, as they would be filed
+    districts = DISTRICTS[:n_districts]
+    units = unit_names(n_units)
+    (work / "registry").mkdir()
+    (work / "files").mkdir()
+    shutil.copy(ROOT / "data" / "registry" / "shanghai.yaml", work / "registry" / "shanghai.yaml")
     templates = city_items()
     files: list[Path] = [CITY_PLAN]
     assignments: dict[str, tuple[str, dict[str, list[int]]]] = {}
+    plan_paths: dict[str, Path] = {}
     for d, (district, abbr) in enumerate(districts):
         write_registry(work / "registry", d, district, units)
-        text, assigned = district_plan_text(district, abbr, d, units, args.items, templates, rng)
+        text, assigned = district_plan_text(district, abbr, d, units, n_items, templates, rng)
         plan_path = work / "files" / f"d{d:02d}-plan.txt"
         plan_path.write_text(text, encoding="utf-8")
         files.append(plan_path)
+        plan_paths[district] = plan_path
         number = f"{abbr}府办〔2026〕{d + 1}号"
         assignments[district] = (number, assigned)
         item_texts = {int(m.group(1)): m.group(2) for m in re.finditer(r"^(\d+)\. (.+?)（责任单位", text, re.M)}
@@ -185,86 +192,242 @@ def main() -> None:
                 mine.append("每季度向区政府办公室政务公开科报送本单位工作开展情况。")
             path.write_text(unit_plan_text(district, unit, number, mine), encoding="utf-8")
             files.append(path)
-
-    docs = meter.run("parse files", lambda: [parse_file(p) for p in files], lambda r: f"{len(r)} documents")
-    parse_seconds = meter.rows[-1][1]
-    store = open_store(str(work / "base.db"))
-    meter.run("store documents", lambda: [ingest_document(store, doc) for doc in docs],
-              lambda r: f"{sum(1 for s in r if s.result.status == 'new')} stored")
-    levels = {lvl: sum(1 for doc in docs if doc.level == lvl) for lvl in ("municipal", "district", "unit")}
-    print(f"{'':<36} levels: {levels}")
-
-    def file_everything() -> int:
-        count = 0
-        for number, _assigned in assignments.values():
-            for unit in units:
-                filed = ISSUED + timedelta(days=rng.randint(5, 45))  # some a little late
-                record_filing(store, "plan", unit, number, filed_on=filed, policy=policy)
-                count += 1
-                # Q2's report (the first owed for an April plan) is due in mid-July; most came in.
-                if rng.random() < 0.9:
-                    record_filing(store, "report", unit, number, period="2026Q2",
-                                  filed_on=date(2026, 7, rng.randint(1, 20)), policy=policy)
-                    count += 1
-        return count
-
-    meter.run("record filings (setup)", file_everything, lambda n: f"{n} filings")
+    store = open_store(str(work / "city.db"))
+    for path in files:
+        ingest_document(store, parse_file(path))
+    for number, _assigned in assignments.values():
+        for unit in units:
+            record_filing(store, "plan", unit, number, filed_on=ISSUED + timedelta(days=rng.randint(5, 45)),
+                          policy=policy)
+            if rng.random() < 0.9:  # Q2's report, due mid-July: most came in
+                record_filing(store, "report", unit, number, period="2026Q2",
+                              filed_on=date(2026, 7, rng.randint(1, 20)), policy=policy)
     store.dispose()
-    shutil.copy(work / "base.db", work / "plain.db")
-    shutil.copy(work / "base.db", work / "flow.db")
+    return {"db": str(work / "city.db"), "plan_paths": plan_paths, "documents": len(files)}
 
-    # ---- the night without Prefect: where the work goes
-    plain_store = open_store(str(work / "plain.db"))
-    plain = meter.run("nightly, plain functions", lambda: steps.run_nightly(plain_store, AS_OF, policy),
-                      lambda s: f"{s['plans']} plans, {s['alerts'].get('sent', 0)} mails, failed {len(s['failed'])}")
-    plain_store.dispose()
-    plain_wall = meter.rows[-1][1]
-    rules = sum(r["seconds"]["rules"] for r in plain["districts"].values())
-    obligations = plain["seconds"]["obligations"] + sum(r["seconds"]["obligations"] for r in plain["districts"].values())
-    alerts = plain["seconds"]["alerts"]
 
-    # ---- the same night as the Prefect flow
+class FactRecorder:
+    """Records the facts the rule families assert (to replay them into durable-rules directly)."""
+
+    MODULES = ("rules.coverage", "rules.assignment", "rules.timing")
+
+    def __init__(self) -> None:
+        import importlib
+
+        self.batches: list[tuple[str, list[dict[str, Any]]]] = []
+        self._modules = [importlib.import_module(name) for name in self.MODULES]
+        self._originals = [module.run_ruleset for module in self._modules]
+
+    def __enter__(self) -> FactRecorder:
+        for module, original in zip(self._modules, self._originals, strict=True):
+            def recording(name: str, facts: list[dict[str, Any]], _original=original) -> Any:
+                self.batches.append((name, list(facts)))
+                return _original(name, facts)
+
+            module.run_ruleset = recording
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for module, original in zip(self._modules, self._originals, strict=True):
+            module.run_ruleset = original
+
+    def replay_raw(self) -> float:
+        """Seconds to assert the recorded facts into their rulesets directly (the same condition
+        fields and batches as rules.engine, no Python on either side)."""
+        from durable.lang import assert_facts, get_host
+
+        from rules.engine import BATCH, _condition_fields, _lock
+
+        started = time.perf_counter()
+        with _lock:
+            for n, (name, facts) in enumerate(self.batches):
+                sid = f"raw-{n}"
+                prepared = [{**_condition_fields(f), "sid": sid, "check_id": sid, "fact_id": i}
+                            for i, f in enumerate(facts)]
+                for start in range(0, len(prepared), BATCH):
+                    assert_facts(name, prepared[start : start + BATCH])
+                get_host().delete_state(name, sid)
+        return time.perf_counter() - started
+
+
+def revise_one_plan(path: Path) -> str:
+    """The district's new version of its plan: one item reworded (the same 发文字号)."""
+    text = path.read_text(encoding="utf-8")
+    return text.replace("1. ", "1. 进一步", 1)
+
+
+def run_size(n_districts: int, args: argparse.Namespace, queue: Any) -> None:
+    """One city size in this (child) process: build, then the cold, warm and one-changed nights."""
+    try:
+        queue.put(_run_size(n_districts, args))
+    except BaseException as exc:  # noqa: BLE001 - reported by the parent
+        import traceback
+
+        queue.put({"error": f"{exc}\n{traceback.format_exc()}"})
+
+
+def _run_size(n_districts: int, args: argparse.Namespace) -> dict[str, Any]:
+    from aiosmtpd.controller import Controller
+
+    work = Path(tempfile.mkdtemp(prefix=f"gongkai-nightly-{n_districts}-"))
+    os.environ["GONGKAI_REGISTRY_DIR"] = str(work / "registry")
+    os.environ["GONGKAI_OUTBOX"] = str(work / "outbox")
+    for var in ("GONGKAI_SMTP_HOST", "GONGKAI_SMTP_CONFIG", "GONGKAI_POLICY", "PREFECT_API_URL"):
+        os.environ.pop(var, None)
+
+    from documents.parser import parse_file
+    from notifications.transport import SmtpSettings, SmtpTransport
+    from pipeline import nightly as steps
+    from pipeline.alerts import current_policy
+    from pipeline.ingest import ingest_document
+    from store.db import open_store
+
+    t0 = time.perf_counter()
+    city = build_city(work, n_districts, args.units, args.items, args.seed)
+    setup = time.perf_counter() - t0
+    policy = current_policy()
+    handler = CountingHandler()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(handler, hostname="127.0.0.1", port=port, ready_timeout=60)
+    controller.start()
+    try:
+        settings = SmtpSettings.from_mapping({"host": "127.0.0.1", "port": port, "timeout": 30,
+                                              "mail_from": "政务公开科 <noreply@gov.test>"})
+        store = open_store(city["db"])
+
+        def night(day: date) -> tuple[float, dict[str, Any]]:
+            started = time.perf_counter()
+            summary = steps.run_nightly(store, day, policy, transport=SmtpTransport(settings))
+            if summary["failed"]:
+                raise RuntimeError(f"districts failed: {summary['failed']}")
+            return time.perf_counter() - started, summary
+
+        with FactRecorder() as recorder:
+            cold_s, cold = night(AS_OF)
+        raw_s = recorder.replay_raw()
+        warm_s, warm = night(AS_OF + timedelta(days=1))
+        # One district issues a new version of its plan (stored before the night, not timed).
+        first = DISTRICTS[0][0]
+        revised = work / "files" / "d00-plan-v2.txt"
+        revised.write_text(revise_one_plan(city["plan_paths"][first]), encoding="utf-8")
+        ingest_document(store, parse_file(revised))
+        one_s, one = night(AS_OF + timedelta(days=2))
+        store.dispose()
+    finally:
+        controller.stop()
+
+    def rules_seconds(summary: dict[str, Any]) -> float:
+        return sum(r["seconds"]["rules"] for r in summary["districts"].values())
+
+    rules_s = rules_seconds(cold)
+    alerts_s = cold["seconds"]["alerts"]
+    digests = cold["alerts"].get("digests", 0)
+    result = {
+        "districts": n_districts, "plans": cold["plans"], "documents": city["documents"], "setup_s": setup,
+        "cold_s": cold_s, "warm_s": warm_s, "one_changed_s": one_s,
+        "cold_rules_s": rules_s, "cold_obligations_s": cold["seconds"]["obligations"]
+        + sum(r["seconds"]["obligations"] for r in cold["districts"].values()),
+        "cold_alerts_s": alerts_s, "warm_rules_s": rules_seconds(warm), "one_changed_rules_s": rules_seconds(one),
+        "warm_alerts_s": warm["seconds"]["alerts"],
+        "digests": digests, "received": handler.count,
+        "digests_per_s": digests / alerts_s if alerts_s else 0.0,
+        "raw_rules_s": raw_s, "rules_vs_raw": rules_s / raw_s if raw_s else 0.0,
+        "counts_equal": cold["counts"] == warm["counts"],
+        "peak_mib": max_rss_mib(),
+    }
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+    else:
+        result["work"] = str(work)
+    return result
+
+
+def flow_workers(args: argparse.Namespace) -> None:
+    """The Prefect flow on a 16-district (or smaller) city with 1 and 2 worker processes."""
+    work = Path(tempfile.mkdtemp(prefix="gongkai-nightly-flow-"))
+    os.environ["GONGKAI_REGISTRY_DIR"] = str(work / "registry")
+    os.environ["GONGKAI_OUTBOX"] = str(work / "outbox")
+    os.environ["PREFECT_HOME"] = str(work / "prefect-home")
+    os.environ.pop("PREFECT_API_URL", None)
+    n = min(16, max(args.sizes))
+    city = build_city(work, n, args.units, args.items, args.seed)
     from prefect import flow
     from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 
     from flows.nightly import nightly_compliance
 
-    if args.runner == "processes":
-        nightly = nightly_compliance.with_options(task_runner=ProcessPoolTaskRunner(max_workers=args.workers))
-    elif args.workers:
-        nightly = nightly_compliance.with_options(task_runner=ThreadPoolTaskRunner(max_workers=args.workers))
-    else:
-        nightly = nightly_compliance
-    print(f"{'':<36} flow task runner: {args.runner}, workers: {args.workers or 'default'}")
-
     @flow(name="warm-up")
     def warm_up() -> None:
         return None
 
-    meter.run("Prefect: temporary server + 1st run", lambda: warm_up())
-    server_seconds = meter.rows[-1][1]
-    flowed = meter.run("nightly, Prefect flow", lambda: nightly(as_of=AS_OF, db=str(work / "flow.db")),
-                       lambda s: f"{s['plans']} plans, {s['alerts'].get('sent', 0)} mails, failed {len(s['failed'])}")
-    flow_wall = meter.rows[-1][1]
+    started = time.perf_counter()
+    warm_up()
+    print(f"Prefect: temporary server + first run {time.perf_counter() - started:.1f} s (not counted)")
+    for label, runner in (("threads ×4", ThreadPoolTaskRunner(max_workers=4)),
+                          ("processes ×1", ProcessPoolTaskRunner(max_workers=1)),
+                          ("processes ×2", ProcessPoolTaskRunner(max_workers=2))):
+        db = work / f"flow-{label.split()[0]}-{label[-1]}.db"
+        shutil.copy(city["db"], db)
+        started = time.perf_counter()
+        summary = nightly_compliance.with_options(task_runner=runner)(as_of=AS_OF, db=str(db))
+        print(f"flow, {n} districts, cold night, {label:<13} {time.perf_counter() - started:7.2f} s "
+              f"({summary['plans']} plans, failed {len(summary['failed'])})")
+    shutil.rmtree(work, ignore_errors=True)
 
-    # ---- shares of the whole job: filing (parsing) + the night (rules, obligations, alerts) + Prefect
-    overhead = flow_wall - plain_wall
-    whole = parse_seconds + flow_wall
-    print()
-    print(f"findings: {plain['counts']}  obligations: {plain['obligations']}")
-    print(f"flow and plain run agree on counts: {flowed['counts'] == plain['counts']}")
-    print(f"{'share of parse + flow run':<36} {'seconds':>8}  {'share':>6}")
-    for name, seconds in (("parsing (all files)", parse_seconds), ("rules (checks)", rules),
-                          ("obligations (derive + evaluate)", obligations), ("alerts (collect, render, send)", alerts),
-                          ("Prefect overhead (flow − plain)", overhead)):
-        print(f"{name:<36} {seconds:8.2f}  {seconds / whole:6.1%}")
-    print(f"{'total (parse + flow run)':<36} {whole:8.2f}")
-    print(f"temporary Prefect server start (not in the total): {server_seconds:.1f} s")
-    print(f"max RSS of the process: {max_rss_mib():.0f} MiB")
-    if args.keep:
-        print(f"kept {work}")
-    else:
-        shutil.rmtree(work, ignore_errors=True)
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="4,8,16,32", help="district counts of the growth table")
+    parser.add_argument("--units", type=int, default=60)
+    parser.add_argument("--items", type=int, default=35)
+    parser.add_argument("--seed", type=int, default=20260930)
+    parser.add_argument("--quick", action="store_true", help="a small run: sizes 4,8 with 20 units and 20 items")
+    parser.add_argument("--flow", action="store_true", help="also run the Prefect flow with 1 and 2 worker processes")
+    parser.add_argument("--keep", action="store_true", help="keep the work directories")
+    args = parser.parse_args()
+    if args.quick:
+        args.sizes, args.units, args.items = "4,8", 20, 20
+    args.sizes = [int(s) for s in str(args.sizes).split(",") if s.strip()]
+    if max(args.sizes) > len(DISTRICTS):
+        parser.error(f"at most {len(DISTRICTS)} districts")
+    faulthandler.enable()  # a crash in a C extension (durable-rules) prints every thread's stack
+
+    ctx = multiprocessing.get_context("fork")
+    print(f"synthetic city: districts × {args.items}-item plan × {args.units} units, as of {AS_OF}; "
+          "each size in its own process, store built first (not timed)")
+    header = (f"{'districts':>9} {'plans':>6} {'setup':>7} {'cold':>7} {'rules':>7} {'alerts':>7} "
+              f"{'warm':>6} {'w.rules':>7} {'1 chg':>6} {'digests':>7} {'dig/s':>6} {'rules/raw':>9} {'peak MiB':>8}")
+    print(header)
+    results = []
+    for size in args.sizes:
+        queue = ctx.Queue()
+        child = ctx.Process(target=run_size, args=(size, args, queue))
+        child.start()
+        result = queue.get()
+        child.join()
+        if "error" in result:
+            raise SystemExit(f"{size} districts failed: {result['error']}")
+        results.append(result)
+        r = result
+        print(f"{r['districts']:>9} {r['plans']:>6} {r['setup_s']:7.1f} {r['cold_s']:7.2f} {r['cold_rules_s']:7.2f} "
+              f"{r['cold_alerts_s']:7.2f} {r['warm_s']:6.2f} {r['warm_rules_s']:7.2f} {r['one_changed_s']:6.2f} {r['digests']:>7} "
+              f"{r['digests_per_s']:6.0f} {r['rules_vs_raw']:9.1f} {r['peak_mib']:8.0f}", flush=True)
+    base = results[0]
+    print("per plan (cold night):", ", ".join(f"{r['districts']}: {r['cold_s'] / r['plans'] * 1000:.1f} ms"
+                                              for r in results))
+    print(f"warm night counts equal the cold night's: {all(r['counts_equal'] for r in results)}; "
+          f"cold/plan grows {results[-1]['cold_s'] / results[-1]['plans'] / (base['cold_s'] / base['plans']):.2f}× "
+          f"from {base['districts']} to {results[-1]['districts']} districts")
+    if args.flow:
+        flow_workers(args)
+    head = next((r for r in results if r["districts"] == 16), results[-1])
+    print(json.dumps({
+        "cold_s": round(head["cold_s"], 2), "warm_s": round(head["warm_s"], 2),
+        "one_changed_s": round(head["one_changed_s"], 2), "peak_mib": round(head["peak_mib"]),
+        "digests_per_s": round(head["digests_per_s"]), "rules_vs_raw": round(head["rules_vs_raw"], 2),
+    }))
 
 
 if __name__ == "__main__":

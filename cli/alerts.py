@@ -5,25 +5,26 @@ from __future__ import annotations
 import json
 import sys
 from datetime import datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from cli.dates import as_of_day
-from notifications.outbox import AlertRunReport, send_alerts
-from notifications.transport import SettingsError, SmtpSettings
-from store import outbox as outbox_store
-from store.db import open_store
 
+if TYPE_CHECKING:
+    from notifications.outbox import AlertRunReport
+
+# By store.outbox's status names (not imported here: the store and mail modules load only when a
+# command runs; tests/test_cli_speed.py keeps the keys equal to store.outbox.STATUSES).
 STATUS_LABELS = {
-    outbox_store.QUEUED: "待发送",
-    outbox_store.SENDING: "发送中",
-    outbox_store.SENT: "已发送",
-    outbox_store.FAILED: "发送失败",
-    outbox_store.SUPERSEDED: "已被取代",
-    outbox_store.REJECTED: "被拒收（不再重发）",
+    "queued": "待发送",
+    "sending": "发送中",
+    "sent": "已发送",
+    "failed": "发送失败",
+    "superseded": "已被取代",
+    "rejected": "被拒收（不再重发）",
 }
 
 
@@ -36,6 +37,9 @@ def alerts_command(
 ) -> None:
     """生成并发送提醒邮件：每个责任单位一封汇总邮件。"""
     from cli.units import check_office
+    from notifications.outbox import send_alerts
+    from notifications.transport import SettingsError, SmtpSettings
+    from store.db import open_store
 
     console = Console()
     day = as_of_day(as_of)
@@ -108,6 +112,8 @@ def _print_report(console: Console, report: AlertRunReport, only_to: str | None,
 
 
 def _time(value: datetime | None) -> str:
+    from store import outbox as outbox_store
+
     value = outbox_store.aware(value)
     return value.astimezone().strftime("%Y-%m-%d %H:%M") if value else ""
 
@@ -121,7 +127,9 @@ def outbox_command(
     db: Annotated[str | None, typer.Option("--db", help="数据库文件或 URL（默认 GONGKAI_DB 或 var/gongkai.db）")] = None,
 ) -> None:
     """列出发件箱：待发送、已发送（或已写入文件）和发送失败的提醒邮件，以及每封 .eml 文件的位置。"""
-    from notifications.transport import EmlFolderTransport
+    from notifications.transport import EmlFolderTransport, SettingsError, SmtpSettings
+    from store import outbox as outbox_store
+    from store.db import open_store
 
     console = Console()
     if status and status not in STATUS_LABELS:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from workdays.calendar import today_shanghai
-
 
 def parse_day(value: str | None, option: str = "--as-of") -> date | None:
     """`value` as a date, None when not given; a malformed date is a ValueError naming the option
@@ -20,4 +18,6 @@ def parse_day(value: str | None, option: str = "--as-of") -> date | None:
 
 def as_of_day(value: str | None) -> date:
     """The evaluation date of a command: `--as-of`, else today in Shanghai."""
+    from workdays.calendar import today_shanghai  # the calendar loads its holiday data
+
     return parse_day(value) or today_shanghai()

@@ -9,17 +9,14 @@ to import and the other commands do not need it.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import time
-import uuid
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.markdown import Markdown
 from rich.table import Table
 
 from cli.dates import as_of_day
@@ -46,7 +43,19 @@ WaitOption = Annotated[
 
 
 def server_url() -> str | None:
-    """The configured Prefect API (environment or profile), or None for in-process runs."""
+    """The configured Prefect API (environment or profile), or None for in-process runs.
+
+    Prefect takes seconds to import: it is asked only when a profile file might set the URL."""
+    if os.environ.get("PREFECT_API_URL"):
+        return os.environ["PREFECT_API_URL"]
+    home = Path(os.environ.get("PREFECT_HOME") or Path.home() / ".prefect")
+    profiles = Path(os.environ.get("PREFECT_PROFILES_PATH") or home / "profiles.toml")
+    try:
+        mentioned = "PREFECT_API_URL" in profiles.read_text(encoding="utf-8")
+    except OSError:
+        mentioned = False
+    if not mentioned:
+        return None
     from prefect.settings import PREFECT_API_URL
 
     return PREFECT_API_URL.value() or None
@@ -172,6 +181,9 @@ def _print_urgent(urgent: list[dict[str, Any]]) -> None:
 def emit_filing(event: str, path: Path, *, against: str | None = None, kind: str) -> str:
     """Emit a filing event to the configured server and wait until the server has it; returns
     the request id the triggered run carries as a parameter."""
+    import asyncio
+    import uuid
+
     from prefect.events.clients import get_events_client
     from prefect.events.schemas.events import Event
 
@@ -209,6 +221,8 @@ async def _find_run(client: Any, flow_name: str, request_id: str) -> Any:
 
 async def follow_run(flow_name: str, request_id: str, timeout: float, poll: float = 1.0) -> tuple[Any, list[Any]]:
     """Wait for the run that `request_id` started to finish; returns (flow run or None, its artifacts)."""
+    import asyncio
+
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
 
@@ -230,6 +244,8 @@ async def follow_run(flow_name: str, request_id: str, timeout: float, poll: floa
 
 
 def _report_remote(flow_name: str, request_id: str, wait: int, what: str) -> None:
+    import asyncio
+
     url = server_url()
     console.print(f"已向 Prefect 服务器 {url} 提交{what}（请求 {request_id}）。", highlight=False)
     if wait <= 0:
@@ -249,6 +265,8 @@ def _report_remote(flow_name: str, request_id: str, wait: int, what: str) -> Non
     findings = []
     for artifact in sorted(artifacts, key=lambda a: a.type != "markdown"):
         if artifact.type == "markdown":
+            from rich.markdown import Markdown
+
             console.print(Markdown(str(artifact.data)))
         elif artifact.type == "table":
             rows = findings_from_table(_rows(artifact.data))

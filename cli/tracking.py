@@ -10,14 +10,19 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 
 from cli.dates import as_of_day, parse_day
-from notifications.entries import STATE_LABELS
-from rules.obligation_states import ATTENTION_STATES, LIGHT_RANK, STATES, ObligationStatus
+
+if TYPE_CHECKING:
+    from rules.obligation_states import ObligationStatus
+
+# rules.obligation_states.STATES, written out for the --state help: importing the rules (pydantic,
+# durable-rules) would cost `gongkai --help` most of a second. tests/test_cli_speed.py keeps them equal.
+STATE_NAMES = ("pending", "due_soon", "overdue", "escalated", "done_on_time", "done_late", "closed_unfinished")
 
 SORTS = ("due", "unit", "state", "light")
 
@@ -79,6 +84,8 @@ def file_command(
 
 
 def _show_filing(console: Console, result: Any) -> None:
+    from notifications.entries import STATE_LABELS
+
     state = STATE_LABELS.get(result.state or "", result.state or "")
     if result.kind == "event":
         console.print(
@@ -106,6 +113,8 @@ def _show_filing(console: Console, result: Any) -> None:
 
 
 def _sorted(statuses: list[ObligationStatus], sort: str) -> list[ObligationStatus]:
+    from rules.obligation_states import LIGHT_RANK, STATES
+
     if sort == "unit":
         return sorted(statuses, key=lambda s: (s.district or "", s.unit, *s.sort_key))
     if sort == "state":
@@ -121,7 +130,7 @@ def status_command(
     plan: Annotated[str | None, typer.Option("--plan", help="只看某个方案（发文字号或 #编号）")] = None,
     year: Annotated[int | None, typer.Option("--year", help="只看某年度的方案（如 2026）")] = None,
     state: Annotated[
-        str | None, typer.Option("--state", help="只列这些状态（逗号分隔）：" + ",".join(STATES))
+        str | None, typer.Option("--state", help="只列这些状态（逗号分隔）：" + ",".join(STATE_NAMES))
     ] = None,
     show_all: Annotated[bool, typer.Option("--all", help="列出所有状态的事项（默认只列需要关注的：即将到期、逾期、升级督办）")] = False,
     sort: Annotated[str, typer.Option("--sort", help="排序：due（到期日，默认）| unit | state | light")] = "due",
@@ -136,6 +145,7 @@ def status_command(
     from cli.units import check_office
     from documents.model import DocumentError
     from pipeline.obligations import derive_obligations, obligation_status, status_report
+    from rules.obligation_states import ATTENTION_STATES, STATES
     from rules.policy import load_policy
     from store import open_store
     from store.documents import find_document

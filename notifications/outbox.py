@@ -30,6 +30,9 @@ from store.db import Store
 
 T = TypeVar("T")
 
+# Messages claimed per transaction.
+DELIVERY_BATCH = 50
+
 
 @dataclass
 class DeliveryReport:
@@ -127,8 +130,9 @@ def queue_digests(store: Store, run_key: str, digests: Iterable[Digest]) -> tupl
         try:
             queued = superseded = 0
             with store.transaction() as session:
+                news = []
                 for digest in digests:
-                    new = outbox_store.NewMessage(
+                    news.append(outbox_store.NewMessage(
                         message_id=digest.message_id,
                         run_key=run_key,
                         district=digest.district,
@@ -139,9 +143,8 @@ def queue_digests(store: Store, run_key: str, digests: Iterable[Digest]) -> tupl
                         raw=digest.as_bytes(),
                         alerts=digest.alerts,
                         as_of=digest.as_of,
-                    )
-                    queued += outbox_store.add_message(session, new)
-                    superseded += outbox_store.supersede_unsent(session, digest.recipient.email, digest.message_id)
+                    ))
+                queued, superseded = outbox_store.add_messages(session, news)
             return queued, superseded
         except IntegrityError:
             # Another run queued the same Message-ID between our check and insert: look again.
@@ -167,45 +170,31 @@ async def adeliver_outbox(
         ids = outbox_store.deliverable_ids(session, lease_seconds=pol.sending_lease_seconds, recipients=wanted)
     await transport.open()
     try:
-        for row_id in ids:
+        # Claimed a batch at a time (one transaction: a run killed before sending leaves them
+        # 'sending', re-sent once after the lease, never delivered twice); each one marked sent in
+        # its own transaction right after the server accepted it, so a kill between send and mark
+        # re-sends at most that one message (same Message-ID).
+        for start in range(0, len(ids), DELIVERY_BATCH):
+            chunk = ids[start : start + DELIVERY_BATCH]
             with store.transaction() as session:
-                message = outbox_store.claim(session, row_id, worker, lease_seconds=pol.sending_lease_seconds)
-                if message is None:
-                    report.busy += 1
-                    continue
-                raw, sender, to, message_id = message.raw, message.sender, message.recipient, message.message_id
-            report.attempted += 1
-            attempt = 1
-            while True:
-                try:
-                    await transport.send(raw, sender, [to])
-                except TransportError as exc:
-                    error = str(exc)
-                    if exc.temporary and attempt < pol.max_send_attempts:
+                claimed = outbox_store.claim_many(session, chunk, worker, lease_seconds=pol.sending_lease_seconds)
+            report.busy += len(chunk) - len(claimed)
+            tried = 0
+            try:
+                for message in claimed:
+                    tried += 1
+                    report.attempted += 1
+                    if await _send_one(store, transport, pol, message, report, sleep):
                         with store.transaction() as session:
-                            outbox_store.record_retry(session, row_id, error)
-                        await sleep(pol.backoff(attempt))
-                        attempt += 1
-                        continue
+                            outbox_store.mark_sent(session, message.id)
+                        report.sent.append(message.message_id)
+                    if report.aborted:
+                        break
+            finally:
+                # What a stop (server down, an error) left untried goes back exactly as it was.
+                if tried < len(claimed):
                     with store.transaction() as session:
-                        if exc.refused and not exc.temporary:
-                            # The address itself is refused: a few runs in a row, then given up.
-                            gave_up = outbox_store.record_refusal(session, row_id, error,
-                                                                  max_refusals=pol.max_refusals)
-                        else:
-                            gave_up = False
-                            outbox_store.mark_failed(session, row_id, error)
-                    (report.rejected if gave_up else report.failed).append((message_id, error))
-                    if exc.connection:
-                        # The server is down or rejects our login: every other message would fail
-                        # the same way, so leave them queued for the next run.
-                        report.aborted = error
-                    break
-                # Marked right after the server accepted it, before anything else happens.
-                with store.transaction() as session:
-                    outbox_store.mark_sent(session, row_id)
-                report.sent.append(message_id)
-                break
+                        outbox_store.release(session, claimed[tried:], worker)
             if report.aborted:
                 break
     finally:
@@ -213,6 +202,38 @@ async def adeliver_outbox(
     with store.transaction() as session:
         report.remaining = outbox_store.undelivered_count(session, wanted)
     return report
+
+
+async def _send_one(store: Store, transport: Transport, pol: AlertPolicy, message: outbox_store.Claimed,
+                    report: DeliveryReport, sleep: Callable[[float], Awaitable[Any]]) -> bool:
+    """Send one claimed message, retrying temporary failures; a final failure is recorded at once
+    (own transaction). True when the server accepted it (the caller marks it sent)."""
+    attempt = 1
+    while True:
+        try:
+            await transport.send(message.raw, message.sender, [message.recipient])
+            return True
+        except TransportError as exc:
+            error = str(exc)
+            if exc.temporary and attempt < pol.max_send_attempts:
+                with store.transaction() as session:
+                    outbox_store.record_retry(session, message.id, error)
+                await sleep(pol.backoff(attempt))
+                attempt += 1
+                continue
+            with store.transaction() as session:
+                if exc.refused and not exc.temporary:
+                    # The address itself is refused: a few runs in a row, then given up.
+                    gave_up = outbox_store.record_refusal(session, message.id, error, max_refusals=pol.max_refusals)
+                else:
+                    gave_up = False
+                    outbox_store.mark_failed(session, message.id, error)
+            (report.rejected if gave_up else report.failed).append((message.message_id, error))
+            if exc.connection:
+                # The server is down or rejects our login: every other message would fail the
+                # same way, so leave them queued for the next run.
+                report.aborted = error
+            return False
 
 
 def deliver_outbox(

@@ -1,17 +1,24 @@
-"""Check a plan against its directive, from files or stored documents, and store the result."""
+"""Check a plan against its directive, from files or stored documents, and store the result.
+
+A check whose inputs (plan, parent, policy, registry, rules version) are unchanged is answered
+from the result kept under their hash (rules.check.check_key), never run again.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from documents.model import Document, DocumentError
 from documents.parser import parse_file
-from rules.check import CheckResult, check_plan, level_problem
+from offices.registry import registry_for_place
+from rules.check import CheckResult, check_key, check_plan, document_hash, level_problem, stored_document_hash
 from rules.policy import Policy
-from store.checks import save_check
+from store.checks import cache_result, cached_results, newest_run_keys, save_check
 from store.db import Store, open_store
 from store.documents import STORED_ID, DocumentRecord, document_key, find_document, find_parent
 from workdays.calendar import today_shanghai
@@ -63,23 +70,120 @@ def run_check(
             raise DocumentError(plan_ref, problem)
         plan_id = plan_record.id if plan_record else None
         directive_id = directive_record.id if directive_record else None
-    result = check_plan(plan, directive, policy=policy)
+        registry = registry_for_place(plan.place) if plan.place else None
+        key, parts = check_key(
+            stored_document_hash(plan_record.content_hash) if plan_record else document_hash(plan),
+            stored_document_hash(directive_record.content_hash) if directive_record else document_hash(directive),
+            policy, registry)
+        kept = cached_results(session, [key]).get(key)
+    if kept is not None:
+        result = CheckResult.from_dict(kept, plan, directive)
+    else:
+        result = check_plan(plan, directive, policy=policy, registry=registry)
     run_id = None
     if save:
+        data = result.to_dict()
         with store.transaction() as session:
+            if kept is None:
+                cache_result(session, key, parts, data)
             run = save_check(
                 session,
                 kind=kind,
-                result=result.to_dict(),
+                result=data,
                 plan_document_id=plan_id,
                 directive_document_id=directive_id,
                 plan_key=document_key(plan),
                 directive_key=document_key(directive) if directive else None,
                 district=plan.place,
                 as_of=as_of or today_shanghai(),
+                result_key=key,
             )
             run_id = run.id
     return result, run_id
+
+
+def check_stored_plans(
+    store: Store,
+    plans: Iterable[Mapping[str, Any]],
+    policy: Policy,
+    *,
+    kind: str = "nightly",
+    as_of: date,
+) -> list[tuple[dict[str, Any], int]]:
+    """Check stored plans (each a mapping with `id`, `content_hash`, `place`, `parent` and
+    `parent_hash`) and return (result as a dict, check run id) for each, in order.
+
+    What is unchanged costs two queries for all of them: their kept results, and their newest
+    runs, which stand when they carry the same key and are of the same kind. Only the plans whose inputs changed are read
+    and checked (a parent is read once for all its plans), and everything new is written in one
+    transaction."""
+    plans = list(plans)
+    keys: list[tuple[str, dict[str, str]]] = []
+    registries: dict[str | None, Any] = {}
+    for plan in plans:
+        place = plan.get("place")
+        if place not in registries:
+            registries[place] = registry_for_place(place) if place else None
+        keys.append(check_key(stored_document_hash(plan["content_hash"]),
+                              stored_document_hash(plan["parent_hash"]), policy, registries[place]))
+    with store.transaction() as session:
+        kept = cached_results(session, [k for k, _ in keys])
+        newest = newest_run_keys(session, [p["id"] for p in plans], as_of)
+    results: list[dict[str, Any] | None] = [kept.get(k) for k, _ in keys]
+    fresh: set[int] = set()
+    missing = [i for i, r in enumerate(results) if r is None]
+    if missing:
+        # Read in one short transaction, check outside it: a slow check never holds the database.
+        documents: dict[int, Document] = {}
+        with store.transaction() as session:
+            for i in missing:
+                for doc_id in (plans[i]["id"], plans[i]["parent"]):
+                    if doc_id is not None and doc_id not in documents:
+                        record = session.get(DocumentRecord, doc_id)
+                        if record is None:
+                            raise DocumentError(f"#{doc_id}", "数据库中没有此文件 (no such stored document)")
+                        documents[doc_id] = record.to_document()
+        for i in missing:
+            plan = plans[i]
+            directive = documents[plan["parent"]] if plan["parent"] is not None else None
+            try:
+                results[i] = check_plan(documents[plan["id"]], directive, policy=policy,
+                                        registry=registries[plan.get("place")]).to_dict()
+            except Exception as exc:
+                # Name the plan: the nightly run reports its district as failed with this message.
+                raise RuntimeError(f"{plan.get('place') or ''} {plan['key']}：检查失败：{exc}") from exc
+            fresh.add(i)
+    out: list[tuple[dict[str, Any], int]] = []
+    run_ids: dict[int, int] = {}
+    # A run of the same kind with the same key stands (an explicit re-check, e.g. after a directive
+    # was filed, still records its own run, from the kept result).
+    to_save = [i for i, plan in enumerate(plans)
+               if (newest.get(plan["id"]) or (None, None, None))[1:] != (keys[i][0], kind)]
+    if to_save:
+        with store.transaction() as session:
+            for i in to_save:
+                plan, (key, parts), data = plans[i], keys[i], results[i]
+                assert data is not None
+                if i in fresh:
+                    cache_result(session, key, parts, data)
+                run = save_check(
+                    session,
+                    kind=kind,
+                    result=data,
+                    plan_document_id=plan["id"],
+                    directive_document_id=plan["parent"],
+                    plan_key=plan["key"],
+                    directive_key=plan.get("parent_key"),
+                    district=plan.get("place"),
+                    as_of=as_of,
+                    result_key=key,
+                )
+                run_ids[i] = run.id
+    for i, plan in enumerate(plans):
+        data = results[i]
+        assert data is not None
+        out.append((data, run_ids[i] if i in run_ids else newest[plan["id"]][0]))
+    return out
 
 
 def check_documents(

@@ -1,18 +1,56 @@
-"""One check of a plan against its directive: binding → coverage → assignment → timing."""
+"""One check of a plan against its directive: binding → coverage → assignment → timing.
+
+A check depends on nothing but the plan, its parent, the policy, the plan's registry and the
+rules' code (never on the date), so its result is kept under the hash of those (`check_key`) and
+reused while they are unchanged. Bump RULES_VERSION whenever a change to rules/ or documents/
+can change a check's result for the same inputs: every kept result is then checked again.
+
+The rule families (and scikit-learn under coverage) are imported when a check actually runs, so a
+command that is answered from kept results or rejects its input never pays for them.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from documents.model import Document
 from offices.registry import Registry, registry_for_place
-from rules.assignment import check_assignment
-from rules.binding import binding_items
-from rules.coverage import CoverageRow, check_coverage
 from rules.findings import Finding, severity_for
 from rules.policy import Policy
-from rules.timing import check_timing
+
+if TYPE_CHECKING:
+    from rules.coverage import CoverageRow
+
+# The version of the rules' code in kept check results: bump it with any change that can change a
+# check's findings or coverage for the same documents, policy and registry.
+RULES_VERSION = "2026.12.1"
+
+# Policy keys that only steer obligations and alerts: changing them re-checks nothing.
+ALERT_ONLY_POLICY_KEYS = frozenset({
+    "reminder_lead_days", "escalation_days", "grace_days", "drafts_alert", "alert_states",
+    "repeat_interval_days", "alert_max_overdue_days", "digest_max_per_section", "max_send_attempts",
+    "retry_backoff_seconds", "sending_lease_seconds", "max_refusals",
+})
+NO_INPUT = "-"  # the hash part of an input a check does not have (no parent, no registry)
+
+
+@dataclass
+class StoredCoverageRow:
+    """A coverage row read back from a kept result (the fields `CheckResult.to_dict` keeps)."""
+
+    directive_item: int
+    binding: bool
+    plan_items: list[int]
+    score: float
+    status: str
+    reason: str = ""
+    links: list[dict[str, Any]] = field(default_factory=list)
+    alignment: dict[str, Any] | None = None
+
 
 # Rank of each level in the hierarchy: a plan is checked against a directive ranked above it.
 LEVEL_RANK = {"province": 0, "municipal": 1, "district": 2, "unit": 3}
@@ -36,7 +74,7 @@ def level_problem(plan: Document, directive: Document | None) -> str | None:
 class CheckResult:
     plan: Document
     directive: Document | None
-    coverage: list[CoverageRow] = field(default_factory=list)
+    coverage: list[CoverageRow | StoredCoverageRow] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -83,6 +121,88 @@ class CheckResult:
         }
 
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], plan: Document, directive: Document | None) -> CheckResult:
+        """The result `to_dict` gave, for the same documents (a kept result read back)."""
+        return cls(
+            plan=plan,
+            directive=directive,
+            coverage=[StoredCoverageRow(**row) for row in data.get("coverage", [])],
+            findings=[Finding(**f) for f in data.get("findings", [])],
+            warnings=list(data.get("warnings", [])),
+        )
+
+
+def _hash(value: Any) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True, ensure_ascii=False, default=str).encode("utf-8")).hexdigest()
+
+
+_memo_lock = threading.Lock()
+# id(object) -> (object, hash): the object is kept so its id is never reused while memoised.
+_policy_hashes: dict[int, tuple[Any, str]] = {}
+_registry_hashes: dict[int, tuple[Any, str]] = {}
+
+
+def policy_hash(policy: Policy) -> str:
+    """The hash of every policy setting a check reads (all but the alert-only ones, so a new key
+    counts by default)."""
+    with _memo_lock:
+        hit = _policy_hashes.get(id(policy))
+        if hit is not None and hit[0] is policy:
+            return hit[1]
+    data = policy.model_dump(mode="json") if hasattr(policy, "model_dump") else dict(policy)
+    value = _hash({k: v for k, v in data.items() if k not in ALERT_ONLY_POLICY_KEYS})
+    with _memo_lock:
+        _policy_hashes[id(policy)] = (policy, value)
+    return value
+
+
+def registry_hash(registry: Registry | None) -> str:
+    """The hash of a registry's content (offices, aliases, kinds, collectives), not of its file."""
+    if registry is None:
+        return NO_INPUT
+    with _memo_lock:
+        hit = _registry_hashes.get(id(registry))
+        if hit is not None and hit[0] is registry:
+            return hit[1]
+    value = _hash({
+        "district": registry.district,
+        "level": registry.level,
+        "offices": [vars(o) for o in registry.offices],
+        "transparency_office": vars(registry.transparency_office),
+        "collectives": {k: list(v) for k, v in sorted(registry.collectives.items())},
+    })
+    with _memo_lock:
+        _registry_hashes[id(registry)] = (registry, value)
+    return value
+
+
+def document_hash(doc: Document | None) -> str:
+    """A parsed document's hash: its normalised text's hash and what was read from it (a file is
+    parsed anew on each check, so a parser change must not serve a result of the old reading).
+    A stored document never changes, so its content hash alone names it (`stored_document_hash`)."""
+    if doc is None:
+        return NO_INPUT
+    return _hash({"content": doc.content_hash, "read": doc.to_dict()})
+
+
+def stored_document_hash(content_hash: str | None) -> str:
+    return content_hash or NO_INPUT
+
+
+def check_key(plan_hash: str, parent_hash: str, policy: Policy, registry: Registry | None,
+              rules_version: str | None = None) -> tuple[str, dict[str, str]]:
+    """The key a check's result is kept under, and its parts (stored beside it for inspection)."""
+    parts = {
+        "plan_hash": plan_hash,
+        "parent_hash": parent_hash,
+        "policy_hash": policy_hash(policy),
+        "registry_hash": registry_hash(registry),
+        "rules_version": rules_version or RULES_VERSION,
+    }
+    return _hash([plan_hash, parent_hash, parts["policy_hash"], parts["registry_hash"], parts["rules_version"]]), parts
+
+
 def _doc_summary(doc: Document) -> dict[str, Any]:
     return {
         "doc_number": doc.doc_number,
@@ -103,6 +223,11 @@ def check_plan(
     registry: Registry | None = None,
 ) -> CheckResult:
     """Run every rule family; a plan checked without a parent gets the rules that need none."""
+    from rules.assignment import check_assignment
+    from rules.binding import binding_items
+    from rules.coverage import check_coverage
+    from rules.timing import check_timing
+
     result = CheckResult(plan=plan, directive=directive)
     if registry is None and plan.place:
         registry = registry_for_place(plan.place)
@@ -111,7 +236,8 @@ def check_plan(
     links: dict[int, list[int]] = {}
     if directive is not None:
         bindings = binding_items(directive, plan, policy, registry)
-        result.coverage, coverage_findings = check_coverage(directive, plan, bindings, policy)
+        coverage, coverage_findings = check_coverage(directive, plan, bindings, policy)
+        result.coverage = list(coverage)
         result.findings += coverage_findings
         if result.coverage and not any(row.binding for row in result.coverage):
             result.findings.append(_no_binding_items(plan, directive))

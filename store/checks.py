@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text, select
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from documents.model import jsonable
@@ -28,6 +28,8 @@ class CheckRun(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     coverage: Mapped[list] = mapped_column(JSON)
     counts: Mapped[dict] = mapped_column(JSON)
+    # The key of the cached result this run stored (None for runs made before the cache).
+    result_key: Mapped[str | None] = mapped_column(String(64), index=True)
 
     findings: Mapped[list[FindingRecord]] = relationship(back_populates="run", cascade="all, delete-orphan")
 
@@ -48,6 +50,61 @@ class FindingRecord(Base):
     run: Mapped[CheckRun] = relationship(back_populates="findings")
 
 
+class CachedCheck(Base):
+    """One check's result under the hash of all its inputs (see rules.check.check_key)."""
+
+    __tablename__ = "check_results"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    plan_hash: Mapped[str] = mapped_column(String(64))
+    parent_hash: Mapped[str] = mapped_column(String(64))
+    policy_hash: Mapped[str] = mapped_column(String(64))
+    registry_hash: Mapped[str] = mapped_column(String(64))
+    rules_version: Mapped[str] = mapped_column(String(20))
+    result: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+def cached_results(session: Session, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """The cached results of those of `keys` that are stored, in one query per 500 keys."""
+    wanted = sorted(set(keys))
+    out: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        for key, result in session.execute(select(CachedCheck.key, CachedCheck.result).where(CachedCheck.key.in_(chunk))):
+            out[key] = result
+    return out
+
+
+def cache_result(session: Session, key: str, parts: dict[str, str], result: dict[str, Any]) -> None:
+    """Keep `result` under `key` (a result already kept under that key is left as it is: the same
+    inputs give the same result)."""
+    if session.get(CachedCheck, key) is not None:
+        return
+    session.add(CachedCheck(key=key, result=jsonable(result), created_at=datetime.now(UTC), **parts))
+    session.flush()
+
+
+def newest_run_keys(session: Session, plan_document_ids: Iterable[int], as_of: date
+                    ) -> dict[int, tuple[int, str | None, str]]:
+    """Per plan document: (id, result key, kind) of its newest non-draft run on or before `as_of` —
+    the run a night keeps when the plan's inputs did not change since."""
+    ids = sorted(set(plan_document_ids))
+    out: dict[int, tuple[int, str | None, str]] = {}
+    for start in range(0, len(ids), 500):
+        newest = (
+            select(func.max(CheckRun.id))
+            .where(CheckRun.plan_document_id.in_(ids[start : start + 500]), CheckRun.as_of <= as_of,
+                   CheckRun.kind != "draft")
+            .group_by(CheckRun.plan_document_id)
+        )
+        stmt = (select(CheckRun.plan_document_id, CheckRun.id, CheckRun.result_key, CheckRun.kind)
+                .where(CheckRun.id.in_(newest)))
+        for plan_id, run_id, key, kind in session.execute(stmt):
+            out[plan_id] = (run_id, key, kind)
+    return out
+
+
 def save_check(
     session: Session,
     *,
@@ -59,6 +116,7 @@ def save_check(
     directive_key: str | None,
     district: str | None,
     as_of: date,
+    result_key: str | None = None,
 ) -> CheckRun:
     """Store one check (the JSON form of rules.check.CheckResult) with its findings."""
     run = CheckRun(
@@ -72,6 +130,7 @@ def save_check(
         created_at=datetime.now(UTC),
         coverage=result["coverage"],
         counts=result["counts"],
+        result_key=result_key,
     )
     for f in result["findings"]:
         run.findings.append(

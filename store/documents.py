@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
@@ -198,3 +199,38 @@ def _cited_first(doc: Document | DocumentRecord, candidates: list[DocumentRecord
 def stored_plans(session: Session) -> list[DocumentRecord]:
     """Every stored plan below the city level (the nightly run checks each)."""
     return [r for r in latest_documents(session) if r.level in ("district", "unit")]
+
+
+def plan_heads(session: Session) -> list[dict[str, Any]]:
+    """Every stored plan below the city level, as `stored_plans` gives them, with its parent as
+    `find_parent` finds it — read without the documents' content (the nightly run needs only their
+    ids and hashes to tell what changed), in one query."""
+    columns = (DocumentRecord.id, DocumentRecord.doc_key, DocumentRecord.version, DocumentRecord.content_hash,
+               DocumentRecord.title, DocumentRecord.level, DocumentRecord.year, DocumentRecord.place,
+               DocumentRecord.issue_date, DocumentRecord.is_draft)
+    newest: dict[str, Any] = {}
+    for row in session.execute(select(*columns).order_by(DocumentRecord.doc_key, DocumentRecord.version)):
+        if not row.is_draft:
+            newest[row.doc_key] = row
+    candidates: dict[tuple[str, int | None, str | None], list[Any]] = {}
+    for row in newest.values():
+        if row.level in ("municipal", "district"):
+            candidates.setdefault((row.level, row.year, row.place if row.level == "district" else None), []).append(row)
+    heads = []
+    for row in newest.values():
+        if row.level not in ("district", "unit"):
+            continue
+        parent = None
+        if row.year is not None:
+            wanted = ("municipal", row.year, None) if row.level == "district" else ("district", row.year, row.place)
+            fitting = [c for c in candidates.get(wanted, [])
+                       if not row.issue_date or not c.issue_date or c.issue_date <= row.issue_date]
+            parent = max(fitting, key=lambda c: (c.issue_date or date.min, c.id), default=None)
+        heads.append({
+            "id": row.id, "key": row.doc_key, "title": row.title, "level": row.level, "place": row.place,
+            "content_hash": row.content_hash,
+            "parent": parent.id if parent is not None else None,
+            "parent_key": parent.doc_key if parent is not None else None,
+            "parent_hash": parent.content_hash if parent is not None else None,
+        })
+    return heads

@@ -142,6 +142,45 @@ def add_message(session: Session, new: NewMessage) -> bool:
     return True
 
 
+def add_messages(session: Session, news: Iterable[NewMessage]) -> tuple[int, int]:
+    """`add_message` and `supersede_unsent` for a batch of digests (one per recipient), in a few
+    statements: returns (newly queued, superseded)."""
+    news = list(news)
+    existing = existing_message_ids(session, [n.message_id for n in news])
+    added = []
+    for new in news:
+        if new.message_id in existing:
+            continue
+        existing.add(new.message_id)
+        added.append(OutboxMessage(
+            message_id=new.message_id, run_key=new.run_key, district=new.district, recipient=new.recipient,
+            recipient_name=new.recipient_name, sender=new.sender, subject=new.subject, raw=new.raw,
+            alerts=new.alerts, as_of=new.as_of, status=QUEUED, attempts=0, created_at=utcnow(),
+        ))
+    session.add_all(added)
+    session.flush()
+    superseded = 0
+    by_recipient: dict[str, set[str]] = {}
+    for new in news:
+        by_recipient.setdefault(new.recipient, set()).add(new.message_id)
+    pairs = sorted(by_recipient.items())
+    for start in range(0, len(pairs), 200):
+        chunk = pairs[start : start + 200]
+        keep = {m for _r, ids in chunk for m in ids}
+        result = session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.recipient.in_([r for r, _ids in chunk]),
+                OutboxMessage.message_id.not_in(sorted(keep)),
+                OutboxMessage.status.in_((QUEUED, FAILED)),
+            )
+            .values(status=SUPERSEDED, last_error="已被更新的提醒邮件取代")
+            .execution_options(synchronize_session=False)
+        )
+        superseded += _rowcount(result)
+    return len(added), superseded
+
+
 def supersede_unsent(session: Session, recipient: str, keep_message_id: str) -> int:
     """Retire queued/failed messages to `recipient` other than `keep_message_id`: the new digest
     carries everything still current, so sending the old one too would say the same thing twice."""
@@ -202,6 +241,64 @@ def claim(session: Session, message_id: int, worker: str, *, lease_seconds: floa
     return session.get(OutboxMessage, message_id)
 
 
+@dataclass(frozen=True)
+class Claimed:
+    """A message claimed for sending, with what its claim replaced (to undo a claim never tried)."""
+
+    id: int
+    message_id: str
+    sender: str
+    recipient: str
+    raw: bytes
+    before: tuple[str, datetime | None, str | None, int]  # status, claimed_at, claimed_by, attempts
+
+
+def claim_many(session: Session, message_ids: Iterable[int], worker: str, *, lease_seconds: float) -> list[Claimed]:
+    """`claim` for a batch in one statement: the deliverable ones among `message_ids` are marked
+    'sending' for `worker` (another run's fresh claims are left alone); returns them in id order."""
+    ids = sorted(set(message_ids))
+    if not ids:
+        return []
+    now = utcnow()
+    cutoff = now - timedelta(seconds=lease_seconds)
+    before = {
+        row.id: (row.status, row.claimed_at, row.claimed_by, row.attempts)
+        for row in session.execute(
+            select(OutboxMessage.id, OutboxMessage.status, OutboxMessage.claimed_at, OutboxMessage.claimed_by,
+                   OutboxMessage.attempts).where(OutboxMessage.id.in_(ids), _deliverable(cutoff))
+        )
+    }
+    if not before:
+        return []
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(sorted(before)), _deliverable(cutoff))
+        .values(status=SENDING, claimed_at=now, claimed_by=worker, attempts=OutboxMessage.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    rows = session.execute(
+        select(OutboxMessage.id, OutboxMessage.message_id, OutboxMessage.sender, OutboxMessage.recipient,
+               OutboxMessage.raw)
+        .where(OutboxMessage.id.in_(sorted(before)), OutboxMessage.claimed_by == worker,
+               OutboxMessage.status == SENDING)
+        .order_by(OutboxMessage.id)
+    )
+    return [Claimed(r.id, r.message_id, r.sender, r.recipient, r.raw, before[r.id]) for r in rows]
+
+
+def release(session: Session, claimed: Iterable[Claimed], worker: str) -> None:
+    """Undo the claims of messages this run claimed but never tried (delivery stopped early):
+    each goes back exactly as it was, so the next run treats it as if this one never touched it."""
+    for c in claimed:
+        status, claimed_at, claimed_by, attempts = c.before
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == c.id, OutboxMessage.claimed_by == worker, OutboxMessage.status == SENDING)
+            .values(status=status, claimed_at=claimed_at, claimed_by=claimed_by, attempts=attempts)
+            .execution_options(synchronize_session=False)
+        )
+
+
 def record_retry(session: Session, message_id: int, error: str) -> None:
     """A failed attempt that will be retried in this run: note the error, count the next attempt,
     renew the claim (the message stays 'sending')."""
@@ -221,9 +318,11 @@ def mark_sent(session: Session, message_id: int) -> OutboxMessage:
     message.status = SENT
     message.sent_at = now
     message.last_error = None
+    # The message's ledger rows in one query; new ones are written at the commit in one flush.
+    known = ledger_rows(session, [alert["key"] for alert in message.alerts or []])
     for alert in message.alerts or []:
         record_sent_alert(session, alert["key"], message.recipient, alert["state"], message.message_id,
-                          as_of=message.as_of, when=now)
+                          as_of=message.as_of, when=now, known=known)
     return message
 
 
@@ -263,14 +362,24 @@ def mark_reported(session: Session, message_id: int) -> None:
 
 def record_sent_alert(
     session: Session, key: str, recipient: str, state: str, message_id: str, *, as_of: date,
-    when: datetime | None = None,
+    when: datetime | None = None, known: dict[tuple[str, str], AlertLedger] | None = None,
 ) -> None:
+    """Record that `recipient` was told about `key` in `state`. `known`: the ledger rows of these
+    keys read beforehand (`ledger_rows`), kept up to date here, so recording a message's alerts
+    asks the database nothing per alert."""
     when = when or utcnow()
-    row = session.scalar(select(AlertLedger).where(AlertLedger.key == key, AlertLedger.recipient == recipient))
+    if known is None:
+        row = session.scalar(select(AlertLedger).where(AlertLedger.key == key, AlertLedger.recipient == recipient))
+    else:
+        row = known.get((key, recipient))
     if row is None:
-        session.add(AlertLedger(key=key, recipient=recipient, state=state, first_sent_at=when,
-                                last_sent_at=when, last_as_of=as_of, message_id=message_id))
-        session.flush()
+        row = AlertLedger(key=key, recipient=recipient, state=state, first_sent_at=when,
+                          last_sent_at=when, last_as_of=as_of, message_id=message_id)
+        session.add(row)
+        if known is None:
+            session.flush()
+        else:
+            known[(key, recipient)] = row
         return
     row.state = state
     row.last_sent_at = when

@@ -217,6 +217,9 @@ def _warm_up() -> None:
     import pipeline.checks  # noqa: F401
     import pipeline.nightly  # noqa: F401
     import pipeline.obligations  # noqa: F401
+    import rules.assignment  # noqa: F401 - the rule families load when a check first runs
+    import rules.coverage  # noqa: F401
+    import rules.timing  # noqa: F401
     import store.migrate  # noqa: F401
     from pipeline.alerts import current_policy
 

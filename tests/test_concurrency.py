@@ -13,9 +13,9 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from pipeline import filings
 from pipeline import nightly as steps
 from pipeline.alerts import current_policy
-from pipeline.filings import check_filing
 from pipeline.ingest import ingest_files
 from pipeline.obligations import derive_obligations, record_filing
 from store.checks import CheckRun, FindingRecord
@@ -89,7 +89,7 @@ def test_night_drafts_and_filings_at_once(store_url, tmp_path, monkeypatch) -> N
         assert not summary["failed"], summary["failed"]
 
     def submit(path: Path):
-        return lambda store: check_filing(store, str(path), AS_OF, policy)
+        return lambda store: filings.check_filing(store, str(path), AS_OF, policy)
 
     def file(unit: str):
         return lambda store: record_filing(store, "plan", unit, CHANGNING_KEY, filed_on=date(2026, 6, 20),

@@ -159,15 +159,16 @@ def test_run_nightly_over_the_samples(samples_store, policy, tmp_path) -> None:
 
 
 def test_one_failing_district_does_not_stop_the_others(samples_store, policy, monkeypatch, tmp_path) -> None:
-    real = steps.run_check
+    import pipeline.checks
 
-    def flaky(ref, against, **kwargs):
-        with samples_store.transaction() as session:
-            if session.get(DocumentRecord, int(ref.lstrip("#"))).place == "静安区":
-                raise RuntimeError("磁盘坏了")
-        return real(ref, against, **kwargs)
+    real = pipeline.checks.check_plan
 
-    monkeypatch.setattr(steps, "run_check", flaky)
+    def flaky(plan, directive, **kwargs):
+        if plan.place == "静安区":
+            raise RuntimeError("磁盘坏了")
+        return real(plan, directive, **kwargs)
+
+    monkeypatch.setattr(pipeline.checks, "check_plan", flaky)
     summary = steps.run_nightly(samples_store, AS_OF, policy, transport=EmlFolderTransport(tmp_path / "eml"))
     assert list(summary["failed"]) == ["静安区"]
     assert "静府办发〔2025〕4号" in summary["failed"]["静安区"] and "磁盘坏了" in summary["failed"]["静安区"]
