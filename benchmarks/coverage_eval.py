@@ -109,8 +109,8 @@ def build_draft(spec: dict[str, Any]) -> tuple[str, dict[int, list[int]]]:
     return "\n".join(out) + "\n", covered
 
 
-def drafts() -> list[Path]:
-    return sorted(CORPUS.glob("*.yaml"))
+def drafts(corpus: Path = CORPUS) -> list[Path]:
+    return sorted(corpus.glob("*.yaml"))
 
 
 def directive_of(spec: dict[str, Any]):  # noqa: ANN201 - a Document
@@ -173,17 +173,18 @@ def evaluate_draft(path: Path, policy: Policy, directives: dict[str, Any]) -> di
     }
 
 
-def coverage_figures(policy: Policy | None = None) -> dict[str, Any]:
-    """False-MISSING and missed-deletion counts over the paraphrase set, with totals and,
-    per draft, what is still wrong."""
+def coverage_figures(policy: Policy | None = None, corpus: Path = CORPUS) -> dict[str, Any]:
+    """False-MISSING and missed-deletion counts over the paraphrase set (or another directory of
+    drafts in the same format, e.g. the blind holdout), with totals and, per draft, what is
+    still wrong."""
     policy = policy or load_policy()
     directives: dict[str, Any] = {}
-    per_draft = [evaluate_draft(path, policy, directives) for path in drafts()]
+    per_draft = [evaluate_draft(path, policy, directives) for path in drafts(corpus)]
     deletions = sum(d["deleted"] for d in per_draft)
     missed = sum(d["missed_deletions"] for d in per_draft)
     rewritten = sum(d["kinds"].get(k, 0) for d in per_draft for k in ("reworded", "merged", "split"))
     distinct = set()
-    for path in drafts():
+    for path in drafts(corpus):
         for entry in yaml.safe_load(path.read_text(encoding="utf-8"))["body"]:
             if entry.get("kind") in ("reworded", "merged", "split"):
                 distinct.add(entry["text"])
