@@ -30,10 +30,12 @@ def database_url(db: str | None = None) -> str:
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API objects
     cursor = dbapi_connection.cursor()
+    # The busy timeout first: switching a new database to WAL takes a lock that another process
+    # opening it at the same moment may hold, and without a timeout that is "database is locked".
+    cursor.execute("PRAGMA busy_timeout=30000")
     # WAL lets the nightly run and an on-demand check read while the other writes.
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
     # In WAL mode NORMAL is safe against a crashed or killed process (only a power cut can lose the
     # last commits) and spares an fsync per commit: the outbox commits once per message.
     cursor.execute("PRAGMA synchronous=NORMAL")
