@@ -31,7 +31,19 @@ TITLE_END = re.compile(r"(要点|方案|分解表|计划|安排|清单)$")
 # A notice heading: …关于印发《…》的通知 (possibly wrapped over lines), never a preamble sentence.
 NOTICE_START = re.compile(r"关于(?:印发|转发|下达)|关于.{2,60}的通知$")
 DRAFT_MARK = re.compile(r"[（(]?(征求意见稿|讨论稿|送审稿|草案|草稿)[）)]?")
-ADOPTED = re.compile(r"已经\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日.{0,20}?会议")
+DRAFT_WORDS = "征求意见稿|讨论稿|送审稿|草案|草稿"
+# Where a draft mark counts: a line holding only the mark, a bracketed mark, or a title ending
+# with it (…工作要点草案). A task's 决策草案公开征求意见 is running text, not a mark.
+DRAFT_LINE = re.compile(
+    rf"^[（(]?(?:{DRAFT_WORDS})[）)]?$|[（(](?:{DRAFT_WORDS})[）)]|(?:要点|方案|分解表|计划|安排|清单)(?:{DRAFT_WORDS})$"
+)
+# How a document says it was adopted: 已经2026年5月8日区政府第137次常务会议讨论通过, or a line
+# under the title （2025年5月12日市政府第18次常务会议审议通过）.
+ADOPTED = re.compile(r"已?经\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日.{0,20}?会议")
+ADOPTED_LINE = re.compile(
+    r"^[（(]?\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日[^，。；,;]{0,30}?会议(?:上)?"
+    r"(?:审议|讨论|研究)?(?:通过|审定|同意)[）)]?$"
+)
 LABELLED_NUMBER = re.compile(r"^(?:发文字号|文号)[：:]\s*(\S+)$")
 # A cited plan in the preamble: 根据《2025年上海市政务公开工作要点》（沪府办字〔2025〕5号）.
 CITATION = re.compile(
@@ -193,11 +205,9 @@ def parse_header(lines: list[str]) -> Header:
             if bare:
                 header.title = bare.group(1)
         break
+    red_head = _red_head_issuer(head[:5])
     if header.issuer is None:
-        for line in head[:5]:
-            if line.endswith("文件") and len(line) > 4:
-                header.issuer = squash_spaces(line[: -len("文件")]).replace(" ", "")
-                break
+        header.issuer = red_head
     if header.issuer is None:
         # Drafts and web copies: the issuing office alone on one of the first lines.
         for line in [x for x in head if x][:4]:
@@ -219,15 +229,25 @@ def parse_header(lines: list[str]) -> Header:
         date_at = _damaged_signature_date(header, lines, start)
     if header.issue_date is None:
         for line in head:
-            adopted = ADOPTED.search(squash_spaces(line))
+            flat = squash_spaces(line).replace(" ", "")
+            adopted = ADOPTED.search(flat) or ADOPTED_LINE.match(flat)
             if adopted:
                 header.issue_date = _safe_date(*adopted.groups())
                 break
-    if header.issuer is None and date_at is not None:
+    signature = None
+    if date_at is not None:
         # The signature: the office printed just above the date.
         above = next((lines[k] for k in range(date_at - 1, max(date_at - 4, -1), -1) if lines[k]), "")
         if _office_line(above):
-            header.issuer = squash_spaces(above).replace(" ", "")
+            signature = squash_spaces(above).replace(" ", "")
+    if header.issuer is None:
+        header.issuer = signature
+    else:
+        # A notice heading often prints the short form (省政府办公厅, 区政府办公室, X镇人民政府)
+        # while the red head or the signature prints the full name: the full name is the issuer.
+        header.issuer = next(
+            (full for full in (red_head, signature) if full and _short_form_of(header.issuer, full)), header.issuer
+        )
 
     # Addressees: the line after the notice title that ends with a colon.
     for line in head[start : start + 6] if notice_end is not None else []:
@@ -240,7 +260,7 @@ def parse_header(lines: list[str]) -> Header:
                 header.addressees = [a for a in re.split(r"[，,]", line[:-1]) if a]
                 break
 
-    header.draft = any(DRAFT_MARK.search(x) and len(x) < 80 for x in head[:30])
+    header.draft = any(DRAFT_LINE.search(squash_spaces(x).replace(" ", "")) for x in head[:30] if len(x) < 80)
 
     # The plan's own title line marks where the plan itself begins.
     header.body_start = _find_body_start(lines, header, first_struct, start)
@@ -264,6 +284,23 @@ def parse_header(lines: list[str]) -> Header:
     _read_parent(header, head)
     _read_place(header)
     return header
+
+
+def _red_head_issuer(lines: list[str]) -> str | None:
+    """The issuer of a red head `X文件`; a web page's breadcrumb (首页 > … > 政府文件) is not one."""
+    for line in lines:
+        flat = squash_spaces(line).replace(" ", "")
+        stem = flat[: -len("文件")]
+        if flat.endswith("文件") and len(stem) >= 3 and not WEB_FURNITURE.search(stem) and not SENTENCE_PUNCT.search(stem):
+            return stem
+    return None
+
+
+def _short_form_of(short: str, full: str) -> bool:
+    """`short` names the same office as `full` without its places: 省政府办公厅 ⊂ 江苏省人民政府办公厅,
+    石门镇人民政府 ⊂ 青石县石门镇人民政府 (人民 is often dropped in the short form)."""
+    short, full = short.replace("人民", ""), full.replace("人民", "")
+    return len(full) > len(short) and full.endswith(short)
 
 
 def _damaged_signature_date(header: Header, lines: list[str], start: int) -> int | None:
