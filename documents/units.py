@@ -134,14 +134,22 @@ def find_unit_clauses(item_text: str) -> tuple[list[str], str]:
         return [], item_text or ""
     clauses: list[str] = []
     spans: list[tuple[int, int]] = []
-    for start, end, inner in _top_level_groups(item_text):
+    # From the last group back: a bracket standing right before an accepted unit clause closes
+    # the sentence too (（省工信厅牵头，省财政厅配合）（各设区市人民政府负责）).
+    next_clause_at: int | None = None
+    for start, end, inner in reversed(_top_level_groups(item_text)):
         clause = _SPACES.sub("", inner).translate(_HALF_TO_FULL)
         labelled = bool(_LABEL_RE.match(clause))
         after = item_text[end:]
-        closes_sentence = start > 0 and (not after.strip("。；;.， \n") or after[:1] in ("。", "；"))
+        closes_sentence = start > 0 and (
+            not after.strip("。；;.， \n") or after[:1] in ("。", "；") or next_clause_at == end + len(after) - len(after.lstrip())
+        )
         if labelled or (closes_sentence and _bare_unit_list(clause)):
-            clauses.append(clause)
-            spans.append((start, end))
+            clauses.insert(0, clause)
+            spans.insert(0, (start, end))
+            next_clause_at = start
+        else:
+            next_clause_at = None
     rest = item_text
     for start, end in reversed(spans):
         rest = rest[:start].rstrip() + rest[end:]
@@ -205,6 +213,8 @@ def _parse(text: str, source: Source, default_role: Role) -> list[UnitMention]:
             )
         pending.clear()
 
+    separator_before = ""
+    names_under_label = False  # the pending names follow a label with no role verb since
     for token, separator in _split_top_level(phrase):
         ends_segment = bool(separator) and separator in _SEGMENT_BREAKS
         label = _LABEL_RE.match(token)
@@ -221,11 +231,19 @@ def _parse(text: str, source: Source, default_role: Role) -> list[UnitMention]:
         while verb := _VERB_RE.search(token):
             verb_role = _VERB_ROLES[verb.group(1)]
             token = token[: verb.start()]
+        if verb_role is not None and separator_before == "，" and names_under_label:
+            # 责任处室：A，B配合 — the verb governs the names it closes (joined by 、), not A,
+            # written under the label before the comma, which keeps the label's role. Without a
+            # label (A牵头，B，C配合) names across commas share the verb.
+            flush(label_role)
         pending.extend(_names_in(token))
+        names_under_label = bool(label) or (names_under_label and verb_role is None)
         if verb_role is not None:
             flush(verb_role)
+            names_under_label = False
         elif ends_segment:
             flush(label_role)
+        separator_before = separator
     flush(label_role)
     return mentions
 
@@ -247,7 +265,11 @@ def _prepare(text: str) -> str:
 
 
 _KEEP_TOGETHER = "\u2063"  # invisible separator: stands for 、 inside one collective name
-_PAIRED_COLLECTIVE = re.compile(r"各[区县市]、[区县市](?:（[区县市、]+）)?(?:人民)?政府")
+_PAIRED_COLLECTIVE = re.compile(
+    r"各[区县市]、[区县市](?:（[区县市、]+）)?(?:人民)?政府"
+    # every town and street: 各镇、街道 / 各街道、镇 / 各乡、镇 (one collective, not 各镇 + 街道)
+    r"|各(?:乡镇|街镇|街道|镇|乡|村|社区)、(?:乡镇|街镇|街道|镇|乡|村|社区)(?=$|[、，；。）]|牵头|落实|负责|配合|协助|参与)"
+)
 _MANNER = re.compile(r"(?:按职责分工|按照职责分工|按职责|分别|共同|按要求)(?=(?:牵头|落实|负责|配合|协助|参与)(?:[，、；]|$))")
 
 
