@@ -46,7 +46,7 @@ import pendulum
 from documents.model import Deadline, Source
 from workdays import WorkdayCalendar, default_calendar
 
-__all__ = ["deadline_from_phrase", "find_deadlines"]
+__all__ = ["deadline_from_phrase", "find_deadlines", "one_per_frequency"]
 
 # Characters that end a clause: an event's name never reaches across them.
 _PUNCT = set("，。；：、！？,.;:!?（）()“”\"'‘’《》〈〉【】[]{}—…\n\r\t ")
@@ -59,9 +59,11 @@ _MONTH_SUFFIX = (
 )
 _DAY_SUFFIX = "之前|以前|前"
 
+# Before an event of that month: 9月开学前, 10月供暖前 (the qualifier is part of the deadline).
+_MONTH_EVENT = r"(?P<ev>[\u4e00-\u9fff]{2,3}?)(?<![底末旬份之以])前(?![期置提端沿])"
 _MONTH_RE = re.compile(
     r"(?<![\d.])(?:(?P<y>\d{4})年)?(?P<m>\d{1,2})月(?!龄)"
-    r"(?:(?P<d>\d{1,2})[日号](?P<dsuf>" + _DAY_SUFFIX + r")?|(?P<msuf>" + _MONTH_SUFFIX + r"))?"
+    r"(?:(?P<d>\d{1,2})[日号](?P<dsuf>" + _DAY_SUFFIX + r")?|(?P<msuf>" + _MONTH_SUFFIX + r")|" + _MONTH_EVENT + r")?"
 )
 _QUARTER_RE = re.compile(
     r"(?<![\d每])(?:(?P<y>\d{4})年)?第?(?P<q>[一二三四1-4])季度(?P<suf>末之前|末前|底前|末|底|之前|以前|前|内)?"
@@ -81,7 +83,11 @@ _NEXT_YEAR_RE = re.compile(
     r"|(?P<end>年底之前|年底前|年底|年末前|年末|底前|底|末|全年|年内)"
     r")"
 )
-_RECURRING_RE = re.compile(r"每(?:一)?(?:个)?(?P<p>季度|季|半年|年度|年|月度|月|周|星期)")
+# 每季度 / 每个月 / 每半年, and the same frequency written with 按 (按季度发布, 按月公开); 按年龄,
+# 按年度计划 and 按月份 are not frequencies.
+_RECURRING_RE = re.compile(
+    r"每(?:一)?(?:个)?(?P<p>季度|季|半年|年度|年|月度|月|周|星期)|按(?P<q>季度|季|半年|年|月|周)(?![龄度份])"
+)
 _PERIODS = {
     "季度": "quarter",
     "季": "quarter",
@@ -138,6 +144,16 @@ def deadline_from_phrase(
         if cand.deadline is not None:
             return cand.deadline
     return None
+
+
+def one_per_frequency(deadlines: list[Deadline]) -> list[Deadline]:
+    """An item's deadlines without a 按-frequency (按季度 in the text) that another phrase of the
+    same period states already (每季度 in the 完成时限 slot): one duty, written twice."""
+    written = {d.period for d in deadlines if d.kind == "recurring" and d.due is None and not d.phrase.startswith("按")}
+    return [
+        d for d in deadlines
+        if not (d.kind == "recurring" and d.due is None and d.phrase.startswith("按") and d.period in written)
+    ]
 
 
 def find_deadlines(
@@ -248,9 +264,13 @@ def _find_after(ctx: _Ctx) -> Iterator[_Candidate]:
         phrase = ctx.text[ev_start : m.end()]
         own = _OWN_DOC_RE.fullmatch(event)
         if own and not (own.group("verb") == "出台" and not event.startswith("本")):
+            # The document's own publication: the phrase keeps its name (本工作要点发布后30天内).
             due = _relative_due(ctx, n, working)
             dl = Deadline(phrase=phrase, kind="relative", due=due, days=n, working_days=working, source=ctx.source)
         else:
+            # Another event: the phrase starts at its verb (出台后3个工作日内); the subject
+            # (重要政策, 执法决定) stays in `event`, which says what must happen first.
+            phrase = ctx.text[ev_start + _verb_start(event) : m.end()]
             dl = Deadline(
                 phrase=phrase, kind="event", due=None, days=n, working_days=working, event=event, source=ctx.source
             )
@@ -272,6 +292,20 @@ def _event_start(text: str, anchor: int) -> int:
     return start
 
 
+# Verbs that name the event a relative deadline counts from (出台, 批准, 作出 …). 决定 / 申请 are
+# left out: they are nouns as often as verbs (执法决定作出, 收到申请).
+_EVENT_VERBS = re.compile(
+    "出台|发布|印发|下发|公布|批准|作出|做出|变更|生效|通过|签署|签订|召开|结束|收到|受理|形成|"
+    "审定|审议|制定|修订|调整|备案|上线|成立|发生|办结|立案|完成|实施|报送|提交|确定|产生"
+)
+
+
+def _verb_start(event: str) -> int:
+    """Where the event's verb starts in `event` (0: no known verb, the event stands whole)."""
+    verb = _EVENT_VERBS.search(event)
+    return verb.start() if verb else 0
+
+
 def _relative_due(ctx: _Ctx, n: int, working: bool) -> date | None:
     if ctx.issue_date is None:
         return None
@@ -287,7 +321,8 @@ def _find_months(ctx: _Ctx) -> Iterator[_Candidate]:
     text = ctx.text
     for m in _MONTH_RE.finditer(text):
         start, end = m.start(), m.end()
-        suffix = m.group("dsuf") or m.group("msuf") or ""
+        # N月〈event〉前: the event's day is unknown, so the duty falls due before month N.
+        suffix = m.group("dsuf") or m.group("msuf") or ("前" if m.group("ev") else "")
         explicit = m.group("y")
         # 23年3月 / 2023 年 written oddly: a year we cannot read, so a date, not a deadline.
         year_before = not explicit and start >= 2 and text[start - 1] == "年" and text[start - 2].isdigit()
@@ -379,7 +414,8 @@ def _find_next_year(ctx: _Ctx) -> Iterator[_Candidate]:
 
 def _find_recurring(ctx: _Ctx) -> Iterator[_Candidate]:
     for m in _RECURRING_RE.finditer(ctx.text):
-        dl = Deadline(phrase=m.group(0), kind="recurring", period=_PERIODS[m.group("p")], source=ctx.source)
+        period = _PERIODS[m.group("p") or m.group("q")]
+        dl = Deadline(phrase=m.group(0), kind="recurring", period=period, source=ctx.source)
         yield _Candidate(m.start(), m.start(), m.end(), dl)
 
 

@@ -7,7 +7,7 @@ import re
 from datetime import date
 from pathlib import Path
 
-from documents.deadlines import YEAR_WIDE, deadline_from_phrase, find_deadlines
+from documents.deadlines import YEAR_WIDE, deadline_from_phrase, find_deadlines, one_per_frequency
 from documents.header import Header, parse_header, squash_spaces
 from documents.model import Deadline, Document, DocumentError, Item, Note, SubRow, UnitMention
 from documents.quantities import find_quantities
@@ -259,6 +259,7 @@ def _item_from_text(number: int, section: list[str], raw: str, year: int | None,
                 clause_deadlines.append(found)
     deadlines = find_deadlines(body, year or 0, issued, source="body") if year else []
     deadlines += [d for d in clause_deadlines if not any(d.phrase == x.phrase and d.due == x.due for x in deadlines)]
+    deadlines = one_per_frequency(deadlines)
     return Item(
         number=number,
         section_path=section,
@@ -296,6 +297,7 @@ def _item_from_row(row: TableRow, year: int | None, issued: date | None) -> Item
         for d in find_deadlines(text, year, issued, source="table"):
             if not any(d.phrase == x.phrase and d.due == x.due for x in deadlines):
                 deadlines.append(d)
+    deadlines = one_per_frequency(deadlines)
     return Item(
         number=row.number,
         section_path=[squash_spaces(s) for s in row.section_path],
@@ -337,7 +339,7 @@ def _merge(body_items: list[Item], table_items: list[Item]) -> list[Item]:
         item.sources = ["body", "table"]
         body_deadlines = list(item.deadlines)
         table_deadlines = [d for s in row.sub_rows for d in s.deadlines]
-        item.deadlines = body_deadlines + table_deadlines
+        item.deadlines = one_per_frequency(body_deadlines + table_deadlines)
         if not item.units:
             item.units = row.units
         item.notes.extend(_disagreements(item, body_deadlines, table_deadlines, row.units))

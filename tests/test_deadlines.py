@@ -69,7 +69,7 @@ BAOSHAN_EXPECTED = {
     21: [("年内", "absolute", date(2023, 12, 31), None, False, None, None)],
     24: [
         ("3月31日前", "absolute", date(2023, 3, 31), None, False, None, None),
-        ("决策出台后的10个工作日内", "event", None, 10, True, "决策出台", None),
+        ("出台后的10个工作日内", "event", None, 10, True, "决策出台", None),
     ],
     25: [("年内", "absolute", date(2023, 12, 31), None, False, None, None)],
     27: [("8月", "absolute", date(2023, 8, 31), None, False, None, None)],
@@ -272,14 +272,17 @@ def test_relative_without_issue_date(cal: WorkdayCalendar) -> None:
 @pytest.mark.parametrize(
     ("text", "phrase", "event", "days", "working"),
     [
-        ("决策出台后的10个工作日内", "决策出台后的10个工作日内", "决策出台", 10, True),
-        ("。决策出台后的10个工作日内，向社会公开", "决策出台后的10个工作日内", "决策出台", 10, True),
-        ("，并于政策发布后3个工作日内推送", "政策发布后3个工作日内", "政策发布", 3, True),
+        ("决策出台后的10个工作日内", "出台后的10个工作日内", "决策出台", 10, True),
+        ("。决策出台后的10个工作日内，向社会公开", "出台后的10个工作日内", "决策出台", 10, True),
+        ("，并于政策发布后3个工作日内推送", "发布后3个工作日内", "政策发布", 3, True),
         ("，应当在收到申请之日起15个工作日内答复", "收到申请之日起15个工作日内", "收到申请", 15, True),
-        ("，应于会议召开后7日内公开", "会议召开后7日内", "会议召开", 7, False),
-        ("，决策出台后 10 个工作日内", "决策出台后 10 个工作日内", "决策出台", 10, True),
+        ("，应于会议召开后7日内公开", "召开后7日内", "会议召开", 7, False),
+        ("，执法决定作出之日起7个工作日内公开", "作出之日起7个工作日内", "执法决定作出", 7, True),
+        ("，会后3个工作日内", "会后3个工作日内", "会", 3, True),
+        ("，决策出台后 10 个工作日内", "出台后 10 个工作日内", "决策出台", 10, True),
     ],
 )
+# The phrase starts at the event's verb; the subject stays in `event` (the corpus convention).
 def test_event(text: str, phrase: str, event: str, days: int, working: bool, cal: WorkdayCalendar) -> None:
     [dl] = find_deadlines(text, 2023, BAOSHAN_ISSUED, calendar=cal)
     assert dl == Deadline(phrase=phrase, kind="event", days=days, working_days=working, event=event)
@@ -348,7 +351,7 @@ def test_baoshan_body_as_a_whole(cal: WorkdayCalendar) -> None:
     assert [(d.phrase, d.kind, d.due) for d in found] == [
         ("年内", "absolute", date(2023, 12, 31)),  # items 21, 25, 35
         ("3月31日前", "absolute", date(2023, 3, 31)),
-        ("决策出台后的10个工作日内", "event", None),
+        ("出台后的10个工作日内", "event", None),
         ("8月", "absolute", date(2023, 8, 31)),
         ("3月底前", "absolute", date(2023, 3, 31)),
         ("每季度", "recurring", None),

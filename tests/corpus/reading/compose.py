@@ -23,7 +23,7 @@ HERE = Path(__file__).resolve().parent
 # --- tasks: invented texts; {a} = the area word (全区/全县/全市/全省/本街道 …) -------------------------
 # (text, deadline phrases written inside the text)
 TASKS: list[tuple[str, list[str]]] = [
-    ("做好政策文件集中发布，在政府网站政策文件栏目统一归集现行有效文件，按月核对更新。", []),
+    ("做好政策文件集中发布，在政府网站政策文件栏目统一归集现行有效文件，按月核对更新。", ["按月"]),
     ("加强政策解读，对涉及企业和群众切身利益的政策文件，做到解读材料与文件同步起草、同步审签、同步发布。", []),
     ("规范依申请公开办理，健全受理、交办、会商、答复全流程台账，每季度开展一次案卷自查。", ["每季度"]),
     ("推进{a}重大行政决策事项目录公开，6月底前在门户网站集中发布年度目录。", ["6月底前"]),
@@ -37,7 +37,7 @@ TASKS: list[tuple[str, list[str]]] = [
     ("加强政府网站内容保障，每月开展一次栏目巡查，确保信息及时准确。", ["每月"]),
     ("做好政府信息公开工作年度报告编制发布，次年1月31日前在网站公开。", ["次年1月31日前"]),
     ("推进行政执法信息公开，及时公示执法主体、依据、程序和结果。", []),
-    ("做好民生实事项目进展公开，按季度公布项目推进情况。", []),
+    ("做好民生实事项目进展公开，按季度公布项目推进情况。", ["按季度"]),
     ("加强政务公开专区建设，在便民服务中心设置查阅点，提供政策咨询和信息查询服务。", []),
     ("落实政策文件公开前保密审查和合法性审查，防止泄露国家秘密和敏感信息。", []),
     ("规范政民互动渠道，做好留言咨询的受理、转办和答复，答复内容按规定公开。", []),
@@ -57,7 +57,7 @@ TASKS: list[tuple[str, list[str]]] = [
     ("加强行政规范性文件管理，及时公开规范性文件清理结果。", []),
     ("落实重大建设项目批准和实施领域信息公开，公开项目审批、招标投标和竣工信息。", []),
     ("畅通公众参与渠道，涉及群众切身利益的决策事项公开征求意见时间一般不少于30日。", []),
-    ("做好社会救助信息公开，按月公开低保、特困供养资金发放情况。", []),
+    ("做好社会救助信息公开，按月公开低保、特困供养资金发放情况。", ["按月"]),
     ("推进政务服务事项办事指南公开，确保办事指南要素完整、准确。", []),
 ]
 
@@ -178,6 +178,7 @@ PLACES: list[Place] = [
 
 # Written in the 完成时限 slot but fixing no date: the project reads them as no deadline.
 ONGOING = {"持续推进", "长期坚持"}
+SAME_FREQUENCY = {"按季度": "每季度", "按月": "每月"}
 CLAUSE_DEADLINES = ["全年", "6月底前", "年底前", "持续推进", "每季度", "10月底前", "长期坚持", "9月底前"]
 
 
@@ -251,6 +252,8 @@ def _tasks(place: Place, n: int, rng: random.Random, style: str, with_units: boo
             task.units = units
             task.clause = _clause(place, units, deadline, rng, style)
             if deadline and deadline not in ONGOING:
+                # 按季度 in the text and 每季度 in the slot state one frequency: the slot's phrase.
+                task.deadlines = [d for d in task.deadlines if SAME_FREQUENCY.get(d) != deadline]
                 task.deadlines.append(deadline)
         out.append(task)
     return out
