@@ -112,10 +112,14 @@ _EVENT_CUT = ("应当在", "应当于", "原则上在", "务必在", "并于", "
               "需于", "需在", "要在", "要于", "均在", "均于", "统一在")
 _EVENT_LEAD = "于在自从"
 # The document's own publication: then the duty is relative to the issue date.
-_OWN_DOC_RE = re.compile(
-    r"(?:本(?:工作要点|要点|工作方案|实施方案|方案|通知|文件|工作计划|计划|实施意见|意见|办法|细则|规定|"
-    r"任务责任分解表|责任分解表|任务分解表|分解表|清单))?(?:正式)?(?P<verb>发布|印发|下发|公布|出台)"
+_OWN_DOC_NAMES = (
+    "本(?:工作要点|要点|工作方案|实施方案|方案|通知|文件|工作计划|计划|实施意见|意见|办法|细则|规定|"
+    "任务责任分解表|责任分解表|任务分解表|分解表|清单)"
 )
+_OWN_DOC_VERBS = "(?:正式)?(?P<verb>发布|印发|下发|公布|出台)"
+_OWN_DOC_RE = re.compile(f"(?:{_OWN_DOC_NAMES})?{_OWN_DOC_VERBS}")
+# The plan named at the end of a longer event: 各部门于〈本工作要点印发〉之日起.
+_NAMED_OWN_DOC_RE = re.compile(f"{_OWN_DOC_NAMES}{_OWN_DOC_VERBS}$")
 # What makes a month/day a starting point or a past reference rather than a deadline.
 _NOT_DEADLINE_AFTER = ("起", "开始", "以来", "至今")
 _NOT_DEADLINE_BEFORE = ("截至", "截止到", "自", "从")
@@ -263,6 +267,11 @@ def _find_after(ctx: _Ctx) -> Iterator[_Candidate]:
         working = "工作日" in m.group("unit")
         phrase = ctx.text[ev_start : m.end()]
         own = _OWN_DOC_RE.fullmatch(event)
+        named = _NAMED_OWN_DOC_RE.search(event)
+        if own is None and named is not None:
+            # 各部门于本工作要点印发之日起…: the subject before the plan's name is not the event.
+            own, ev_start, event = named, ev_start + named.start(), named.group(0)
+            phrase = ctx.text[ev_start : m.end()]
         if own and not (own.group("verb") == "出台" and not event.startswith("本")):
             # The document's own publication: the phrase keeps its name (本工作要点发布后30天内).
             due = _relative_due(ctx, n, working)

@@ -220,3 +220,169 @@ def test_other_provinces_collectives_bind_the_level_below(policy) -> None:
     result = check_plan(parse_file(CORPUS / "35-gd-city.txt"), province, policy=policy)
     named = {i.number for i in province.items if any(u.name == "各地级以上市人民政府" for u in i.units)}
     assert named and {row.directive_item for row in result.coverage if row.binding} == named
+
+
+# --- forms the first blind holdout found misread (documents written here, in published forms) --
+
+
+def _doc(text: str):  # noqa: ANN202 - a Document
+    return parse_bytes(text.encode("utf-8"), "t.txt")
+
+
+_BODY = "一、总体要求\n\n1.做好政策发布。（责任单位：区府办）\n\n2.做好政策解读。（责任单位：各部门）\n"
+
+
+@pytest.mark.parametrize(
+    "crumb", ["首页 > 政务公开 > 政府文件", "首页>政务公开>政府信息公开", "当前位置：首页 > 政务公开 > 通知公告"]
+)
+def test_breadcrumb_is_not_the_issuer(crumb: str) -> None:
+    doc = _doc(
+        f"{crumb}\n经区政府同意，现将《2025年北塘区政务公开工作要点》印发给你们，请认真贯彻执行。\n"
+        "北塘区人民政府办公室\n2025年4月8日\n2025年北塘区政务公开工作要点\n" + _BODY
+    )
+    assert (doc.issuer, doc.issue_date.isoformat()) == ("北塘区人民政府办公室", "2025-04-08")
+    assert (doc.title, doc.place, doc.level) == ("2025年北塘区政务公开工作要点", "北塘区", "district")
+
+
+@pytest.mark.parametrize(
+    ("title_lines", "draft"),
+    [
+        ("2025年柳川县政务公开工作要点\n（征求意见稿）", True),
+        ("2025年柳川县政务公开工作要点（送审稿）", True),
+        ("2025年柳川县政务公开工作要点草案", True),
+        ("2025年柳川县政务公开工作要点", False),
+    ],
+)
+def test_draft_mark_only_in_the_title_area(title_lines: str, draft: bool) -> None:
+    # Items that speak of 征求意见 and 决策草案 do not make the plan a draft.
+    doc = _doc(
+        f"{title_lines}\n\n一、决策公开\n\n1.决策草案公开征求意见时间一般不少于30日。（责任单位：县司法局）\n\n"
+        "2.重大行政决策草案征求意见稿在门户网站公开。（责任单位：县政府各部门）\n"
+    )
+    assert doc.draft is draft
+    assert doc.title == "2025年柳川县政务公开工作要点"
+
+
+@pytest.mark.parametrize(
+    "adopted",
+    [
+        "（2025年6月3日市政府第21次常务会议审议通过）",
+        "(2025年6月3日市政府第21次常务会议讨论通过)",
+        "本要点已经2025年6月3日市政府第21次常务会议审议通过，现印发实施。",
+    ],
+)
+def test_adoption_line_gives_the_date(adopted: str) -> None:
+    doc = _doc(f"2025年芦湾市政务公开工作要点\n\n{adopted}\n\n" + _BODY)
+    assert doc.issue_date is not None and doc.issue_date.isoformat() == "2025-06-03"
+
+
+def test_a_cited_meeting_date_in_running_text_is_not_the_date() -> None:
+    doc = _doc(
+        "2025年芦湾市政务公开工作要点\n\n一、总体要求\n\n"
+        "1.落实2025年3月2日市政府常务会议审议通过的政策清单。（责任单位：市府办）\n\n2.做好解读。（责任单位：各部门）\n"
+    )
+    assert doc.issue_date is None
+
+
+@pytest.mark.parametrize(
+    ("red_head", "heading", "signature", "issuer"),
+    [
+        ("芦湾省人民政府办公厅文件", "省政府办公厅关于印发", "芦湾省人民政府办公厅", "芦湾省人民政府办公厅"),
+        ("芦湾市北塘区人民政府办公室文件", "区政府办公室关于印发", "芦湾市北塘区人民政府办公室", "芦湾市北塘区人民政府办公室"),
+        ("", "南岗镇人民政府关于印发", "柳川县南岗镇人民政府", "柳川县南岗镇人民政府"),
+        # the heading prints the fuller name: it stays
+        ("", "芦湾市北塘区人民政府办公室关于印发", "北塘区人民政府办公室", "芦湾市北塘区人民政府办公室"),
+    ],
+)
+def test_full_issuer_over_a_short_form_heading(red_head: str, heading: str, signature: str, issuer: str) -> None:
+    doc = _doc(
+        f"{red_head}\n\n{heading}《2025年政务公开工作要点》的通知\n\n各有关单位：\n\n现将《2025年政务公开工作要点》印发给你们。\n\n"
+        f"{signature}\n2025年4月2日\n\n2025年政务公开工作要点\n\n" + _BODY
+    )
+    assert doc.issuer == issuer
+
+
+def _items(body: str):  # noqa: ANN202 - the parsed document
+    return _doc(f"2025年北塘区政务公开工作要点\n\n2025年4月1日\n\n一、总体要求\n\n{body}")
+
+
+def _units(item) -> list[tuple[str, str]]:  # noqa: ANN001
+    return [(u.name, u.role) for u in item.units]
+
+
+def test_adjacent_unit_brackets_are_all_read() -> None:
+    doc = _items(
+        "1.做好惠企政策发布，一是汇总发布政策清单；二是建立政策链接。（区经委牵头，区财政局配合）（各街道负责）\n\n"
+        "2.做好政策解读。（牵头单位：区府办）（配合单位：区融媒体中心）\n"
+    )
+    assert _units(doc.item(1)) == [("区经委", "lead"), ("区财政局", "cooperating"), ("各街道", "responsible")]
+    assert _units(doc.item(2)) == [("区府办", "lead"), ("区融媒体中心", "cooperating")]
+
+
+def test_names_under_a_label_keep_its_role_before_a_comma() -> None:
+    doc = _items(
+        "1.做好执法公示。（责任科室：执法科，各业务科室配合，完成时限：全年）\n\n"
+        "2.做好政策解读。（责任单位：区府办、区司法局，各部门协助）\n\n"
+        # without a label, names across a comma share the verb that closes them
+        "3.做好执法信息公开。（区司法局牵头，区政府各部门，各街道配合）\n"
+    )
+    assert _units(doc.item(1)) == [("执法科", "responsible"), ("各业务科室", "cooperating")]
+    assert _units(doc.item(2)) == [("区府办", "responsible"), ("区司法局", "responsible"), ("各部门", "cooperating")]
+    assert _units(doc.item(3)) == [("区司法局", "lead"), ("区政府各部门", "cooperating"), ("各街道", "cooperating")]
+
+
+def test_towns_and_streets_as_one_collective() -> None:
+    doc = _items(
+        "1.规范公开专区。（责任单位：区住建局牵头，各镇、街道配合）\n\n"
+        "2.更新公开目录。（责任单位：各街道、镇）\n\n"
+        "3.做好村务公开。（各乡镇人民政府、街道办事处负责）\n"
+    )
+    assert _units(doc.item(1)) == [("区住建局", "lead"), ("各镇、街道", "cooperating")]
+    assert _units(doc.item(2)) == [("各街道、镇", "responsible")]
+    assert _units(doc.item(3)) == [("各乡镇人民政府", "responsible"), ("街道办事处", "responsible")]
+    assert all(u.collective for u in doc.item(1).units[1:] + doc.item(2).units)
+
+
+def _phrases(item) -> list[str]:  # noqa: ANN001
+    return [d.phrase for d in item.deadlines]
+
+
+def test_frequencies_written_with_an_are_deadlines() -> None:
+    doc = _items(
+        "1.做好重点项目公开，按季度发布建设进度。（责任单位：区发改委）\n\n"
+        "2.做好统计数据发布，按月发布主要指标，按季度开展解读。（责任单位：区统计局）\n\n"
+        "3.做好补贴公开，按季度公开发放情况。（责任单位：区农业农村委，完成时限：每季度）\n\n"
+        "4.做好年度报告，每年1月底前发布上年度报告，每半年更新一次目录。（责任单位：区府办）\n\n"
+        "5.按年龄段做好适老化改造信息公开。（责任单位：区民政局）\n"
+    )
+    assert _phrases(doc.item(1)) == ["按季度"]
+    assert _phrases(doc.item(2)) == ["按月", "按季度"]
+    assert [d.period for d in doc.item(2).deadlines] == ["month", "quarter"]
+    assert _phrases(doc.item(3)) == ["每季度"]  # one frequency, written twice
+    assert _phrases(doc.item(4)) == ["每年1月底前", "每半年"]
+    assert _phrases(doc.item(5)) == []
+
+
+def test_event_deadline_starts_at_the_event_verb() -> None:
+    doc = _items(
+        "1.做好政策解读，重要政策出台后3个工作日内发布解读材料。（责任单位：各部门）\n\n"
+        "2.部门预算在批准后20日内公开。（责任单位：区财政局）\n\n"
+        "3.执法决定作出之日起7个工作日内公示。（责任单位：区司法局）\n\n"
+        "4.各部门于本工作要点印发之日起30日内报送计划。（责任单位：各部门）\n"
+    )
+    (first,) = doc.item(1).deadlines
+    assert (first.phrase, first.kind, first.event) == ("出台后3个工作日内", "event", "重要政策出台")
+    assert _phrases(doc.item(2)) == ["批准后20日内"]
+    assert _phrases(doc.item(3)) == ["作出之日起7个工作日内"]
+    (own,) = doc.item(4).deadlines  # the plan's own publication keeps its name and has a date
+    assert (own.phrase, own.kind, own.due.isoformat()) == ("本工作要点印发之日起30日内", "relative", "2025-05-01")
+
+
+def test_month_with_an_event_keeps_the_event() -> None:
+    doc = _items(
+        "1.做好校园周边整治公开，9月开学前公布整治结果。（责任单位：区教育局）\n\n"
+        "2.做好供暖信息公开，10月底前公布供暖安排。（责任单位：区住建局）\n"
+    )
+    (first,) = doc.item(1).deadlines
+    assert (first.phrase, first.due.isoformat()) == ("9月开学前", "2025-08-31")
+    assert _phrases(doc.item(2)) == ["10月底前"]
