@@ -64,6 +64,7 @@ _KIND_OF_SUFFIX = {
 }  # fmt: skip
 # What follows the place in the name of the government itself (not one of its bureaus).
 GOVERNMENT_REST = re.compile(r"^(?:人民)?(?:政府)?(?:办公室|办公厅|办事处|党政办公室|党政办)?$")
+RED_HEAD_END = re.compile(r"(政府|办公室|办公厅|办事处|委员会|管委会|局|委|厅|办|中心|院|署)$")
 BUREAU_END = re.compile(r"(委员会|管委会|局|委|办公室|办|厅|中心|署|院|处)$")
 LEVEL_OF_KIND = {
     "province": "province",
@@ -291,7 +292,13 @@ def _red_head_issuer(lines: list[str]) -> str | None:
     for line in lines:
         flat = squash_spaces(line).replace(" ", "")
         stem = flat[: -len("文件")]
-        if flat.endswith("文件") and len(stem) >= 3 and not WEB_FURNITURE.search(stem) and not SENTENCE_PUNCT.search(stem):
+        if (
+            flat.endswith("文件")
+            and len(stem) >= 3
+            and RED_HEAD_END.search(stem)
+            and not WEB_FURNITURE.search(stem)
+            and not SENTENCE_PUNCT.search(stem)
+        ):
             return stem
     return None
 

@@ -141,10 +141,13 @@ def find_unit_clauses(item_text: str) -> tuple[list[str], str]:
         clause = _SPACES.sub("", inner).translate(_HALF_TO_FULL)
         labelled = bool(_LABEL_RE.match(clause))
         after = item_text[end:]
-        closes_sentence = start > 0 and (
-            not after.strip("。；;.， \n") or after[:1] in ("。", "；") or next_clause_at == end + len(after) - len(after.lstrip())
+        closes_sentence = start > 0 and (not after.strip("。；;.， \n") or after[:1] in ("。", "；"))
+        # Right before another unit clause, a bare bracket counts when it reads as a unit list
+        # (names joined by 、，or governed by a role verb), not a remark like （含临港新片区）.
+        before_clause = next_clause_at == end + len(after) - len(after.lstrip()) and bool(
+            re.search(r"[、，]|" + "|".join(_VERB_ROLES), clause)
         )
-        if labelled or (closes_sentence and _bare_unit_list(clause)):
+        if labelled or ((closes_sentence or before_clause) and _bare_unit_list(clause)):
             clauses.insert(0, clause)
             spans.insert(0, (start, end))
             next_clause_at = start

@@ -47,10 +47,11 @@ def test_corpus_reads_at_the_promised_accuracy() -> None:
     assert {"province", "city", "street", "town", "bureau"} <= set(figures["levels"])
     assert {"district", "county"} & set(figures["levels"])
     wrong = "\n".join(f"{k}: {v}" for k, vs in figures["wrong"].items() for v in vs)
-    assert figures["header_accuracy"] >= 0.98, wrong
-    assert figures["unit_accuracy"] >= 0.97, wrong
-    assert figures["deadline_accuracy"] >= 0.97, wrong
-    assert figures["item_count_accuracy"] >= 0.97, wrong
+    # The issue asks 98% / 97% / 97%; the corpus (the first blind holdout included) reads whole.
+    assert figures["header_accuracy"] >= 1.0, wrong
+    assert figures["unit_accuracy"] >= 1.0, wrong
+    assert figures["deadline_accuracy"] >= 1.0, wrong
+    assert figures["item_count_accuracy"] >= 1.0, wrong
 
 
 # --- headers: the cases of issue 10 ----------------------------------------------------------
@@ -313,10 +314,13 @@ def _units(item) -> list[tuple[str, str]]:  # noqa: ANN001
 def test_adjacent_unit_brackets_are_all_read() -> None:
     doc = _items(
         "1.做好惠企政策发布，一是汇总发布政策清单；二是建立政策链接。（区经委牵头，区财政局配合）（各街道负责）\n\n"
-        "2.做好政策解读。（牵头单位：区府办）（配合单位：区融媒体中心）\n"
+        "2.做好政策解读。（牵头单位：区府办）（配合单位：区融媒体中心）\n\n"
+        # a remark in brackets before the clause is not a unit
+        "3.做好片区政策集中发布（含北塘新片区）（责任单位：区商务委）。\n"
     )
     assert _units(doc.item(1)) == [("区经委", "lead"), ("区财政局", "cooperating"), ("各街道", "responsible")]
     assert _units(doc.item(2)) == [("区府办", "lead"), ("区融媒体中心", "cooperating")]
+    assert _units(doc.item(3)) == [("区商务委", "responsible")]
 
 
 def test_names_under_a_label_keep_its_role_before_a_comma() -> None:
