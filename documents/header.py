@@ -306,8 +306,13 @@ def _red_head_issuer(lines: list[str]) -> str | None:
 def _short_form_of(short: str, full: str) -> bool:
     """`short` names the same office as `full` without its places: 省政府办公厅 ⊂ 江苏省人民政府办公厅,
     石门镇人民政府 ⊂ 青石县石门镇人民政府 (人民 is often dropped in the short form)."""
-    short, full = short.replace("人民", ""), full.replace("人民", "")
+    short, full = _office_long_form(short), _office_long_form(full)
     return len(full) > len(short) and full.endswith(short)
+
+
+def _office_long_form(name: str) -> str:
+    """The office's name written out: 人民 dropped, 府办 / 政府办 → 政府办公室 (县政府办, 区府办)."""
+    return re.sub(r"政?府办$", "政府办公室", name.replace("人民", ""))
 
 
 def _damaged_signature_date(header: Header, lines: list[str], start: int) -> int | None:
