@@ -16,7 +16,7 @@ for outlines:
 3. Assignment: a candidate must be about the same thing (its topic score — character n-grams
    without the words every item uses — reaches `align_floor`). Candidates are weighed by their
    text score (lexicon-aware character n-grams),
-   plus a bonus for the same section heading, for standing alone in the gap, and for a unit in
+   plus a bonus for the same section heading, for standing in the directive item's own place in the gap, and for a unit in
    common; each free plan item is given to at most one directive item (the best total).
    A pair reaching `align_covered` is covered by alignment; one reaching `align_weak` is a
    plausible counterpart (WEAK_COVERAGE, never MISSING); a directive item with no free plan
@@ -55,7 +55,8 @@ class Counterpart:
     heading: float  # likeness of the two items' section headings (0–1)
     same_section: bool
     in_gap: bool  # stands between the plan items anchored by the directive item's neighbours
-    alone: bool  # the only free plan item in a gap that misses only this directive item
+    in_place: bool  # stands in the directive item's own place: the k-th of k free plan items in a
+    #   gap that k loose directive items share, in order (k = 1: the only one)
     between: list[int | None] = field(default_factory=list)  # plan items anchoring the gap
     shared_units: list[str] = field(default_factory=list)
     phrases: list[str] = field(default_factory=list)  # lexicon concepts and quoted phrases in common
@@ -247,6 +248,13 @@ def _candidates(
     for i in loose:
         key = frozenset(gaps[i])
         sharing[key] = sharing.get(key, 0) + 1
+    # a gap holding as many free plan items as the loose directive items that share it is a
+    # run of 1-1 alignments in order: the k-th loose item's own place is the k-th free item
+    places: dict[int, int] = {}
+    for key, count in sharing.items():
+        sharers = [i for i in loose if frozenset(gaps[i]) == key]  # in directive order
+        if len(key) == count:
+            places.update(zip(sharers, sorted(key), strict=True))
     out: dict[int, list[Counterpart]] = {}
     for i in loose:
         out[i] = []
@@ -260,19 +268,19 @@ def _candidates(
             same_section = heading >= settings.heading_same
             if not (in_gap or same_section):
                 continue
-            alone = in_gap and len(gaps[i]) == 1 and sharing[frozenset(gaps[i])] == 1
+            in_place = in_gap and places.get(i) == j
             phrases = sorted((d_concepts & scorer.lexicon.phrases(p_items[j].text)) | set(pair.key_phrases))
             # below the floor the two are about different things (a local item where a deleted
-            # one stood), unless the item is alone in the place, under the directive item's
+            # one stood), unless the item stands in its place, under the directive item's
             # heading, and names one of its phrases in other words
             topic = float(topics[i, j])
-            if topic < settings.align_floor and not (alone and same_section and phrases):
+            if topic < settings.align_floor and not (in_place and same_section and phrases):
                 continue
             shared_units = sorted(d_stems[i] & p_stems[j])
             evidence = (
                 text
                 + (settings.heading_bonus if same_section else 0.0)
-                + (settings.place_bonus if alone else 0.0)
+                + (settings.place_bonus if in_place else 0.0)
                 + (settings.unit_bonus if shared_units else 0.0)
                 + settings.phrase_bonus * min(len(phrases), 2)
             )
@@ -286,7 +294,7 @@ def _candidates(
                     heading=round(heading, 4),
                     same_section=same_section,
                     in_gap=in_gap,
-                    alone=alone,
+                    in_place=in_place,
                     between=[
                         p_items[prev_pos].number if prev_pos is not None else None,
                         p_items[next_pos].number if next_pos is not None else None,

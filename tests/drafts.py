@@ -35,9 +35,11 @@ def make_draft(
     delete: tuple[int, ...] = (),
     reword: dict[int, str] | None = None,
     merge: tuple[int, int, str] | None = None,
+    headings: dict[str, str] | None = None,
 ) -> Path:
     """Write a draft: `reword` replaces an item's text (its unit clause kept); `merge` joins
-    two items under a new text with the first item's unit clause."""
+    two items under a new text with the first item's unit clause; `headings` rewrites section
+    heading lines (old line → new line)."""
     head, items, tail = split_items(seed.read_text(encoding="utf-8"))
     bodies: dict[int, str] = {}
     for block in items:
@@ -57,5 +59,10 @@ def make_draft(
     for new_number, old in enumerate(sorted(bodies), start=1):
         out.append(f"{new_number}. {bodies[old].strip()}")
         out.append("")
-    dest.write_text("\n".join(out) + tail, encoding="utf-8")
+    text = "\n".join(out) + tail
+    for old_heading, new_heading in (headings or {}).items():
+        if f"\n{old_heading}\n" not in text:
+            raise ValueError(f"no heading line {old_heading!r} in {seed}")
+        text = text.replace(f"\n{old_heading}\n", f"\n{new_heading}\n")
+    dest.write_text(text, encoding="utf-8")
     return dest

@@ -23,11 +23,13 @@ ROLES = {"lead", "responsible", "cooperating"}
 
 
 def test_the_holdout_is_as_wide_as_its_brief() -> None:
-    assert len(READING) >= 12 and len(PARAPHRASE) >= 2
+    assert len(READING) >= 15 and len(PARAPHRASE) >= 3
     heads = [yaml.safe_load(p.read_text(encoding="utf-8"))["header"] for p in READING]
     conventions = {yaml.safe_load(p.read_text(encoding="utf-8"))["convention"] for p in READING}
-    assert len(conventions) >= 4
-    assert len({h["level"] for h in heads}) >= 4
+    assert len(conventions) >= 6
+    assert {h["level"] for h in heads} == LEVELS
+    assert {h["kind"] for h in heads} == KINDS
+    assert any(h["draft"] for h in heads) and any(h["issuer"] is None for h in heads)
 
 
 @pytest.mark.parametrize("truth_path", READING, ids=lambda p: p.stem)
@@ -65,14 +67,17 @@ def test_paraphrase_truth_accounts_for_every_binding_city_item(path) -> None:
     assert all(1 <= n <= plan_items for ns in covered.values() for n in ns)
     for entry in spec["body"]:
         if "text" in entry:
-            assert entry["kind"] in {"reworded", "merged", "local"}
+            assert entry["kind"] in {"reworded", "merged", "split", "local"}
             assert entry["text"] in text
             assert bool(entry["covers"]) == (entry["kind"] != "local")
+    # a split item is one seed item written as several plan items, each covering what it covered
+    split_from = [e["from"] for e in spec["body"] if e.get("kind") == "split"]
+    assert all(split_from.count(n) >= 2 for n in split_from)
 
 
 def test_paraphrase_holdout_has_the_rewrites_and_deletions_it_claims() -> None:
     specs = [yaml.safe_load(p.read_text(encoding="utf-8")) for p in PARAPHRASE]
     kinds = [e.get("kind") for s in specs for e in s["body"]]
-    assert kinds.count("reworded") + kinds.count("merged") >= 15
-    assert "merged" in kinds and "local" in kinds
-    assert sum(len(s["deleted"]) for s in specs) >= 6
+    assert kinds.count("reworded") + kinds.count("merged") + kinds.count("split") >= 20
+    assert {"merged", "split", "local"} <= set(kinds)
+    assert sum(len(s["deleted"]) for s in specs) >= 8

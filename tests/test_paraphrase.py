@@ -82,8 +82,32 @@ def test_item_rewritten_without_its_quoted_name_is_linked_by_its_place(tmp_path,
     assert row.status == "covered" and row.plan_items == [11]
     assert row.score < 0.4  # the words alone would not say so
     why = row.alignment["counterpart"]
-    assert why["between"] == [10, 12] and why["same_section"] and why["alone"]
+    assert why["between"] == [10, 12] and why["same_section"] and why["in_place"]
     assert "留言板" in why["phrases"]  # 留言咨询渠道 is read as 留言板 (data/coverage-lexicon.yaml)
+
+
+def test_two_neighbours_reworded_in_one_gap_are_each_in_their_own_place(tmp_path, city) -> None:
+    # items 10 and 11 (city 17 and 18) both reworded, with new sub-headings: neither reaches a
+    # confident link, so both stand loose in the gap between items 9 and 12; the gap holds two
+    # free plan items in order, one for each, so each is a plausible counterpart, never MISSING
+    result = _check(
+        tmp_path, city,
+        reword={
+            10: "建立政策文件与相关办事服务事项的关联清单，文件修订时同步更新对应办事入口，"
+                "定期检查链接有效性，方便企业群众看完政策直接办理。",
+            11: "用好政策文件页面的留言功能，企业群众提出的政策咨询由文件起草部门直接回复，"
+                "压实回复时限和内容质量要求，每季度梳理分析咨询集中的问题。",
+        },
+        headings={"（五）深化政策“阅办联动”": "（五）推动政策与办事服务衔接",
+                  "（六）强化“政策留言板”咨询回应功能": "（六）做好政策咨询答复"},
+    )
+    assert not [f for f in result.findings if f.code == "MISSING_MANDATED_ITEM"]
+    rows = {r.directive_item: r for r in result.coverage}
+    for city_item, plan_item in ((17, 10), (18, 11)):
+        row = rows[city_item]
+        assert row.status in ("covered", "partial") and row.plan_items[0] == plan_item
+        why = row.alignment["counterpart"]
+        assert why["in_place"] and why["between"] == [9, 12]
 
 
 def test_deleted_item_with_a_local_item_in_its_place_stays_missing(tmp_path, city) -> None:
