@@ -62,6 +62,9 @@ _KIND_OF_SUFFIX = {
     "县": "county", "自治县": "county", "旗": "county",
     "街道": "street", "镇": "town", "乡": "town",
 }  # fmt: skip
+# How deep each kind of place sits: a chain of places only goes inwards (a county-level 市 may
+# follow a 市).
+_NESTING = {"province": 0, "city": 1, "district": 2, "county": 2, "street": 3, "town": 3}
 # What follows the place in the name of the government itself (not one of its bureaus).
 GOVERNMENT_REST = re.compile(r"^(?:人民)?(?:政府)?(?:办公室|办公厅|办事处|党政办公室|党政办)?$")
 RED_HEAD_END = re.compile(r"(政府|办公室|办公厅|办事处|委员会|管委会|局|委|厅|办|中心|院|署)$")
@@ -120,7 +123,10 @@ def read_place(name: str, strict: bool = True) -> Place:
         m = ADMIN.match(name, pos)
         if not m or _NOT_A_PLACE.search(m.group(1)):
             break
-        chain.append((m.group(0), _KIND_OF_SUFFIX[m.group(2)]))
+        kind = _KIND_OF_SUFFIX[m.group(2)]
+        if chain and _NESTING[kind] < _NESTING[chain[-1][1]]:
+            break  # places nest outermost first: a 市 after a 区 is a bureau's word (绿化市容局)
+        chain.append((m.group(0), kind))
         pos = m.end()
     rest = name[pos:]
     bureau = None
@@ -426,6 +432,12 @@ def _read_place(header: Header) -> None:
             place = _place_of(source, from_title)
             if place.chain:
                 break
+    if header.title and place.bureau is None:
+        # a title that names an office as its subject (X区人民政府办公室2026年政务公开工作计划) is
+        # that office's own plan, even when the office is the one that issues the district's plans
+        own = _place_of(header.title, True)
+        if own.chain and own.bureau:
+            place = own
     if not place.chain:
         header.level = "district"
         return

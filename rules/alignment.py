@@ -255,10 +255,18 @@ def _candidates(
         sharers = [i for i in loose if frozenset(gaps[i]) == key]  # in directive order
         if len(key) == count:
             places.update(zip(sharers, sorted(key), strict=True))
+    # a concept most of the directive's items name (解读) says nothing about which item a plan
+    # item stands for: only the distinctive ones count as shared phrases
+    named = [scorer.lexicon.phrases(item.text) for item in d_items]
+    counts: dict[str, int] = {}
+    for concepts in named:
+        for concept in concepts:
+            counts[concept] = counts.get(concept, 0) + 1
+    common = {c for c, n in counts.items() if n > settings.phrase_common_share * len(d_items)}
     out: dict[int, list[Counterpart]] = {}
     for i in loose:
         out[i] = []
-        d_concepts = scorer.lexicon.phrases(d_items[i].text)
+        d_concepts = named[i] - common
         prev_pos, next_pos = bounds[i]
         for j in free:
             pair = matrix[i][j]
@@ -271,10 +279,11 @@ def _candidates(
             in_place = in_gap and places.get(i) == j
             phrases = sorted((d_concepts & scorer.lexicon.phrases(p_items[j].text)) | set(pair.key_phrases))
             # below the floor the two are about different things (a local item where a deleted
-            # one stood), unless the item stands in its place, under the directive item's
+            # one stood), unless the item is alone in its place, under the directive item's
             # heading, and names one of its phrases in other words
             topic = float(topics[i, j])
-            if topic < settings.align_floor and not (in_place and same_section and phrases):
+            alone = in_place and len(gaps[i]) == 1  # the one free item where only this one is loose
+            if topic < settings.align_floor and not (alone and same_section and phrases):
                 continue
             shared_units = sorted(d_stems[i] & p_stems[j])
             evidence = (

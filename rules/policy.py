@@ -55,6 +55,7 @@ class CoveragePolicy(_Frozen):
     place_bonus: float = Field(ge=0, le=1)
     unit_bonus: float = Field(ge=0, le=1)
     phrase_bonus: float = Field(ge=0, le=1)
+    phrase_common_share: float = Field(ge=0, le=1)
 
 
 class Policy(_Frozen):

@@ -110,6 +110,15 @@ def test_two_neighbours_reworded_in_one_gap_are_each_in_their_own_place(tmp_path
         assert why["in_place"] and why["between"] == [9, 12]
 
 
+@pytest.mark.parametrize("item", [2, 9, 16])
+def test_a_local_item_sharing_only_a_common_concept_does_not_stand_for_a_deleted_one(tmp_path, city, item) -> None:
+    # 讲解 is read as 解读, which nine of the city's 32 items name: a local item that shares only
+    # that concept with the deleted item it replaces is about something else
+    result = _check(tmp_path, city, reword={item: "组织社区工作者入户讲解惠老政策，帮助老年人办理补贴申领手续。"})
+    row = next(r for r in result.coverage if r.directive_item == SEED_TAKES_UP[item])
+    assert row.status == "missing", row.alignment
+
+
 def test_deleted_item_with_a_local_item_in_its_place_stays_missing(tmp_path, city) -> None:
     # item 17 (政府开放月) replaced, under the same heading, by a local item on 居务公开
     result = _check(

@@ -88,6 +88,11 @@ def test_draft_whose_first_line_is_the_district_office(city, policy) -> None:
         ("2025年山东省政务公开工作要点", "山东省", "province", "province"),
         ("2025年西坪县政务公开工作要点", "西坪县", "district", "county"),
         ("2025年江苏路街道政务公开工作要点", "江苏路街道", "unit", "street"),
+        # 市容 is a bureau's word, not a 市 inside a district (places only nest inwards)
+        ("上海市长宁区绿化市容局2026年政务公开工作计划", "长宁区", "unit", "bureau"),
+        ("徐汇区绿化市容局2026年政务公开工作计划", "徐汇区", "unit", "bureau"),
+        # the office that issues the district's plans, writing its own plan
+        ("上海市长宁区人民政府办公室2026年政务公开工作计划", "长宁区", "unit", "bureau"),
     ],
 )
 def test_place_and_level_from_the_title(title: str, place: str, level: str, kind: str) -> None:
@@ -392,3 +397,23 @@ def test_month_with_an_event_keeps_the_event() -> None:
     (first,) = doc.item(1).deadlines
     assert (first.phrase, first.due.isoformat()) == ("9月开学前", "2025-08-31")
     assert _phrases(doc.item(2)) == ["10月底前"]
+
+
+def test_a_district_plan_issued_by_the_district_office_stays_a_district_plan() -> None:
+    # the office issues the district's plan (its name on the heading and the signature), but the
+    # plan's title names the district, not the office: a district plan
+    doc = _doc(
+        "上海市长宁区人民政府办公室\n\n2026年长宁区政务公开工作要点\n\n" + _BODY
+        + "\n上海市长宁区人民政府办公室\n2026年4月20日\n"
+    )
+    assert (doc.place, doc.level, doc.kind) == ("长宁区", "district", "district")
+
+
+def test_the_district_office_own_plan_is_a_units_plan() -> None:
+    # the same office, signing its own plan: the title names the office as its subject
+    doc = _doc(
+        "上海市长宁区人民政府办公室2026年政务公开工作计划\n\n" + _BODY
+        + "\n上海市长宁区人民政府办公室\n2026年4月20日\n"
+    )
+    assert doc.issuer == "上海市长宁区人民政府办公室"
+    assert (doc.place, doc.level, doc.kind) == ("长宁区", "unit", "bureau")
