@@ -141,7 +141,7 @@ def _parse_running_text(
     # Stop at the attachment / copy-to block and at the table title line.
     end = len(lines)
     for i, line in enumerate(lines):
-        if i > 0 and (BODY_END.match(line) or (TABLE_TITLE.search(line) and len(line) < 60)):
+        if i > 0 and (BODY_END.match(line) or _is_table_title(line)):
             end = i
             break
     paragraphs = _attach_label_paragraphs(rejoin_wrapped_lines(lines[:end]))
@@ -184,6 +184,13 @@ def _parse_running_text(
     if not items:
         items = _items_from_headings(paragraphs, year, issued, warnings)
     return items
+
+
+def _is_table_title(line: str) -> bool:
+    """The title line of a task table below the body; a sentence citing one (根据《…任务清单》要求，…)
+    is not: the title must stand outside 《》 and not close a sentence."""
+    bare = re.sub(r"《[^》]*》", "", line)
+    return len(line) < 60 and bool(TABLE_TITLE.search(bare)) and not line.endswith(("。", "；", "，"))
 
 
 def _attach_label_paragraphs(paragraphs: list[str]) -> list[str]:

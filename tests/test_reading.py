@@ -392,3 +392,29 @@ def test_month_with_an_event_keeps_the_event() -> None:
     (first,) = doc.item(1).deadlines
     assert (first.phrase, first.due.isoformat()) == ("9月开学前", "2025-08-31")
     assert _phrases(doc.item(2)) == ["10月底前"]
+
+
+# --- forms the second blind holdout found refused ----------------------------------------------
+
+
+def test_town_plan_with_tasks_at_the_bracket_level_citing_a_task_list() -> None:
+    # The preamble cites the district's 任务清单 in a sentence: that is not the title of a table
+    # below the body, and the （一） headings are the tasks.
+    doc = _doc(
+        "北塘区青禾镇人民政府关于印发《2025年青禾镇政务公开工作要点》的通知\n\n各村（社区）：\n\n"
+        "现将《2025年青禾镇政务公开工作要点》印发给你们。\n\n北塘区青禾镇人民政府\n2025年5月8日\n\n"
+        "2025年青禾镇政务公开工作要点\n\n"
+        "根据《北塘区2025年政务公开重点任务清单》要求，结合本镇实际，制定本要点。\n\n"
+        "一、做好惠民信息公开\n\n"
+        "（一）做好救助资金公开。按季度公开临时救助发放情况。（责任部门：镇民政办）\n\n"
+        "（二）做好农房改造公开。10月底前公示补助对象。（责任部门：镇建设办牵头，各村（社区）配合）\n\n"
+        "二、做好基层公开规范化\n\n"
+        "（三）更新镇级公开目录。（责任部门：镇党政办；完成时限：持续推进）\n"
+    )
+    assert (doc.level, doc.kind, doc.place, doc.parent_title) == ("unit", "town", "北塘区", "北塘区2025年政务公开重点任务清单")
+    assert [_units(i) for i in doc.items] == [
+        [("镇民政办", "responsible")],
+        [("镇建设办", "lead"), ("各村（社区）", "cooperating")],
+        [("镇党政办", "responsible")],
+    ]
+    assert [_phrases(i) for i in doc.items] == [["按季度"], ["10月底前"], []]
