@@ -145,6 +145,11 @@ def _first_structural_line(lines: list[str]) -> int:
     return len(lines)
 
 
+def is_office_line(line: str) -> bool:
+    """A line holding only an issuing office (a signature line, a draft's first line)."""
+    return _office_line(line)
+
+
 def _office_line(line: str) -> bool:
     """A line holding only an issuing office: 上海市长宁区人民政府办公室, X区经济委员会, X镇人民政府."""
     line = squash_spaces(line).replace(" ", "")

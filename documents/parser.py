@@ -8,11 +8,18 @@ from datetime import date
 from pathlib import Path
 
 from documents.deadlines import YEAR_WIDE, deadline_from_phrase, find_deadlines, one_per_frequency
-from documents.header import Header, parse_header, squash_spaces
+from documents.header import Header, is_office_line, parse_header, squash_spaces
 from documents.model import Deadline, Document, DocumentError, Item, Note, SubRow, UnitMention
 from documents.quantities import find_quantities
 from documents.reader import SourceText, read_bytes, read_document
-from documents.tables import SECTION, SUBSECTION, TableRow, is_header_line, parse_task_table
+from documents.tables import (
+    SECTION,
+    SUBSECTION,
+    TableRow,
+    is_header_line,
+    parse_task_table,
+    unflatten_pipe_tables,
+)
 from documents.text import rejoin_wrapped_lines
 from documents.units import find_unit_clauses, parse_unit_phrase, split_deadline
 from workdays.calendar import default_calendar, package_covers
@@ -40,7 +47,7 @@ def parse_bytes(data: bytes, name: str) -> Document:
 
 
 def parse_source(source: SourceText) -> Document:
-    lines = [line.strip() for line in source.text.splitlines()]
+    lines = unflatten_pipe_tables([line.strip() for line in source.text.splitlines()])
     if not any(lines):
         raise DocumentError(source.path, "文件为空 (empty document)")
     header = parse_header(lines)
@@ -49,7 +56,8 @@ def parse_source(source: SourceText) -> Document:
     body_lines = lines[header.body_start : table_start]
     parse_warnings: list[str] = []
     body_items = _parse_running_text(body_lines, year, header.issue_date, parse_warnings)
-    table_rows = parse_task_table(lines[table_start:]) if table_start < len(lines) else []
+    table_lines = lines[table_start:]
+    table_rows = parse_task_table(table_lines[: _signature_start(table_lines)]) if table_lines else []
     table_items = [_item_from_row(row, year, header.issue_date) for row in table_rows]
 
     if body_items and table_items:
@@ -129,6 +137,20 @@ def _table_start(lines: list[str], body_start: int) -> int:
             while j > body_start and (not lines[j - 1] or lines[j - 1] in {"领域", "附件"}):
                 j -= 1
             return j
+    return len(lines)
+
+
+# The date under a signature: 2025年6月10日, 2025年5月 (a draft's), 2025610 (digits that lost 年月日).
+SIGNATURE_DATE = re.compile(r"^(?:\d{4}年\d{1,2}月(?:\d{1,2}日)?|\d{4}\.\d{1,2}\.\d{1,2}|20\d{5,6})$")
+
+
+def _signature_start(lines: list[str]) -> int:
+    """Where the signature (the office, then the date) closing a document stands after its last
+    table row, or len(lines): a table's last cells must not take it in."""
+    filled = [i for i, line in enumerate(lines) if line.strip()]
+    if len(filled) >= 2 and SIGNATURE_DATE.match(lines[filled[-1]].replace(" ", "")):
+        if is_office_line(lines[filled[-2]]):
+            return filled[-2]
     return len(lines)
 
 

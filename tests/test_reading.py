@@ -418,3 +418,61 @@ def test_town_plan_with_tasks_at_the_bracket_level_citing_a_task_list() -> None:
         [("镇党政办", "responsible")],
     ]
     assert [_phrases(i) for i in doc.items] == [["按季度"], ["10月底前"], []]
+
+
+def test_table_flattened_with_bars_is_read_as_its_numbered_cells() -> None:
+    # A web page flattened the 分工方案 table: `工作任务 | 具体要求 | 责任单位 |`, section rows, the
+    # task cell only on the first row of its group. The numbered 具体要求 cells are the items.
+    doc = _doc(
+        "北塘市2025年政务公开工作要点分工方案\n\n2025年4月20日\n\n"
+        "工作任务 | 具体要求 | 责任单位 | 完成时限 |\n"
+        "一、做好政策公开 |\n"
+        "（一）做好惠企政策公开。 | 1.集中发布惠企政策清单。 | 市工信局牵头，市有关单位配合 | 6月底前 |\n"
+        "2.按月更新政策兑现情况。 | 市财政局 | / |\n"
+        "二、做好平台建设 |\n"
+        "（二）做好网站建设。 | 3.完成政府网站适老化改造。 | 市政务服务数据管理局，各区政府 | 9月底前 |\n"
+    )
+    assert doc.layout == "running_text"
+    assert [_units(i) for i in doc.items] == [
+        [("市工信局", "lead"), ("市有关单位", "cooperating")],
+        [("市财政局", "responsible")],
+        [("市政务服务数据管理局", "responsible"), ("各区政府", "responsible")],
+    ]
+    assert [_phrases(i) for i in doc.items] == [["6月底前"], ["按月"], ["9月底前"]]
+    assert doc.item(3).section_path[0] == "二、做好平台建设"
+
+
+def test_table_one_row_a_line_with_an_empty_continuation_cell() -> None:
+    # Copied from a word processor: TAB-separated cells; row 2 leaves its 工作任务 cell empty (the
+    # task above continues); the signature after the table is not part of the last row.
+    doc = _doc(
+        "北塘区卫生健康局2025年政务公开重点任务清单\n\n"
+        "序号\t工作任务\t具体要求\t责任股室\t时限要求\n"
+        "1\t医疗服务信息公开\t公开医疗机构名录和服务价格\t医政股\t2025年5月底前\n"
+        "2\t\t公开家庭医生签约服务内容\t基层卫生股牵头，各卫生院配合\t持续推进\n"
+        "3\t公开平台建设\t更新本局信息公开指南\t办公室\t全年\n\n"
+        "北塘区卫生健康局\n2025年4月2日\n"
+    )
+    assert (doc.layout, doc.kind, doc.issuer) == ("task_table", "bureau", "北塘区卫生健康局")
+    assert [_units(i) for i in doc.items] == [
+        [("医政股", "responsible")],
+        [("基层卫生股", "lead"), ("各卫生院", "cooperating")],
+        [("办公室", "responsible")],
+    ]
+    assert [_phrases(i) for i in doc.items] == [["2025年5月底前"], [], ["全年"]]
+    assert doc.item(2).text.startswith("医疗服务信息公开。")
+
+
+def test_table_one_cell_a_line_ending_in_a_signature_and_a_date_without_day() -> None:
+    doc = _doc(
+        "北塘区青禾街道办事处\n\n青禾街道2025年政务公开工作任务分解表\n\n"
+        "序号\n任务内容\n责任科室\n完成时限\n"
+        "1\n做好街道预决算信息公开\n财务办\n按区统一时限\n"
+        "2\n规范受理服务中心公开专区\n社区事务受理服务中心、党政办公室\n持续推进\n\n"
+        "北塘区青禾街道办事处\n2025年5月\n"
+    )
+    assert [_units(i) for i in doc.items] == [
+        [("财务办", "responsible")],
+        [("社区事务受理服务中心", "responsible"), ("党政办公室", "responsible")],
+    ]
+    assert [_phrases(i) for i in doc.items] == [[], []]
