@@ -44,7 +44,8 @@ ADOPTED_LINE = re.compile(
     r"^[（(]?\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日[^，。；,;]{0,30}?会议(?:上)?"
     r"(?:审议|讨论|研究)?(?:通过|审定|同意)[）)]?$"
 )
-LABELLED_NUMBER = re.compile(r"^(?:发文字号|文号)[：:]\s*(\S+)$")
+# A web page's metadata: 发文字号：…, [发文字号] …, 【文号】….
+LABELLED_NUMBER = re.compile(r"^[\[【［]?(?:发文字号|文号)(?:[\]】］]\s*[：:]?|[：:])\s*(\S+)$")
 # A cited plan in the preamble: 根据《2025年上海市政务公开工作要点》（沪府办字〔2025〕5号）.
 CITATION = re.compile(
     r"《([^《》]{4,80}?(?:要点|方案|分解表|计划|清单))》\s*(?:（([^（）]{2,24}?〔\d{4}〕\s*\d{1,4}\s*号)[，,]?[^（）]{0,12}）)?"
@@ -434,6 +435,18 @@ def _read_place(header: Header) -> None:
     if not place.chain:
         header.level = "district"
         return
+    if place.bureau and header.issuer and header.title:
+        # An office issuing for its government (区政务公开领导小组办公室, a bureau's 代章) a plan
+        # whose title names the whole place (北京市丰台区2025年政务公开工作要点): the place's plan.
+        titled = _place_of(header.title, True)
+        rest = _title_prefix(header.title)[sum(len(n) for n, _ in titled.chain) :]
+        if (
+            titled.chain
+            and titled.bureau is None
+            and titled.chain[-1] == place.chain[-1]
+            and re.match(r"(?:20\d{2}\s*年度?)?(?:政务公开|政府信息公开)", rest)
+        ):
+            place = titled
     if header.issuer is None and place.bureau and header.title:
         # A bureau's own plan names its issuer in the title (X区经济委员会2025年…).
         header.issuer = "".join(n for n, _ in place.chain) + place.bureau

@@ -80,9 +80,11 @@ _DEADLINE_TOKEN = re.compile(
     r"^(?:全年|年内|年底前?|年末|长期|长期坚持|持续|持续推进|常态化推进|每季度|每月|每年|每半年|上半年|下半年|"
     r"次年\S{1,8}|(?:20\d{2}年)?\d{1,2}月\S{0,6}|(?:20\d{2}年)?(?:第?[一二三四]季度|年底)\S{0,4})$"
 )
-# Names a bare bracket may hold (no label): office, collective, or unit-like endings.
+# Names a bare bracket may hold (no label): office, collective, or unit-like endings (people's
+# organisations are written short: 残联, 妇联, 工商联, 科协; libraries and museums: 图书馆).
 _BARE_UNIT = re.compile(
-    r"(局|委|办|中心|室|厅|处|科|政府|单位|部门|街道|镇|街镇|乡镇|管委会|办事处|公司|集团|队|所|院|站|会|园区|新片区|）)$"
+    r"(局|委|办|中心|室|厅|处|科|股|政府|单位|部门|街道|镇|街镇|乡镇|管委会|办事处|公司|集团|队|所|院|站|会|联|协|馆|"
+    r"园区|新片区|）)$"
 )
 
 

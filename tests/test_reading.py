@@ -476,3 +476,31 @@ def test_table_one_cell_a_line_ending_in_a_signature_and_a_date_without_day() ->
         [("社区事务受理服务中心", "responsible"), ("党政办公室", "responsible")],
     ]
     assert [_phrases(i) for i in doc.items] == [[], []]
+
+
+def test_web_copy_of_a_plan_issued_by_the_leading_groups_office() -> None:
+    # The site's name first, a [bracketed] metadata block holding the 文号, the district's 政务公开
+    # 领导小组办公室 issuing (a bureau seals for it: 代章) a plan titled with the district's name.
+    doc = _doc(
+        "北塘市青川区人民政府\n[索引号] 000/2025-12\n[发文机构] 区政务公开领导小组办公室\n"
+        "[发文字号] 青政务公开办〔2025〕2号\n[发布日期] 2025-04-10\n"
+        "青川区政务公开领导小组办公室关于印发《北塘市青川区2025年政务公开工作要点》的通知\n"
+        "各街道办事处：\n现将《北塘市青川区2025年政务公开工作要点》印发给你们。\n"
+        "青川区政务公开领导小组办公室\n（北塘市青川区政务服务管理局代章）\n2025年4月9日\n"
+        "北塘市青川区2025年政务公开工作要点\n一、做好民生信息公开\n"
+        "1.做好助残政策公开。（民政局、残联负责落实，完成时限：2025年10月）\n"
+        "2.做好教育政策公开。（教委负责落实）\n"
+    )
+    assert (doc.doc_number, doc.issuer) == ("青政务公开办〔2025〕2号", "青川区政务公开领导小组办公室")
+    assert (doc.level, doc.kind, doc.place) == ("district", "district", "青川区")
+    assert _units(doc.item(1)) == [("民政局", "responsible"), ("残联", "responsible")]
+    assert _phrases(doc.item(1)) == ["2025年10月"]
+
+
+def test_a_bureaus_own_plan_stays_the_bureaus() -> None:
+    doc = _doc(
+        "北塘市青川区教育局关于印发《青川区教育局2025年政务公开工作要点》的通知\n\n各学校：\n\n"
+        "现将《青川区教育局2025年政务公开工作要点》印发给你们。\n\n北塘市青川区教育局\n2025年4月9日\n\n"
+        "青川区教育局2025年政务公开工作要点\n\n" + _BODY
+    )
+    assert (doc.level, doc.kind, doc.place) == ("unit", "bureau", "青川区")
