@@ -50,6 +50,7 @@ LABELLED_NUMBER = re.compile(r"^[\[【［]?(?:发文字号|文号)(?:[\]】］]\
 CITATION = re.compile(
     r"《([^《》]{4,80}?(?:要点|方案|分解表|计划|清单))》\s*(?:（([^（）]{2,24}?〔\d{4}〕\s*\d{1,4}\s*号)[，,]?[^（）]{0,12}）)?"
 )
+CITED_NOTICE = re.compile(r"《[^《》]{2,60}?关于(?:印发|转发)[〈<]?([^《》〈〉<>]{4,80}?)[〉>]?的通知》")
 SENTENCE_PUNCT = re.compile(r"[，。；：！？,;:!?]")
 WEB_FURNITURE = re.compile(r"(>|＞|索引号|发布机构|发布日期|浏览次数|字号|打印|分享|首页|当前位置|信息来源|主题分类)")
 
@@ -389,7 +390,8 @@ def _read_parent(header: Header, head: list[str]) -> None:
     """The directive the document cites as its basis: the last plan cited in the notice or
     preamble that is not the document itself (国务院 → 省 → 市 are cited in that order)."""
     own = header.title or ""
-    text = squash_spaces("".join(head))
+    # A directive cited by its notice: 《X办公厅关于印发2025年X政务公开工作要点的通知》 cites the plan.
+    text = CITED_NOTICE.sub(r"《\1》", squash_spaces("".join(head)))
     for m in CITATION.finditer(text):
         cited = squash_spaces(m.group(1))
         if cited == own or (own and (cited in own or own in cited)):

@@ -504,3 +504,18 @@ def test_a_bureaus_own_plan_stays_the_bureaus() -> None:
         "青川区教育局2025年政务公开工作要点\n\n" + _BODY
     )
     assert (doc.level, doc.kind, doc.place) == ("unit", "bureau", "青川区")
+
+
+def test_parents_cited_by_their_notices() -> None:
+    # The preamble cites the province's and the city's plans by their notices' titles: the parent
+    # is the last plan cited (the city's), with its 文号.
+    doc = _doc(
+        "北塘市青川区人民政府办公室\n关于印发2025年青川区政务公开工作要点的通知\n\n青政办发〔2025〕3号\n\n"
+        "各街道办事处：\n\n现将《2025年青川区政务公开工作要点》印发给你们。\n\n北塘市青川区人民政府办公室\n2025年5月6日\n\n"
+        "2025年青川区政务公开工作要点\n\n"
+        "全区政务公开工作要认真落实《东川省人民政府办公厅关于印发2025年东川省政务公开工作要点的通知》"
+        "（东政办发〔2025〕4号）和《北塘市人民政府办公室关于印发2025年北塘市政务公开工作要点的通知》"
+        "（北政办字〔2025〕8号）要求。\n\n" + _BODY
+    )
+    assert (doc.parent_title, doc.parent_doc_number) == ("2025年北塘市政务公开工作要点", "北政办字〔2025〕8号")
+    assert (doc.title, doc.level, doc.place) == ("2025年青川区政务公开工作要点", "district", "青川区")
