@@ -519,3 +519,19 @@ def test_parents_cited_by_their_notices() -> None:
     )
     assert (doc.parent_title, doc.parent_doc_number) == ("2025年北塘市政务公开工作要点", "北政办字〔2025〕8号")
     assert (doc.title, doc.level, doc.place) == ("2025年青川区政务公开工作要点", "district", "青川区")
+
+
+def test_event_deadline_starts_at_the_verb_closest_to_it() -> None:
+    # The subject, what it does first and the enumerator stay out of the phrase (they stay in
+    # `event`): the phrase is the event's last verb and the count.
+    doc = _items(
+        "1.做好处罚信息公开，处罚决定依法在决定书送达后7个工作日内公示。（责任单位：区司法局）\n\n"
+        "2.做好备案公开，备案结果在作出后5个工作日内公开。（责任单位：区司法局）\n\n"
+        "3.做好工程公开，一是公开招标信息；二是项目竣工验收后15个工作日内公开验收结果。（责任单位：区住建局）\n\n"
+        "4.做好补贴公开，补贴发放后15日内公示名单。（责任单位：区农业农村委）\n\n"
+        "5.做好规划公开，规划草案审议通过后10个工作日内公布。（责任单位：区规划资源局）\n"
+    )
+    assert [_phrases(i) for i in doc.items] == [
+        ["送达后7个工作日内"], ["作出后5个工作日内"], ["验收后15个工作日内"], ["发放后15日内"], ["审议通过后10个工作日内"]
+    ]
+    assert doc.item(3).deadlines[0].event == "项目竣工验收"
