@@ -16,6 +16,7 @@ from benchmarks.accuracy import reading_figures
 from cli.main import app
 from documents.model import DocumentError
 from documents.parser import parse_bytes, parse_file
+from offices.names import normalize_name
 from pipeline.checks import check_documents
 from rules.check import check_plan
 from rules.policy import load_policy
@@ -535,3 +536,22 @@ def test_event_deadline_starts_at_the_verb_closest_to_it() -> None:
         ["送达后7个工作日内"], ["作出后5个工作日内"], ["验收后15个工作日内"], ["发放后15日内"], ["审议通过后10个工作日内"]
     ]
     assert doc.item(3).deadlines[0].event == "项目竣工验收"
+
+
+def test_office_with_another_name_in_brackets_is_named_by_the_first() -> None:
+    # Zhejiang prints an office's second name after it (〔〕 or （）); a collective's bracket is part
+    # of its name, and 〔〕 in a name is the same name as （）.
+    doc = _items(
+        "1.做好防汛信息发布。（责任单位：镇应急办〔镇防汛防台指挥部办公室〕，各村〔社区〕）\n\n"
+        "2.规范便民服务专区。（镇党政办（镇便民服务中心）牵头，各市、县〔市、区〕政府配合）\n"
+    )
+    first = doc.item(1).units
+    assert [(u.name, u.alias, u.role) for u in first] == [
+        ("镇应急办", "镇防汛防台指挥部办公室", "responsible"),
+        ("各村（社区）", None, "responsible"),
+    ]
+    assert [(u.name, u.alias, u.role) for u in doc.item(2).units] == [
+        ("镇党政办", "镇便民服务中心", "lead"),
+        ("各市、县（市、区）政府", None, "cooperating"),
+    ]
+    assert normalize_name("各市、县〔市、区〕政府") == normalize_name("各市、县(市、区)政府") == "各市、县（市、区）政府"
