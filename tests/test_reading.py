@@ -555,3 +555,20 @@ def test_office_with_another_name_in_brackets_is_named_by_the_first() -> None:
         ("各市、县（市、区）政府", None, "cooperating"),
     ]
     assert normalize_name("各市、县〔市、区〕政府") == normalize_name("各市、县(市、区)政府") == "各市、县（市、区）政府"
+
+
+def test_numbered_table_flattened_with_bars_keeps_its_continuation_cells() -> None:
+    # With a 序号 column the flattened rows are cells; an empty task cell continues the row above.
+    doc = _doc(
+        "北塘区2025年政务公开任务分解表\n\n2025年4月20日\n\n"
+        "序号 | 工作任务 | 具体要求 | 责任单位 | 完成时限 |\n"
+        "1 | 政策公开 | 集中发布惠企政策清单。 | 区经委牵头，区有关单位配合 | 6月底前 |\n"
+        "2 | | 按月更新政策兑现情况。 | 区财政局 | 全年 |\n"
+        "3 | 平台建设 | 完成政府网站适老化改造。 | 区数据局 | 9月底前 |\n"
+    )
+    assert doc.layout == "task_table"
+    assert [_units(i) for i in doc.items] == [
+        [("区经委", "lead"), ("区有关单位", "cooperating")], [("区财政局", "responsible")], [("区数据局", "responsible")]
+    ]
+    assert [sorted(_phrases(i)) for i in doc.items] == [["6月底前"], ["全年", "按月"], ["9月底前"]]
+    assert doc.item(2).text == "政策公开。按月更新政策兑现情况。"
