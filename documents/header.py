@@ -51,6 +51,7 @@ CITATION = re.compile(
     r"《([^《》]{4,80}?(?:要点|方案|分解表|计划|清单))》\s*(?:（([^（）]{2,24}?〔\d{4}〕\s*\d{1,4}\s*号)[，,]?[^（）]{0,12}）)?"
 )
 CITED_NOTICE = re.compile(r"《[^《》]{2,60}?关于(?:印发|转发)[〈<]?([^《》〈〉<>]{4,80}?)[〉>]?的通知》")
+SEAL_NOTE = re.compile(r"^[（(][^（）()]{2,40}代章[）)]$")
 SENTENCE_PUNCT = re.compile(r"[，。；：！？,;:!?]")
 WEB_FURNITURE = re.compile(r"(>|＞|索引号|发布机构|发布日期|浏览次数|字号|打印|分享|首页|当前位置|信息来源|主题分类)")
 
@@ -244,8 +245,12 @@ def parse_header(lines: list[str]) -> Header:
                 break
     signature = None
     if date_at is not None:
-        # The signature: the office printed just above the date.
-        above = next((lines[k] for k in range(date_at - 1, max(date_at - 4, -1), -1) if lines[k]), "")
+        # The signature: the office printed just above the date (above the seal note of an office
+        # sealing for it: （X局代章）).
+        above = next(
+            (lines[k] for k in range(date_at - 1, max(date_at - 5, -1), -1) if lines[k] and not SEAL_NOTE.match(lines[k])),
+            "",
+        )
         if _office_line(above):
             signature = squash_spaces(above).replace(" ", "")
     if header.issuer is None:

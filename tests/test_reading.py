@@ -572,3 +572,11 @@ def test_numbered_table_flattened_with_bars_keeps_its_continuation_cells() -> No
     ]
     assert [sorted(_phrases(i)) for i in doc.items] == [["6月底前"], ["全年", "按月"], ["9月底前"]]
     assert doc.item(2).text == "政策公开。按月更新政策兑现情况。"
+
+
+def test_signature_above_a_seal_note_is_the_issuer() -> None:
+    doc = _doc(
+        "2025年青川区政务公开工作要点\n\n" + _BODY + "\n青川区政务公开领导小组办公室\n（青川区政务服务管理局代章）\n2025年4月9日\n"
+    )
+    assert (doc.issuer, doc.issue_date.isoformat()) == ("青川区政务公开领导小组办公室", "2025-04-09")
+    assert (doc.level, doc.kind, doc.place) == ("district", "district", "青川区")
