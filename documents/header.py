@@ -145,6 +145,8 @@ def _first_structural_line(lines: list[str]) -> int:
     for i, line in enumerate(lines):
         if re.match(r"^[一二三四五六七八九十]+、", line) or re.match(r"^\d{1,3}[.、]\s*\S", line):
             return i
+        if re.match(r"^序号(?:\s|$)", line):
+            return i  # a task table's header row: the header is above it
     return len(lines)
 
 

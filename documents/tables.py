@@ -104,10 +104,19 @@ def _cell_table(lines: list[str]) -> list[TableRow] | None:
     rows: list[TableRow] = []
     section: list[str] = []
     cells: list[str] | None = None
+    above: list[str] = []  # the task cells of the row above
 
     def close() -> bool:
+        nonlocal above
         if cells is None:
             return True
+        n_content = sum(1 for c in columns if c in CONTENT_COLUMNS)
+        missing = len(columns) - len(cells)
+        if 0 < missing < n_content and len(above) == n_content:
+            # A merged (rowspan) task cell stands only on its first row: the cells above continue.
+            cells[:0] = above[:missing]
+        if len(cells) == len(columns):
+            above = cells[:n_content]
         assigned = _assign_cells(cells, columns)
         if assigned is None:
             return False

@@ -580,3 +580,17 @@ def test_signature_above_a_seal_note_is_the_issuer() -> None:
     )
     assert (doc.issuer, doc.issue_date.isoformat()) == ("青川区政务公开领导小组办公室", "2025-04-09")
     assert (doc.level, doc.kind, doc.place) == ("district", "district", "青川区")
+
+
+def test_table_one_cell_a_line_with_a_merged_task_cell() -> None:
+    # A web table's merged (rowspan) 工作任务 cell is printed on its first row only.
+    doc = _doc(
+        "北塘区2025年政务公开任务分解表\n\n2025年4月20日\n\n"
+        "序号\n工作任务\n具体要求\n责任单位\n完成时限\n"
+        "1\n政策公开\n集中发布惠企政策清单\n区经委\n6月底前\n"
+        "2\n按季度更新政策兑现情况\n区财政局\n全年\n"
+        "3\n平台建设\n完成政府网站适老化改造\n区数据局\n9月底前\n"
+    )
+    assert [_units(i) for i in doc.items] == [[("区经委", "responsible")], [("区财政局", "responsible")], [("区数据局", "responsible")]]
+    assert [sorted(_phrases(i)) for i in doc.items] == [["6月底前"], ["全年", "按季度"], ["9月底前"]]
+    assert doc.item(2).text == "政策公开。按季度更新政策兑现情况。"
