@@ -112,7 +112,10 @@ def _cell_table(lines: list[str]) -> list[TableRow] | None:
             return True
         n_content = sum(1 for c in columns if c in CONTENT_COLUMNS)
         missing = len(columns) - len(cells)
-        if 0 < missing < n_content and len(above) == n_content:
+        unit_like = bool(cells) and (looks_like_units(cells[-1]) or cells[-1].startswith(("各", "相关", "有关")))
+        if missing == 1 and columns[-1] in DEADLINE_COLUMNS and unit_like:
+            cells.append("")  # an empty deadline cell: the row ends with its units
+        elif 0 < missing < n_content and len(above) == n_content:
             # A merged (rowspan) task cell stands only on its first row: the cells above continue.
             cells[:0] = above[:missing]
         if len(cells) == len(columns):

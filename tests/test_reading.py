@@ -594,3 +594,15 @@ def test_table_one_cell_a_line_with_a_merged_task_cell() -> None:
     assert [_units(i) for i in doc.items] == [[("区经委", "responsible")], [("区财政局", "responsible")], [("区数据局", "responsible")]]
     assert [sorted(_phrases(i)) for i in doc.items] == [["6月底前"], ["全年", "按季度"], ["9月底前"]]
     assert doc.item(2).text == "政策公开。按季度更新政策兑现情况。"
+
+
+def test_table_one_cell_a_line_with_an_empty_deadline_cell_is_read_a_cut_row_is_refused() -> None:
+    head = "北塘区2025年政务公开任务分解表\n\n2025年4月20日\n\n序号\n工作任务\n责任单位\n完成时限\n"
+    rows = "1\n集中发布惠企政策清单\n区经委\n按区统一时限\n2\n按季度更新政策兑现情况\n区财政局、区经委\n"
+    doc = _doc(head + rows)  # the last row's deadline cell is empty: the row ends with its units
+    assert [_units(i) for i in doc.items] == [
+        [("区经委", "responsible")], [("区财政局", "responsible"), ("区经委", "responsible")]
+    ]
+    assert [_phrases(i) for i in doc.items] == [[], ["按季度"]]
+    with pytest.raises(DocumentError, match="第2项表格行缺少责任单位和完成时限"):
+        _doc(head + "1\n集中发布惠企政策清单\n区经委\n6月底前\n2\n按季度更新政策兑现情况\n")
