@@ -279,6 +279,8 @@ def unflatten_pipe_tables(lines: list[str]) -> list[str]:
         if columns is None:
             out.append(line)
             continue
+        if all(re.fullmatch(r":?-{2,}:?|[-—]*", c) for c in cells):
+            continue  # a Markdown rule under the header row (|---|---|)
         if len(cells) == 1 and (SECTION.match(cells[0]) or SUBSECTION.match(cells[0])):
             out.extend(["", cells[0], ""])
             continue
