@@ -296,6 +296,10 @@ def _event_start(text: str, anchor: int) -> int:
     start += cut
     while start < anchor - 1 and text[start] == "并":
         start += 1
+    # An enumerator opening the clause (三是项目竣工验收后…) is not part of the event.
+    enumerated = _ENUMERATOR.match(text, start, anchor)
+    if enumerated and enumerated.end() < anchor:
+        start = enumerated.end()
     if start < anchor - 1 and text[start] in _EVENT_LEAD:
         start += 1
     return start
@@ -305,14 +309,25 @@ def _event_start(text: str, anchor: int) -> int:
 # left out: they are nouns as often as verbs (执法决定作出, 收到申请).
 _EVENT_VERBS = re.compile(
     "出台|发布|印发|下发|公布|批准|作出|做出|变更|生效|通过|签署|签订|召开|结束|收到|受理|形成|"
-    "审定|审议|制定|修订|调整|备案|上线|成立|发生|办结|立案|完成|实施|报送|提交|确定|产生"
+    "审定|审议|制定|修订|调整|备案|上线|成立|发生|办结|立案|完成|实施|报送|提交|确定|产生|"
+    "送达|发放|验收|公开|公示|审批|批复|签发|核准|拨付|下达"
 )
+_ENUMERATOR = re.compile(r"(?:[一二三四五六七八九十]+是|其[一二三四五六七八九十]是?|[一二三四五六七八九十]+要)")
 
 
 def _verb_start(event: str) -> int:
-    """Where the event's verb starts in `event` (0: no known verb, the event stands whole)."""
-    verb = _EVENT_VERBS.search(event)
-    return verb.start() if verb else 0
+    """Where the event's verb starts in `event` (0: no known verb, the event stands whole): the
+    verb closest to the anchor, with the verbs written right before it (审议通过), so that the
+    subject and what it does first (备案结果在作出, 决定依法在决定书送达) stay out of the phrase."""
+    verbs = list(_EVENT_VERBS.finditer(event))
+    if not verbs:
+        return 0
+    start = verbs[-1].start()
+    for verb in reversed(verbs[:-1]):
+        if verb.end() != start:
+            break
+        start = verb.start()
+    return start
 
 
 def _relative_due(ctx: _Ctx, n: int, working: bool) -> date | None:

@@ -44,11 +44,14 @@ ADOPTED_LINE = re.compile(
     r"^[（(]?\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日[^，。；,;]{0,30}?会议(?:上)?"
     r"(?:审议|讨论|研究)?(?:通过|审定|同意)[）)]?$"
 )
-LABELLED_NUMBER = re.compile(r"^(?:发文字号|文号)[：:]\s*(\S+)$")
+# A web page's metadata: 发文字号：…, [发文字号] …, 【文号】….
+LABELLED_NUMBER = re.compile(r"^[\[【［]?(?:发文字号|文号)(?:[\]】］]\s*[：:]?|[：:])\s*(\S+)$")
 # A cited plan in the preamble: 根据《2025年上海市政务公开工作要点》（沪府办字〔2025〕5号）.
 CITATION = re.compile(
     r"《([^《》]{4,80}?(?:要点|方案|分解表|计划|清单))》\s*(?:（([^（）]{2,24}?〔\d{4}〕\s*\d{1,4}\s*号)[，,]?[^（）]{0,12}）)?"
 )
+CITED_NOTICE = re.compile(r"《[^《》]{2,60}?关于(?:印发|转发)[〈<]?([^《》〈〉<>]{4,80}?)[〉>]?的通知》")
+SEAL_NOTE = re.compile(r"^[（(][^（）()]{2,40}代章[）)]$")
 SENTENCE_PUNCT = re.compile(r"[，。；：！？,;:!?]")
 WEB_FURNITURE = re.compile(r"(>|＞|索引号|发布机构|发布日期|浏览次数|字号|打印|分享|首页|当前位置|信息来源|主题分类)")
 
@@ -148,7 +151,14 @@ def _first_structural_line(lines: list[str]) -> int:
     for i, line in enumerate(lines):
         if re.match(r"^[一二三四五六七八九十]+、", line) or re.match(r"^\d{1,3}[.、]\s*\S", line):
             return i
+        if re.match(r"^序号(?:\s|$)", line):
+            return i  # a task table's header row: the header is above it
     return len(lines)
+
+
+def is_office_line(line: str) -> bool:
+    """A line holding only an issuing office (a signature line, a draft's first line)."""
+    return _office_line(line)
 
 
 def _office_line(line: str) -> bool:
@@ -243,8 +253,12 @@ def parse_header(lines: list[str]) -> Header:
                 break
     signature = None
     if date_at is not None:
-        # The signature: the office printed just above the date.
-        above = next((lines[k] for k in range(date_at - 1, max(date_at - 4, -1), -1) if lines[k]), "")
+        # The signature: the office printed just above the date (above the seal note of an office
+        # sealing for it: （X局代章）).
+        above = next(
+            (lines[k] for k in range(date_at - 1, max(date_at - 5, -1), -1) if lines[k] and not SEAL_NOTE.match(lines[k])),
+            "",
+        )
         if _office_line(above):
             signature = squash_spaces(above).replace(" ", "")
     if header.issuer is None:
@@ -389,7 +403,8 @@ def _read_parent(header: Header, head: list[str]) -> None:
     """The directive the document cites as its basis: the last plan cited in the notice or
     preamble that is not the document itself (国务院 → 省 → 市 are cited in that order)."""
     own = header.title or ""
-    text = squash_spaces("".join(head))
+    # A directive cited by its notice: 《X办公厅关于印发2025年X政务公开工作要点的通知》 cites the plan.
+    text = CITED_NOTICE.sub(r"《\1》", squash_spaces("".join(head)))
     for m in CITATION.finditer(text):
         cited = squash_spaces(m.group(1))
         if cited == own or (own and (cited in own or own in cited)):
@@ -441,6 +456,18 @@ def _read_place(header: Header) -> None:
     if not place.chain:
         header.level = "district"
         return
+    if place.bureau and header.issuer and header.title:
+        # An office issuing for its government (区政务公开领导小组办公室, a bureau's 代章) a plan
+        # whose title names the whole place (北京市丰台区2025年政务公开工作要点): the place's plan.
+        titled = _place_of(header.title, True)
+        rest = _title_prefix(header.title)[sum(len(n) for n, _ in titled.chain) :]
+        if (
+            titled.chain
+            and titled.bureau is None
+            and titled.chain[-1] == place.chain[-1]
+            and re.match(r"(?:20\d{2}\s*年度?)?(?:政务公开|政府信息公开)", rest)
+        ):
+            place = titled
     if header.issuer is None and place.bureau and header.title:
         # A bureau's own plan names its issuer in the title (X区经济委员会2025年…).
         header.issuer = "".join(n for n, _ in place.chain) + place.bureau

@@ -32,6 +32,7 @@ class UnitMention:
     role: Role = "responsible"
     collective: bool = False  # 各部门, 各街道（镇）, 各区政府 … stand for a set of units
     source: Source = "body"
+    alias: str | None = None  # another name of the same office in brackets after it: 镇党政办（镇便民服务中心）
 
 
 @dataclass

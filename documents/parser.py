@@ -8,11 +8,18 @@ from datetime import date
 from pathlib import Path
 
 from documents.deadlines import YEAR_WIDE, deadline_from_phrase, find_deadlines, one_per_frequency
-from documents.header import Header, parse_header, squash_spaces
+from documents.header import Header, is_office_line, parse_header, squash_spaces
 from documents.model import Deadline, Document, DocumentError, Item, Note, SubRow, UnitMention
 from documents.quantities import find_quantities
 from documents.reader import SourceText, read_bytes, read_document
-from documents.tables import SECTION, SUBSECTION, TableRow, is_header_line, parse_task_table
+from documents.tables import (
+    SECTION,
+    SUBSECTION,
+    TableRow,
+    is_header_line,
+    parse_task_table,
+    unflatten_pipe_tables,
+)
 from documents.text import rejoin_wrapped_lines
 from documents.units import find_unit_clauses, parse_unit_phrase, split_deadline
 from workdays.calendar import default_calendar, package_covers
@@ -40,7 +47,7 @@ def parse_bytes(data: bytes, name: str) -> Document:
 
 
 def parse_source(source: SourceText) -> Document:
-    lines = [line.strip() for line in source.text.splitlines()]
+    lines = unflatten_pipe_tables([line.strip() for line in source.text.splitlines()])
     if not any(lines):
         raise DocumentError(source.path, "文件为空 (empty document)")
     header = parse_header(lines)
@@ -49,7 +56,8 @@ def parse_source(source: SourceText) -> Document:
     body_lines = lines[header.body_start : table_start]
     parse_warnings: list[str] = []
     body_items = _parse_running_text(body_lines, year, header.issue_date, parse_warnings)
-    table_rows = parse_task_table(lines[table_start:]) if table_start < len(lines) else []
+    table_lines = lines[table_start:]
+    table_rows = parse_task_table(table_lines[: _signature_start(table_lines)]) if table_lines else []
     table_items = [_item_from_row(row, year, header.issue_date) for row in table_rows]
 
     if body_items and table_items:
@@ -132,6 +140,20 @@ def _table_start(lines: list[str], body_start: int) -> int:
     return len(lines)
 
 
+# The date under a signature: 2025年6月10日, 2025年5月 (a draft's), 2025610 (digits that lost 年月日).
+SIGNATURE_DATE = re.compile(r"^(?:\d{4}年\d{1,2}月(?:\d{1,2}日)?|\d{4}\.\d{1,2}\.\d{1,2}|20\d{5,6})$")
+
+
+def _signature_start(lines: list[str]) -> int:
+    """Where the signature (the office, then the date) closing a document stands after its last
+    table row, or len(lines): a table's last cells must not take it in."""
+    filled = [i for i, line in enumerate(lines) if line.strip()]
+    if len(filled) >= 2 and SIGNATURE_DATE.match(lines[filled[-1]].replace(" ", "")):
+        if is_office_line(lines[filled[-2]]):
+            return filled[-2]
+    return len(lines)
+
+
 def _parse_running_text(
     lines: list[str], year: int | None, issued: date | None, warnings: list[str] | None = None
 ) -> list[Item]:
@@ -141,7 +163,7 @@ def _parse_running_text(
     # Stop at the attachment / copy-to block and at the table title line.
     end = len(lines)
     for i, line in enumerate(lines):
-        if i > 0 and (BODY_END.match(line) or (TABLE_TITLE.search(line) and len(line) < 60)):
+        if i > 0 and (BODY_END.match(line) or _is_table_title(line)):
             end = i
             break
     paragraphs = _attach_label_paragraphs(rejoin_wrapped_lines(lines[:end]))
@@ -184,6 +206,13 @@ def _parse_running_text(
     if not items:
         items = _items_from_headings(paragraphs, year, issued, warnings)
     return items
+
+
+def _is_table_title(line: str) -> bool:
+    """The title line of a task table below the body; a sentence citing one (根据《…任务清单》要求，…)
+    is not: the title must stand outside 《》 and not close a sentence."""
+    bare = re.sub(r"《[^》]*》", "", line)
+    return len(line) < 60 and bool(TABLE_TITLE.search(bare)) and not line.endswith(("。", "；", "，"))
 
 
 def _attach_label_paragraphs(paragraphs: list[str]) -> list[str]:

@@ -75,7 +75,9 @@ CONTENT_COLUMNS = frozenset(
 )  # fmt: skip
 UNIT_COLUMNS = {
     "责任单位": "责任单位", "责任部门": "责任单位", "责任处室": "责任单位", "责任科室": "责任单位",
-    "牵头单位": "牵头单位", "牵头部门": "牵头单位", "配合单位": "配合单位", "配合部门": "配合单位",
+    "责任股室": "责任单位", "牵头单位": "牵头单位", "牵头部门": "牵头单位", "牵头处室": "牵头单位",
+    "牵头科室": "牵头单位", "配合单位": "配合单位", "配合部门": "配合单位", "配合处室": "配合单位",
+    "配合科室": "配合单位",
 }  # fmt: skip
 DEADLINE_COLUMNS = frozenset({"完成时限", "完成时间", "时限要求", "完成期限", "时间节点"})
 
@@ -102,10 +104,22 @@ def _cell_table(lines: list[str]) -> list[TableRow] | None:
     rows: list[TableRow] = []
     section: list[str] = []
     cells: list[str] | None = None
+    above: list[str] = []  # the task cells of the row above
 
     def close() -> bool:
+        nonlocal above
         if cells is None:
             return True
+        n_content = sum(1 for c in columns if c in CONTENT_COLUMNS)
+        missing = len(columns) - len(cells)
+        unit_like = bool(cells) and (looks_like_units(cells[-1]) or cells[-1].startswith(("各", "相关", "有关")))
+        if missing == 1 and columns[-1] in DEADLINE_COLUMNS and unit_like:
+            cells.append("")  # an empty deadline cell: the row ends with its units
+        elif 0 < missing < n_content and len(above) == n_content:
+            # A merged (rowspan) task cell stands only on its first row: the cells above continue.
+            cells[:0] = above[:missing]
+        if len(cells) == len(columns):
+            above = cells[:n_content]
         assigned = _assign_cells(cells, columns)
         if assigned is None:
             return False
@@ -164,9 +178,146 @@ def _assign_cells(cells: list[str], columns: list[str]) -> tuple[str, str, str] 
     return text, "；".join(units), deadline
 
 
+def _row_table(lines: list[str]) -> list[TableRow] | None:
+    """A table copied from a word processor with one row per line, its cells separated by tabs
+    (read as spaces): `序号 工作任务 具体要求 责任股室 时限要求` / `1 … … … …`. Cells are read by
+    their column, units and deadline from the right. A row with fewer cells left its first task
+    cell empty (merged with the row above, `3 (empty) 公开… 计划财务股 持续推进`): the task
+    cell above stands for it. None when the lines do not fit that shape."""
+    rest = [x.strip() for x in lines if x.strip()]
+    while rest and not rest[0].startswith("序号"):
+        if len(rest[0]) > 60 or ROW_START.match(rest[0]):
+            return None
+        rest = rest[1:]
+    if not rest:
+        return None
+    columns = rest[0].split()[1:]
+    known = all(c in CONTENT_COLUMNS or c in UNIT_COLUMNS or c in DEADLINE_COLUMNS for c in columns)
+    if len(columns) < 2 or not known or not any(c in UNIT_COLUMNS for c in columns):
+        return None
+    content_columns = [c for c in columns if c in CONTENT_COLUMNS]
+    tail_columns = columns[len(content_columns) :]
+    if not content_columns or columns[: len(content_columns)] != content_columns or any(
+        c in CONTENT_COLUMNS for c in tail_columns
+    ):
+        return None
+    rows: list[TableRow] = []
+    section: list[str] = []
+    above: list[str] = []  # the content cells of the row above
+    for line in rest[1:]:
+        expected = rows[-1].number + 1 if rows else 1
+        m = ROW_START.match(line)
+        if m and int(m.group(1)) == expected and m.group(2):
+            cells = m.group(2).split()
+            if len(cells) > len(columns) or len(cells) <= len(tail_columns):
+                return None
+            tail = cells[len(cells) - len(tail_columns) :]
+            head = cells[: len(cells) - len(tail_columns)]
+            if len(head) < len(content_columns):
+                if len(above) != len(content_columns):
+                    return None
+                head = above[: len(content_columns) - len(head)] + head
+            above = head
+            units, deadline = [], ""
+            for cell, col in zip(tail, tail_columns, strict=True):
+                if col in DEADLINE_COLUMNS:
+                    deadline = cell
+                elif cell not in ("/", "-", "—", "无"):
+                    if "。" in cell or len(cell) > 60:
+                        return None
+                    units.append(f"{UNIT_COLUMNS[col]}：{cell}")
+            text = "。".join(p.rstrip("。") for p in head) + "。"
+            row = TableRow(number=expected, section_path=list(section))
+            row.chunks = [TableChunk(content=text, units="；".join(units), deadline=deadline)]
+            rows.append(row)
+        elif SECTION.match(line) and not line.endswith("。") and len(line) < 40:
+            section = [line]
+        else:
+            return None
+    return rows or None
+
+
+PIPE = re.compile(r"\s*[|｜]\s*")
+ITEM_CELL = re.compile(r"^\d{1,3}[.、]")
+
+
+def _pipe_cells(line: str) -> list[str] | None:
+    """The cells of a table row flattened with `|` separators (web copies), or None."""
+    if "|" not in line and "｜" not in line:
+        return None
+    cells = PIPE.split(line.strip())
+    if cells and not cells[-1]:
+        cells = cells[:-1]  # the closing separator
+    if cells and not cells[0]:
+        cells = cells[1:]  # an opening one
+    return cells or None
+
+
+def unflatten_pipe_tables(lines: list[str]) -> list[str]:
+    """A table a web page flattened into lines with ` | ` between cells (header row of known column
+    names, then one row a line, the task cell of a group only on its first row) becomes the lines
+    the reader knows: with a 序号 column, one cell per line; without one (items numbered inside a
+    具体要求 cell), running text: section and （一） task cells as headings, each numbered cell as an
+    item with its units and deadline cells in a labelled bracket. Other lines are kept."""
+    out: list[str] = []
+    columns: list[str] | None = None
+    above: list[str] = []
+    for line in lines:
+        cells = _pipe_cells(line)
+        if cells is None:
+            if columns is not None and line.strip():
+                columns = None  # the table ended
+            out.append(line)
+            continue
+        if all(c in CONTENT_COLUMNS or c in UNIT_COLUMNS or c in DEADLINE_COLUMNS or c == "序号" for c in cells):
+            if any(c in UNIT_COLUMNS for c in cells) and any(c in CONTENT_COLUMNS for c in cells):
+                columns = cells
+                above = []
+                if columns[0] == "序号":
+                    out.extend(columns)
+                continue
+        if columns is None:
+            out.append(line)
+            continue
+        if all(re.fullmatch(r":?-{2,}:?|[-—]*", c) for c in cells):
+            continue  # a Markdown rule under the header row (|---|---|)
+        if len(cells) == 1 and (SECTION.match(cells[0]) or SUBSECTION.match(cells[0])):
+            out.extend(["", cells[0], ""])
+            continue
+        # Cells stand at the right of the row: the leading (merged) cells are the ones missing.
+        row = dict(zip(columns[len(columns) - len(cells) :], cells, strict=True)) if len(cells) <= len(columns) else {}
+        if not row:
+            out.append(line)
+            continue
+        if columns[0] == "序号":
+            content = [c for c in columns if c in CONTENT_COLUMNS]
+            filled = [row.get(c) or (above[k] if k < len(above) else "") for k, c in enumerate(content)]
+            above = filled
+            out.append(row.get("序号", ""))
+            out.extend(filled + [row.get(c) or "/" for c in columns if c not in CONTENT_COLUMNS and c != "序号"])
+            continue
+        labels = "；".join(
+            f"{UNIT_COLUMNS[c] if c in UNIT_COLUMNS else '完成时限'}：{row[c]}"
+            for c in columns
+            if row.get(c) and row[c] not in ("/", "-", "—", "无") and c not in CONTENT_COLUMNS
+        )
+        for c in columns:
+            cell = row.get(c, "")
+            if c not in CONTENT_COLUMNS or not cell:
+                continue
+            if ITEM_CELL.match(cell):
+                out.extend(["", f"{cell}（{labels}）" if labels else cell, ""])
+                labels = ""
+            else:
+                out.extend(["", cell, ""])
+    return out
+
+
 def parse_task_table(lines: list[str]) -> list[TableRow]:
     """Rows of a task table from its lines (header and page furniture may still be present)."""
     by_column = _cell_table(lines)
+    if by_column is None:
+        by_column = _row_table(lines)
     if by_column is not None:
         return by_column
     rows: list[TableRow] = []

@@ -80,9 +80,11 @@ _DEADLINE_TOKEN = re.compile(
     r"^(?:全年|年内|年底前?|年末|长期|长期坚持|持续|持续推进|常态化推进|每季度|每月|每年|每半年|上半年|下半年|"
     r"次年\S{1,8}|(?:20\d{2}年)?\d{1,2}月\S{0,6}|(?:20\d{2}年)?(?:第?[一二三四]季度|年底)\S{0,4})$"
 )
-# Names a bare bracket may hold (no label): office, collective, or unit-like endings.
+# Names a bare bracket may hold (no label): office, collective, or unit-like endings (people's
+# organisations are written short: 残联, 妇联, 工商联, 科协; libraries and museums: 图书馆).
 _BARE_UNIT = re.compile(
-    r"(局|委|办|中心|室|厅|处|科|政府|单位|部门|街道|镇|街镇|乡镇|管委会|办事处|公司|集团|队|所|院|站|会|园区|新片区|）)$"
+    r"(局|委|办|中心|室|厅|处|科|股|政府|单位|部门|街道|镇|街镇|乡镇|管委会|办事处|公司|集团|队|所|院|站|会|联|协|馆|"
+    r"园区|新片区|）)$"
 )
 
 
@@ -200,6 +202,7 @@ def _parse(text: str, source: Source, default_role: Role) -> list[UnitMention]:
     def flush(role: Role) -> None:
         for name, forced_collective in pending:
             name = name.replace(_KEEP_TOGETHER, "、")
+            name, alias = _alternative_name(name)
             canonical = canonical_name(name)
             key = (canonical, role)
             if key in seen:
@@ -212,6 +215,7 @@ def _parse(text: str, source: Source, default_role: Role) -> list[UnitMention]:
                     role=role,
                     collective=forced_collective or is_collective(name),
                     source=source,
+                    alias=alias,
                 )
             )
         pending.clear()
@@ -274,6 +278,25 @@ _PAIRED_COLLECTIVE = re.compile(
     r"|各(?:乡镇|街镇|街道|镇|乡|村|社区)、(?:乡镇|街镇|街道|镇|乡|村|社区)(?=$|[、，；。）]|牵头|落实|负责|配合|协助|参与)"
 )
 _MANNER = re.compile(r"(?:按职责分工|按照职责分工|按职责|分别|共同|按要求)(?=(?:牵头|落实|负责|配合|协助|参与)(?:[，、；]|$))")
+
+
+# An office's other name in brackets after it (Zhejiang writes 〔〕): 县府办（县数据局）,
+# 镇党政办公室（镇便民服务中心）. A collective's bracket qualifies it instead (各街道（镇）, 各村（社区）).
+_ALTERNATIVE = re.compile(r"^(?P<name>[^（）]{2,}?)（(?P<alias>[^（）、，]{3,})）$")
+_OFFICE_END = re.compile(r"(局|委|办|中心|室|厅|处|科|股|部|所|站|队|院|委员会|指挥部办公室)$")
+
+
+def _alternative_name(name: str) -> tuple[str, str | None]:
+    """(the office's name, its alternative name) of `name`; the unit is named by the first."""
+    m = _ALTERNATIVE.match(name)
+    if (
+        m is None
+        or name.startswith(("各", "相关", "有关"))
+        or not _OFFICE_END.search(m.group("name"))
+        or not _OFFICE_END.search(m.group("alias"))
+    ):
+        return name, None
+    return m.group("name"), m.group("alias")
 
 
 def _matching_close(text: str, open_at: int) -> int | None:

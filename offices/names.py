@@ -18,7 +18,10 @@ DEFAULT_ALIASES_PATH = Path(__file__).resolve().parent.parent / "data" / "aliase
 
 # Names written with half-width brackets or stray spaces must still meet their table
 # entries, so every lookup goes through this translation first.
-_HALF_TO_FULL = str.maketrans({"(": "（", ")": "）", ":": "：", ";": "；", ",": "，"})
+# 〔〕 in a name is the same bracket as （）: 各市、县〔市、区〕政府 is 各市、县（市、区）政府.
+_HALF_TO_FULL = str.maketrans(
+    {"(": "（", ")": "）", ":": "：", ";": "；", ",": "，", "〔": "（", "〕": "）", "﹝": "（", "﹞": "）"}
+)
 _SPACES = re.compile(r"[\s\u3000]+")
 _EDGE_PUNCT = "、，,；;：:。.．"
 
@@ -35,7 +38,7 @@ class AliasTable:
 
 
 def normalize_name(name: str) -> str:
-    """The form used for every comparison: no whitespace, full-width brackets, no edge punctuation."""
+    """The form used for every comparison: no whitespace, full-width brackets (〔〕 too), no edge punctuation."""
     if not isinstance(name, str):
         return ""
     text = _SPACES.sub("", name.translate(_HALF_TO_FULL))

@@ -16,6 +16,7 @@ from benchmarks.accuracy import reading_figures
 from cli.main import app
 from documents.model import DocumentError
 from documents.parser import parse_bytes, parse_file
+from offices.names import normalize_name
 from pipeline.checks import check_documents
 from rules.check import check_plan
 from rules.policy import load_policy
@@ -417,3 +418,217 @@ def test_the_district_office_own_plan_is_a_units_plan() -> None:
     )
     assert doc.issuer == "上海市长宁区人民政府办公室"
     assert (doc.place, doc.level, doc.kind) == ("长宁区", "unit", "bureau")
+
+
+# --- forms the second blind holdout found refused ----------------------------------------------
+
+
+def test_town_plan_with_tasks_at_the_bracket_level_citing_a_task_list() -> None:
+    # The preamble cites the district's 任务清单 in a sentence: that is not the title of a table
+    # below the body, and the （一） headings are the tasks.
+    doc = _doc(
+        "北塘区青禾镇人民政府关于印发《2025年青禾镇政务公开工作要点》的通知\n\n各村（社区）：\n\n"
+        "现将《2025年青禾镇政务公开工作要点》印发给你们。\n\n北塘区青禾镇人民政府\n2025年5月8日\n\n"
+        "2025年青禾镇政务公开工作要点\n\n"
+        "根据《北塘区2025年政务公开重点任务清单》要求，结合本镇实际，制定本要点。\n\n"
+        "一、做好惠民信息公开\n\n"
+        "（一）做好救助资金公开。按季度公开临时救助发放情况。（责任部门：镇民政办）\n\n"
+        "（二）做好农房改造公开。10月底前公示补助对象。（责任部门：镇建设办牵头，各村（社区）配合）\n\n"
+        "二、做好基层公开规范化\n\n"
+        "（三）更新镇级公开目录。（责任部门：镇党政办；完成时限：持续推进）\n"
+    )
+    assert (doc.level, doc.kind, doc.place, doc.parent_title) == ("unit", "town", "北塘区", "北塘区2025年政务公开重点任务清单")
+    assert [_units(i) for i in doc.items] == [
+        [("镇民政办", "responsible")],
+        [("镇建设办", "lead"), ("各村（社区）", "cooperating")],
+        [("镇党政办", "responsible")],
+    ]
+    assert [_phrases(i) for i in doc.items] == [["按季度"], ["10月底前"], []]
+
+
+def test_table_flattened_with_bars_is_read_as_its_numbered_cells() -> None:
+    # A web page flattened the 分工方案 table: `工作任务 | 具体要求 | 责任单位 |`, section rows, the
+    # task cell only on the first row of its group. The numbered 具体要求 cells are the items.
+    doc = _doc(
+        "北塘市2025年政务公开工作要点分工方案\n\n2025年4月20日\n\n"
+        "工作任务 | 具体要求 | 责任单位 | 完成时限 |\n"
+        "一、做好政策公开 |\n"
+        "（一）做好惠企政策公开。 | 1.集中发布惠企政策清单。 | 市工信局牵头，市有关单位配合 | 6月底前 |\n"
+        "2.按月更新政策兑现情况。 | 市财政局 | / |\n"
+        "二、做好平台建设 |\n"
+        "（二）做好网站建设。 | 3.完成政府网站适老化改造。 | 市政务服务数据管理局，各区政府 | 9月底前 |\n"
+    )
+    assert doc.layout == "running_text"
+    assert [_units(i) for i in doc.items] == [
+        [("市工信局", "lead"), ("市有关单位", "cooperating")],
+        [("市财政局", "responsible")],
+        [("市政务服务数据管理局", "responsible"), ("各区政府", "responsible")],
+    ]
+    assert [_phrases(i) for i in doc.items] == [["6月底前"], ["按月"], ["9月底前"]]
+    assert doc.item(3).section_path[0] == "二、做好平台建设"
+
+
+def test_table_one_row_a_line_with_an_empty_continuation_cell() -> None:
+    # Copied from a word processor: TAB-separated cells; row 2 leaves its 工作任务 cell empty (the
+    # task above continues); the signature after the table is not part of the last row.
+    doc = _doc(
+        "北塘区卫生健康局2025年政务公开重点任务清单\n\n"
+        "序号\t工作任务\t具体要求\t责任股室\t时限要求\n"
+        "1\t医疗服务信息公开\t公开医疗机构名录和服务价格\t医政股\t2025年5月底前\n"
+        "2\t\t公开家庭医生签约服务内容\t基层卫生股牵头，各卫生院配合\t持续推进\n"
+        "3\t公开平台建设\t更新本局信息公开指南\t办公室\t全年\n\n"
+        "北塘区卫生健康局\n2025年4月2日\n"
+    )
+    assert (doc.layout, doc.kind, doc.issuer) == ("task_table", "bureau", "北塘区卫生健康局")
+    assert [_units(i) for i in doc.items] == [
+        [("医政股", "responsible")],
+        [("基层卫生股", "lead"), ("各卫生院", "cooperating")],
+        [("办公室", "responsible")],
+    ]
+    assert [_phrases(i) for i in doc.items] == [["2025年5月底前"], [], ["全年"]]
+    assert doc.item(2).text.startswith("医疗服务信息公开。")
+
+
+def test_table_one_cell_a_line_ending_in_a_signature_and_a_date_without_day() -> None:
+    doc = _doc(
+        "北塘区青禾街道办事处\n\n青禾街道2025年政务公开工作任务分解表\n\n"
+        "序号\n任务内容\n责任科室\n完成时限\n"
+        "1\n做好街道预决算信息公开\n财务办\n按区统一时限\n"
+        "2\n规范受理服务中心公开专区\n社区事务受理服务中心、党政办公室\n持续推进\n\n"
+        "北塘区青禾街道办事处\n2025年5月\n"
+    )
+    assert [_units(i) for i in doc.items] == [
+        [("财务办", "responsible")],
+        [("社区事务受理服务中心", "responsible"), ("党政办公室", "responsible")],
+    ]
+    assert [_phrases(i) for i in doc.items] == [[], []]
+
+
+def test_web_copy_of_a_plan_issued_by_the_leading_groups_office() -> None:
+    # The site's name first, a [bracketed] metadata block holding the 文号, the district's 政务公开
+    # 领导小组办公室 issuing (a bureau seals for it: 代章) a plan titled with the district's name.
+    doc = _doc(
+        "北塘市青川区人民政府\n[索引号] 000/2025-12\n[发文机构] 区政务公开领导小组办公室\n"
+        "[发文字号] 青政务公开办〔2025〕2号\n[发布日期] 2025-04-10\n"
+        "青川区政务公开领导小组办公室关于印发《北塘市青川区2025年政务公开工作要点》的通知\n"
+        "各街道办事处：\n现将《北塘市青川区2025年政务公开工作要点》印发给你们。\n"
+        "青川区政务公开领导小组办公室\n（北塘市青川区政务服务管理局代章）\n2025年4月9日\n"
+        "北塘市青川区2025年政务公开工作要点\n一、做好民生信息公开\n"
+        "1.做好助残政策公开。（民政局、残联负责落实，完成时限：2025年10月）\n"
+        "2.做好教育政策公开。（教委负责落实）\n"
+    )
+    assert (doc.doc_number, doc.issuer) == ("青政务公开办〔2025〕2号", "青川区政务公开领导小组办公室")
+    assert (doc.level, doc.kind, doc.place) == ("district", "district", "青川区")
+    assert _units(doc.item(1)) == [("民政局", "responsible"), ("残联", "responsible")]
+    assert _phrases(doc.item(1)) == ["2025年10月"]
+
+
+def test_a_bureaus_own_plan_stays_the_bureaus() -> None:
+    doc = _doc(
+        "北塘市青川区教育局关于印发《青川区教育局2025年政务公开工作要点》的通知\n\n各学校：\n\n"
+        "现将《青川区教育局2025年政务公开工作要点》印发给你们。\n\n北塘市青川区教育局\n2025年4月9日\n\n"
+        "青川区教育局2025年政务公开工作要点\n\n" + _BODY
+    )
+    assert (doc.level, doc.kind, doc.place) == ("unit", "bureau", "青川区")
+
+
+def test_parents_cited_by_their_notices() -> None:
+    # The preamble cites the province's and the city's plans by their notices' titles: the parent
+    # is the last plan cited (the city's), with its 文号.
+    doc = _doc(
+        "北塘市青川区人民政府办公室\n关于印发2025年青川区政务公开工作要点的通知\n\n青政办发〔2025〕3号\n\n"
+        "各街道办事处：\n\n现将《2025年青川区政务公开工作要点》印发给你们。\n\n北塘市青川区人民政府办公室\n2025年5月6日\n\n"
+        "2025年青川区政务公开工作要点\n\n"
+        "全区政务公开工作要认真落实《东川省人民政府办公厅关于印发2025年东川省政务公开工作要点的通知》"
+        "（东政办发〔2025〕4号）和《北塘市人民政府办公室关于印发2025年北塘市政务公开工作要点的通知》"
+        "（北政办字〔2025〕8号）要求。\n\n" + _BODY
+    )
+    assert (doc.parent_title, doc.parent_doc_number) == ("2025年北塘市政务公开工作要点", "北政办字〔2025〕8号")
+    assert (doc.title, doc.level, doc.place) == ("2025年青川区政务公开工作要点", "district", "青川区")
+
+
+def test_event_deadline_starts_at_the_verb_closest_to_it() -> None:
+    # The subject, what it does first and the enumerator stay out of the phrase (they stay in
+    # `event`): the phrase is the event's last verb and the count.
+    doc = _items(
+        "1.做好处罚信息公开，处罚决定依法在决定书送达后7个工作日内公示。（责任单位：区司法局）\n\n"
+        "2.做好备案公开，备案结果在作出后5个工作日内公开。（责任单位：区司法局）\n\n"
+        "3.做好工程公开，一是公开招标信息；二是项目竣工验收后15个工作日内公开验收结果。（责任单位：区住建局）\n\n"
+        "4.做好补贴公开，补贴发放后15日内公示名单。（责任单位：区农业农村委）\n\n"
+        "5.做好规划公开，规划草案审议通过后10个工作日内公布。（责任单位：区规划资源局）\n"
+    )
+    assert [_phrases(i) for i in doc.items] == [
+        ["送达后7个工作日内"], ["作出后5个工作日内"], ["验收后15个工作日内"], ["发放后15日内"], ["审议通过后10个工作日内"]
+    ]
+    assert doc.item(3).deadlines[0].event == "项目竣工验收"
+
+
+def test_office_with_another_name_in_brackets_is_named_by_the_first() -> None:
+    # Zhejiang prints an office's second name after it (〔〕 or （）); a collective's bracket is part
+    # of its name, and 〔〕 in a name is the same name as （）.
+    doc = _items(
+        "1.做好防汛信息发布。（责任单位：镇应急办〔镇防汛防台指挥部办公室〕，各村〔社区〕）\n\n"
+        "2.规范便民服务专区。（镇党政办（镇便民服务中心）牵头，各市、县〔市、区〕政府配合）\n"
+    )
+    first = doc.item(1).units
+    assert [(u.name, u.alias, u.role) for u in first] == [
+        ("镇应急办", "镇防汛防台指挥部办公室", "responsible"),
+        ("各村（社区）", None, "responsible"),
+    ]
+    assert [(u.name, u.alias, u.role) for u in doc.item(2).units] == [
+        ("镇党政办", "镇便民服务中心", "lead"),
+        ("各市、县（市、区）政府", None, "cooperating"),
+    ]
+    assert normalize_name("各市、县〔市、区〕政府") == normalize_name("各市、县(市、区)政府") == "各市、县（市、区）政府"
+
+
+def test_numbered_table_flattened_with_bars_keeps_its_continuation_cells() -> None:
+    # With a 序号 column the flattened rows are cells; an empty task cell continues the row above.
+    doc = _doc(
+        "北塘区2025年政务公开任务分解表\n\n2025年4月20日\n\n"
+        "序号 | 工作任务 | 具体要求 | 责任单位 | 完成时限 |\n"
+        "|---|---|---|---|---|\n"
+        "1 | 政策公开 | 集中发布惠企政策清单。 | 区经委牵头，区有关单位配合 | 6月底前 |\n"
+        "2 | | 按月更新政策兑现情况。 | 区财政局 | 全年 |\n"
+        "3 | 平台建设 | 完成政府网站适老化改造。 | 区数据局 | 9月底前 |\n"
+    )
+    assert doc.layout == "task_table"
+    assert [_units(i) for i in doc.items] == [
+        [("区经委", "lead"), ("区有关单位", "cooperating")], [("区财政局", "responsible")], [("区数据局", "responsible")]
+    ]
+    assert [sorted(_phrases(i)) for i in doc.items] == [["6月底前"], ["全年", "按月"], ["9月底前"]]
+    assert doc.item(2).text == "政策公开。按月更新政策兑现情况。"
+
+
+def test_signature_above_a_seal_note_is_the_issuer() -> None:
+    doc = _doc(
+        "2025年青川区政务公开工作要点\n\n" + _BODY + "\n青川区政务公开领导小组办公室\n（青川区政务服务管理局代章）\n2025年4月9日\n"
+    )
+    assert (doc.issuer, doc.issue_date.isoformat()) == ("青川区政务公开领导小组办公室", "2025-04-09")
+    assert (doc.level, doc.kind, doc.place) == ("district", "district", "青川区")
+
+
+def test_table_one_cell_a_line_with_a_merged_task_cell() -> None:
+    # A web table's merged (rowspan) 工作任务 cell is printed on its first row only.
+    doc = _doc(
+        "北塘区2025年政务公开任务分解表\n\n2025年4月20日\n\n"
+        "序号\n工作任务\n具体要求\n责任单位\n完成时限\n"
+        "1\n政策公开\n集中发布惠企政策清单\n区经委\n6月底前\n"
+        "2\n按季度更新政策兑现情况\n区财政局\n全年\n"
+        "3\n平台建设\n完成政府网站适老化改造\n区数据局\n9月底前\n"
+    )
+    assert [_units(i) for i in doc.items] == [[("区经委", "responsible")], [("区财政局", "responsible")], [("区数据局", "responsible")]]
+    assert [sorted(_phrases(i)) for i in doc.items] == [["6月底前"], ["全年", "按季度"], ["9月底前"]]
+    assert doc.item(2).text == "政策公开。按季度更新政策兑现情况。"
+
+
+def test_table_one_cell_a_line_with_an_empty_deadline_cell_is_read_a_cut_row_is_refused() -> None:
+    head = "北塘区2025年政务公开任务分解表\n\n2025年4月20日\n\n序号\n工作任务\n责任单位\n完成时限\n"
+    rows = "1\n集中发布惠企政策清单\n区经委\n按区统一时限\n2\n按季度更新政策兑现情况\n区财政局、区经委\n"
+    doc = _doc(head + rows)  # the last row's deadline cell is empty: the row ends with its units
+    assert [_units(i) for i in doc.items] == [
+        [("区经委", "responsible")], [("区财政局", "responsible"), ("区经委", "responsible")]
+    ]
+    assert [_phrases(i) for i in doc.items] == [[], ["按季度"]]
+    with pytest.raises(DocumentError, match="第2项表格行缺少责任单位和完成时限"):
+        _doc(head + "1\n集中发布惠企政策清单\n区经委\n6月底前\n2\n按季度更新政策兑现情况\n")
