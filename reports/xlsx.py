@@ -23,6 +23,7 @@ from reports.model import (
     latest_findings,
     unit_filings,
 )
+from rules.evidence import CODE_LABELS, evidence_text
 from store.db import Store
 
 SHEETS = ("覆盖情况", "检查问题", "责任单位待办", "报送记录")
@@ -36,7 +37,7 @@ LABEL_FILLS = {
 }
 HEADER_FILL = "DDE3EA"
 # Widths in characters; a CJK character counts two.
-WIDTHS = {"说明": 60, "事项": 50, "条目内容": 40, "方案名称": 36, "升级至": 24, "责任单位": 24, "看板链接": 30}
+WIDTHS = {"说明": 60, "判定依据": 50, "事项": 50, "条目内容": 40, "方案名称": 36, "升级至": 24, "责任单位": 24, "看板链接": 30}
 
 
 def _district_filter(snapshot: Snapshot, district: str | None) -> list[str]:
@@ -78,11 +79,13 @@ def findings_frame(store: Store, snapshot: Snapshot, districts: list[str]) -> pd
         plan = f["plan"]
         rows.append({
             "区": f["district"], "发文字号": plan.doc_number or "", "方案名称": plan.title,
-            "级别": SEVERITY_LABELS.get(f["severity"], f["severity"]), "代码": f["code"],
+            "级别": SEVERITY_LABELS.get(f["severity"], f["severity"]), "问题类型": CODE_LABELS.get(f["code"], f["code"]),
             "上级条目": f["directive_item"], "本方案条目": f["plan_item"], "责任单位": "、".join(f["units"]),
-            "说明": f["message"], "看板链接": page_url("finding", run=plan.run_id, finding=f["id"]) or "",
+            "说明": f["message"], "判定依据": evidence_text(f["evidence"]), "代码": f["code"],
+            "看板链接": page_url("finding", run=plan.run_id, finding=f["id"]) or "",
         })
-    columns = ["区", "发文字号", "方案名称", "级别", "代码", "上级条目", "本方案条目", "责任单位", "说明", "看板链接"]
+    columns = ["区", "发文字号", "方案名称", "级别", "问题类型", "上级条目", "本方案条目", "责任单位", "说明", "判定依据",
+               "代码", "看板链接"]
     return pd.DataFrame(rows, columns=columns)
 
 

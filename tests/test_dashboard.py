@@ -99,13 +99,19 @@ def test_click_from_overview_to_finding_evidence(browser, dashboard, shots):
     assert findings.count() >= 1
     first = findings.first
     first.locator("summary").click()
-    evidence = first.locator("pre.evidence")
+    evidence = first.locator("table.evidence")
     assert evidence.is_visible()
-    assert first.locator("code").first.inner_text() in (
+    code = first.locator("code").first.inner_text()
+    assert code in (
         "UNKNOWN_UNIT", "WEAK_COVERAGE", "ITEM_WITHOUT_DEADLINE", "DEADLINE_AFTER_MANDATED", "PLAN_ISSUED_LATE",
         "ITEM_WITHOUT_UNIT", "DEADLINE_CONFLICT", "UNIT_CONFLICT", "DEADLINE_BEFORE_ISSUE", "MISSING_MANDATED_ITEM",
     )
-    assert evidence.inner_text().strip().startswith("{")
+    # The evidence in words: the rule and every fact labelled in Chinese, no code words or JSON.
+    labels = evidence.locator("th").all_inner_texts()
+    assert labels[0] == "依据规则" and len(labels) >= 2
+    text = evidence.inner_text()
+    assert not any(word in text for word in ("{", "score", "plan_item", "gongkai_", "true", "false")), text
+    assert all(any("\u4e00" <= ch <= "\u9fff" for ch in label) or label.startswith("（") for label in labels), labels
     page.screenshot(path=str(shots / "finding-1280.png"), full_page=False)
     context.close()
 

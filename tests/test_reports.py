@@ -79,6 +79,10 @@ def test_findings_and_duties_sheets_match_the_store(workbook, snapshot, demo_sto
     findings = _rows(workbook["检查问题"])
     assert len(findings) == len(latest_findings(demo_store, snapshot)) > 0
     assert {r["级别"] for r in findings} <= {"错误", "警告", "提示"}
+    # Each finding's type and grounds in words; the stable code kept in its own column.
+    for row in findings:
+        assert row["判定依据"].startswith("依据规则：") and "score" not in row["判定依据"], row
+        assert row["问题类型"] and row["问题类型"] != row["代码"]
     duties = _rows(workbook["责任单位待办"])
     open_ = [s for s in snapshot.statuses if s.state in ("pending", "due_soon", "overdue", "escalated")]
     assert len(duties) == len(open_)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ import jinja2
 
 from notifications.entries import STATE_LABELS
 from reports.model import COVERAGE_LABELS, FILING_LABELS, LEVEL_LABELS, LIGHT_LABELS, SEVERITY_LABELS
+from rules.evidence import CODE_LABELS, EvidenceLine, evidence_lines, rule_label
 from rules.obligation_states import STATES
 from rules.obligations import KIND_LABELS
 
@@ -40,13 +40,15 @@ def days_left(value: int | None) -> str:
     return f"剩 {value} 天"
 
 
-def evidence_json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, indent=2, default=str)
+def coverage_evidence(row: dict[str, Any]) -> list[EvidenceLine]:
+    """A coverage row's grounds (closest plan items, the outline alignment) in the findings' words."""
+    facts = {key: row[key] for key in ("score", "links", "alignment") if row.get(key) not in (None, [])}
+    return evidence_lines({"facts": facts})
 
 
 def configure_environment(env: jinja2.Environment) -> jinja2.Environment:
-    env.filters.update(cn_date=cn_date, days_left=days_left, evidence_json=evidence_json)
-    env.globals.update(
+    env.filters.update(cn_date=cn_date, days_left=days_left, evidence_lines=evidence_lines, coverage_evidence=coverage_evidence, rule_label=rule_label)
+    env.globals.update(CODE_LABELS=CODE_LABELS,
         LIGHT_LABELS=LIGHT_LABELS, STATE_LABELS=STATE_LABELS, COVERAGE_LABELS=COVERAGE_LABELS,
         KIND_LABELS=KIND_LABELS, LEVEL_LABELS=LEVEL_LABELS, SEVERITY_LABELS=SEVERITY_LABELS,
         FILING_LABELS=FILING_LABELS, STATES=STATES,
