@@ -222,3 +222,12 @@ def evidence_text(evidence: dict[str, Any] | None) -> str:
     """The same lines as plain text (a workbook cell, the terminal): one fact a line, parts indented."""
     return "\n".join(f"{'  ' * line.depth}{line.label}：{line.text}" if line.text else f"{'  ' * line.depth}{line.label}"
                      for line in evidence_lines(evidence))
+
+
+def coverage_lines(row: dict[str, Any]) -> list[EvidenceLine]:
+    """A stored coverage row's grounds beyond its score: where the outline alignment placed the
+    directive item's counterpart (what makes a reworded item count as covered). Empty when the
+    words alone decided."""
+    if not row.get("alignment"):
+        return []
+    return _lines({"alignment": row["alignment"]}, 0)

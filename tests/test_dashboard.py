@@ -127,6 +127,19 @@ def test_phone_width_has_no_sideways_page(browser, dashboard, shots, path, name)
     context.close()
 
 
+def test_phone_width_plan_page_reads_its_evidence(browser, dashboard, shots):
+    context, page = _page(browser, 390)
+    page.goto(dashboard + "/districts/长宁区")
+    page.locator("#plans a").first.click()
+    page.wait_for_url("**/plans/*")
+    finding = page.locator("#findings li.finding").first
+    finding.locator("summary").click()
+    assert finding.locator("table.evidence").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 392
+    page.screenshot(path=str(shots / "plan-390.png"), full_page=False)
+    context.close()
+
+
 def _unit_with_one_late_plan(store) -> str:
     """A Changning unit whose only red/yellow duty is its own annual plan."""
     from pipeline.obligations import obligation_status

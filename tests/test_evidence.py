@@ -89,3 +89,21 @@ def test_dates_kept_as_ordinals_read_as_dates(findings):
     lines = {line.label: line.text for line in evidence_lines(early[0].evidence)}
     assert lines["到期日"].startswith("2026-01-") and lines["印发日期"] == "2026-05-08"
     assert lines["本方案条目"].startswith("第") and lines["本方案条目"].endswith("项")
+
+
+def test_coverage_row_placed_by_the_outline_reads_why(tmp_path, policy):
+    from rules.evidence import coverage_lines
+
+    # Changning's item 11 reworded without “政策留言板”: the outline places it (tests/test_paraphrase.py).
+    draft = make_draft(CHANGNING, tmp_path / "draft.txt", reword={
+        11: "用好政策发布页面上的留言咨询功能，由起草部门直接答复网民提问，答复要讲质量、守时限；"
+            "定期梳理群众咨询集中的问题，作为完善政策的参考。"})
+    result = check_plan(parse_file(draft), parse_file(CITY), policy=policy)
+    rows = {r.directive_item: r.to_dict() for r in result.coverage}
+    lines = {line.label: line.text for line in coverage_lines(rows[18])}
+    assert lines["对照结论"] == "已对应"
+    assert lines["前后已对应的本方案条目"] == "第10项之后、第12项之前"
+    assert lines["位于对应章节"] == "是" and lines["空缺处唯一的条目"] == "是"
+    assert "留言板" in lines["相关表述"]
+    # Rows the words alone decided have nothing more to say.
+    assert coverage_lines(rows[12]) == []

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import jinja2
 
 from notifications.entries import STATE_LABELS
 from reports.model import COVERAGE_LABELS, FILING_LABELS, LEVEL_LABELS, LIGHT_LABELS, SEVERITY_LABELS
-from rules.evidence import CODE_LABELS, EvidenceLine, evidence_lines, rule_label
+from rules.evidence import CODE_LABELS, coverage_lines, evidence_lines, rule_label
 from rules.obligation_states import STATES
 from rules.obligations import KIND_LABELS
 
@@ -40,14 +39,9 @@ def days_left(value: int | None) -> str:
     return f"剩 {value} 天"
 
 
-def coverage_evidence(row: dict[str, Any]) -> list[EvidenceLine]:
-    """A coverage row's grounds (closest plan items, the outline alignment) in the findings' words."""
-    facts = {key: row[key] for key in ("score", "links", "alignment") if row.get(key) not in (None, [])}
-    return evidence_lines({"facts": facts})
-
-
 def configure_environment(env: jinja2.Environment) -> jinja2.Environment:
-    env.filters.update(cn_date=cn_date, days_left=days_left, evidence_lines=evidence_lines, coverage_evidence=coverage_evidence, rule_label=rule_label)
+    env.filters.update(cn_date=cn_date, days_left=days_left, evidence_lines=evidence_lines,
+                       coverage_lines=coverage_lines, rule_label=rule_label)
     env.globals.update(CODE_LABELS=CODE_LABELS,
         LIGHT_LABELS=LIGHT_LABELS, STATE_LABELS=STATE_LABELS, COVERAGE_LABELS=COVERAGE_LABELS,
         KIND_LABELS=KIND_LABELS, LEVEL_LABELS=LEVEL_LABELS, SEVERITY_LABELS=SEVERITY_LABELS,
