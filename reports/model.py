@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import gc
+import re
 import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterator
@@ -415,6 +416,24 @@ def unit_filings(store: Store, unit: str | None = None, doc_keys: set[str] | Non
     ]
     rows.sort(key=lambda r: (r["filed_on"], r["id"]), reverse=True)
     return rows
+
+
+_QUARTER = re.compile(r"(\d{4})Q([1-4])")
+_MONTH = re.compile(r"(\d{4})-(\d{2})")
+
+
+def period_label(period: str | None) -> str:
+    """A duty's period as people write it: 2026Q2 → 2026年第二季度, 2026-05 → 2026年5月, 2026 → 2026年;
+    an event day (2026-09-26) stays a date."""
+    if not period:
+        return ""
+    if m := _QUARTER.fullmatch(period):
+        return f"{m.group(1)}年第{'一二三四'[int(m.group(2)) - 1]}季度"
+    if m := _MONTH.fullmatch(period):
+        return f"{m.group(1)}年{int(m.group(2))}月"
+    if period.isdigit() and len(period) == 4:
+        return f"{period}年"
+    return period
 
 
 def worst_light(lights: list[str]) -> str:

@@ -21,6 +21,7 @@ from reports.model import (
     STATE_LABELS,
     Snapshot,
     latest_findings,
+    period_label,
     unit_filings,
 )
 from rules.evidence import CODE_LABELS, evidence_text
@@ -95,7 +96,7 @@ def duties_frame(snapshot: Snapshot, districts: list[str]) -> pd.DataFrame:
         {
             "区": s.district or "", "单位": s.unit, "灯": LIGHT_LABELS[s.light], "状态": STATE_LABELS.get(s.state, s.state),
             "到期日": s.due, "剩余天数": s.days_left, "类型": KIND_LABELS.get(s.kind, s.kind),
-            "发文字号": s.doc_number or s.doc_key, "条目": s.item, "期间": s.period or "", "事项": s.action,
+            "发文字号": s.doc_number or s.doc_key, "条目": s.item, "期间": period_label(s.period), "事项": s.action,
             "升级至": "、".join(s.escalate_to),
         }
         for s in snapshot.statuses
@@ -119,7 +120,7 @@ def filings_frame(store: Store, snapshot: Snapshot, districts: list[str]) -> pd.
         {
             "区": plan_district.get(f["doc_key"], ""), "单位": f["unit"], "报送日期": f["filed_on"],
             "类型": FILING_LABELS.get(f["kind"], f["kind"]), "发文字号": names.get(f["doc_key"], f["doc_key"]),
-            "条目": f["item"], "期间": f["period"] or "", "备注": f["note"],
+            "条目": f["item"], "期间": period_label(f["period"]), "备注": f["note"],
         }
         for f in unit_filings(store)
         if plan_district.get(f["doc_key"], "") in wanted

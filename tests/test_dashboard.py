@@ -167,8 +167,11 @@ def test_filing_with_the_token_turns_the_unit_green(browser, dashboard, demo_sto
     page.screenshot(path=str(shots / "unit-form-1280.png"), full_page=True)
     form.locator("button[type=submit]").click()
     page.wait_for_selector("p.notice")
-    assert "已记录" in page.locator("p.notice").inner_text()
+    assert f"已记录：{unit} 报送年度计划（长府办〔2026〕8号）" in page.locator("p.notice").inner_text()
     assert page.locator("#unit-light .light").get_attribute("class") == "light light-green"
+    # Periods as people write them, not 2026Q2.
+    periods = page.locator("#duties td[data-label=期间]").all_inner_texts()
+    assert "2026年第二季度" in periods and not [p for p in periods if "Q" in p]
     assert page.locator("#filings tbody tr", has_text="年度计划").count() == 1
     page.screenshot(path=str(shots / "unit-filed-1280.png"), full_page=True)
     context.close()

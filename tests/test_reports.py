@@ -94,6 +94,8 @@ def test_findings_and_duties_sheets_match_the_store(workbook, snapshot, demo_sto
     fills = {row[column].value: row[column].fill.fgColor.rgb[-6:] for row in sheet.iter_rows(min_row=2)}
     assert fills.get("红灯", "FFC7CE") == "FFC7CE" and fills.get("绿灯", "C6EFCE") == "C6EFCE"
     assert "红灯" in fills or "黄灯" in fills
+    periods = {r["期间"] for r in duties if r["期间"]}
+    assert periods and all(p.startswith("2026年") for p in periods), periods
 
 
 def test_filings_sheet_lists_every_filing(workbook, with_filing):

@@ -9,7 +9,14 @@ from zoneinfo import ZoneInfo
 import jinja2
 
 from notifications.entries import STATE_LABELS
-from reports.model import COVERAGE_LABELS, FILING_LABELS, LEVEL_LABELS, LIGHT_LABELS, SEVERITY_LABELS
+from reports.model import (
+    COVERAGE_LABELS,
+    FILING_LABELS,
+    LEVEL_LABELS,
+    LIGHT_LABELS,
+    SEVERITY_LABELS,
+    period_label,
+)
 from rules.evidence import CODE_LABELS, coverage_lines, evidence_lines, rule_label
 from rules.obligation_states import STATES
 from rules.obligations import KIND_LABELS
@@ -40,7 +47,7 @@ def days_left(value: int | None) -> str:
 
 
 def configure_environment(env: jinja2.Environment) -> jinja2.Environment:
-    env.filters.update(cn_date=cn_date, days_left=days_left, evidence_lines=evidence_lines,
+    env.filters.update(cn_date=cn_date, days_left=days_left, period=period_label, evidence_lines=evidence_lines,
                        coverage_lines=coverage_lines, rule_label=rule_label)
     env.globals.update(CODE_LABELS=CODE_LABELS,
         LIGHT_LABELS=LIGHT_LABELS, STATE_LABELS=STATE_LABELS, COVERAGE_LABELS=COVERAGE_LABELS,
