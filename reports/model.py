@@ -68,6 +68,7 @@ class PlanView:
     issue_date: date | None
     version: int
     is_draft: bool = False
+    issuer: str | None = None
     run_id: int | None = None
     run_kind: str | None = None
     run_at: datetime | None = None
@@ -79,6 +80,18 @@ class PlanView:
     @property
     def name(self) -> str:
         return self.doc_number or self.title
+
+    @property
+    def short_name(self) -> str:
+        """A column head: the 发文字号, else the issuing office without the city and district
+        (绿化市容局 for 上海市黄浦区绿化市容局: a unit plan usually has no 文号), else the title."""
+        if self.doc_number:
+            return self.doc_number
+        issuer = (self.issuer or "").strip()
+        for prefix in ("上海市", self.district):
+            if issuer.startswith(prefix) and len(issuer) > len(prefix):
+                issuer = issuer[len(prefix):]
+        return issuer or self.title
 
     @property
     def level_label(self) -> str:
@@ -115,6 +128,7 @@ class Heatmap:
     directive_id: int | None
     directive_key: str
     directive_title: str
+    directive_number: str | None  # its 发文字号, when it has one
     items: list[tuple[int, str, bool]]  # number, text, binds at least one of the plans
     plans: list[PlanView]
     cells: dict[tuple[int, int], dict[str, Any]]  # (directive item, plan id) → coverage row
@@ -134,6 +148,14 @@ class Snapshot:
 
     def district(self, name: str) -> DistrictView | None:
         return next((d for d in self.districts if d.name == name), None)
+
+    def directive_name(self, plan: PlanView) -> str:
+        """What a plan was checked against, as people name it: the 发文字号, else the title (the
+        stored key of a document without a 文号 is an internal name), else nothing."""
+        directive = self.directives.get(plan.directive_id) if plan.directive_id is not None else None
+        if directive:
+            return directive.get("doc_number") or directive.get("title") or ""
+        return plan.directive_key or ""
 
     def district_statuses(self, name: str) -> list[ObligationStatus]:
         return [s for s in self.statuses if (s.district or UNKNOWN_DISTRICT) == name]
@@ -172,6 +194,7 @@ class Snapshot:
             maps.append(Heatmap(
                 directive_id=directive_id, directive_key=directive_key,
                 directive_title=directive.get("title") or directive_key,
+                directive_number=directive.get("doc_number"),
                 items=[(n, texts.get(n, ""), numbers[n]) for n in sorted(numbers)],
                 plans=sorted(plans, key=lambda p: (p.level != "district", p.name)), cells=cells,
             ))
@@ -199,6 +222,7 @@ def _plan_view(document: DocumentRow, check: CheckRow | None) -> PlanView:
         id=document.id, doc_key=document.doc_key, doc_number=document.doc_number, title=document.title,
         level=document.level, district=document.place or UNKNOWN_DISTRICT, year=document.year,
         issue_date=document.issue_date, version=document.version, is_draft=document.is_draft,
+        issuer=document.issuer,
     )
     if check is not None:
         plan.run_id, plan.run_kind, plan.run_at = check.id, check.kind, check.created_at

@@ -57,7 +57,7 @@ def coverage_frame(snapshot: Snapshot, districts: list[str]) -> pd.DataFrame:
             counts = plan.coverage_counts()
             row: dict[str, Any] = {
                 "区": name, "发文字号": plan.doc_number or "", "方案名称": plan.title, "层级": plan.level_label,
-                "对照上级文件": plan.directive_key or "", "已覆盖": counts["covered"], "部分覆盖": counts["partial"],
+                "对照上级文件": snapshot.directive_name(plan), "已覆盖": counts["covered"], "部分覆盖": counts["partial"],
                 "缺失": counts["missing"],
             }
             for c in plan.coverage:

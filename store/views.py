@@ -36,6 +36,7 @@ class DocumentRow:
     title: str
     level: str
     place: str | None
+    issuer: str | None
     year: int | None
     issue_date: date | None
     is_draft: bool
@@ -118,7 +119,7 @@ class PlanRows:
 
 _DOCUMENT_COLUMNS = (
     DocumentRecord.id, DocumentRecord.doc_key, DocumentRecord.version, DocumentRecord.doc_number,
-    DocumentRecord.title, DocumentRecord.level, DocumentRecord.place, DocumentRecord.year,
+    DocumentRecord.title, DocumentRecord.level, DocumentRecord.place, DocumentRecord.issuer, DocumentRecord.year,
     DocumentRecord.issue_date, DocumentRecord.is_draft, DocumentRecord.ingested_at,
 )
 _CHECK_COLUMNS = (
@@ -134,7 +135,7 @@ _FINDING_COLUMNS = (
 def _document(row: Any) -> DocumentRow:
     return DocumentRow(
         id=row.id, doc_key=row.doc_key, version=row.version, doc_number=row.doc_number, title=row.title,
-        level=row.level, place=row.place, year=row.year, issue_date=row.issue_date, is_draft=bool(row.is_draft),
+        level=row.level, place=row.place, issuer=row.issuer, year=row.year, issue_date=row.issue_date, is_draft=bool(row.is_draft),
         ingested_at=row.ingested_at,
     )
 
@@ -184,12 +185,13 @@ def _directives(session: Session, ids: Iterable[int]) -> dict[int, DirectiveRow]
 def store_fingerprint(store: Store) -> tuple:
     """What changes whenever something a view shows changes: the newest ids of documents, checks,
     filings and events, and the newest re-derivation of duties. A few index look-ups."""
+    columns = (DocumentRecord.id, CheckRun.id, FilingRecord.id, EventRecord.id, ObligationRecord.updated_at,
+               ObligationRecord.id)
+    # One statement (every page asks this first): a scalar subquery per table.
+    stmt = select(*(select(func.max(column)).scalar_subquery() for column in columns))
     with store.transaction() as session:
-        return tuple(
-            session.execute(select(func.max(column))).scalar()
-            for column in (DocumentRecord.id, CheckRun.id, FilingRecord.id, EventRecord.id,
-                           ObligationRecord.updated_at, ObligationRecord.id)
-        )
+        row = session.execute(stmt).one()
+    return tuple(row)
 
 
 def city_rows(store: Store) -> CityRows:
