@@ -153,13 +153,19 @@ def main() -> None:
     while not server.started:
         time.sleep(0.05)
     # `gongkai serve` builds the day's view before it takes requests; so does this.
+    print(f"load average (1, 5, 15 min): {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
+    cpu = time.process_time()
     meter.run("view of the store at start", lambda: app.state.cache.get(AS_OF),
-              lambda s: f"{len(s.statuses)} duties, {len(s.plans)} plans")
+              lambda s: f"{len(s.statuses)} duties, {len(s.plans)} plans, cpu {time.process_time() - cpu:.2f} s")
 
     districts = [name for name, _abbr in DISTRICTS[: args.districts]]
-    pages = [("overview", "/"), (f"district {districts[0]}", f"/districts/{quote(districts[0])}")]
+    snapshot = app.state.cache.get(AS_OF)
+    district_plan = next(p for p in snapshot.district(districts[0]).plans if p.level == "district")
+    pages = [("overview", "/"), (f"district {districts[0]}", f"/districts/{quote(districts[0])}"),
+             (f"plan {district_plan.name}", f"/plans/{district_plan.id}")]
     print()
-    print("first: the page rendered; later fetches are served from the rendered page until the store changes")
+    print("first: the page rendered; overview and district pages are then served from the rendered page until")
+    print("the store changes (a change costs one 'view of the store' first); a plan page is read and rendered each time")
     print(f"{'page':<28} {'first':>9} {'median':>9} {'p95':>9} {'max':>9}  {'bytes':>9} {'gzip':>8}")
     figures: dict[str, float] = {}
     with httpx.Client(base_url=base, timeout=120) as client:
@@ -189,16 +195,21 @@ def main() -> None:
     thread.join(timeout=10)
 
     print()
+    # CPU seconds beside wall seconds: on a shared machine the wall time grows with the load.
+    cpu = time.process_time()
     snapshot = meter.run("view of the store (snapshot)", lambda: build_snapshot(store, AS_OF),
-                         lambda s: f"{len(s.statuses)} duties, {len(s.plans)} plans")
+                         lambda s: f"{len(s.statuses)} duties, {len(s.plans)} plans, cpu {time.process_time() - cpu:.2f} s")
     out = work / "reports"
     for fmt in ("xlsx", "docx", "html"):
+        cpu = time.process_time()
         meter.run(f"city {fmt} (snapshot + write)", lambda fmt=fmt: write_report(store, fmt, out / f"city.{fmt}", as_of=AS_OF),
-                  lambda p: f"{p.stat().st_size / 1024:.0f} KiB")
+                  lambda p, cpu=cpu: f"{p.stat().st_size / 1024:.0f} KiB, cpu {time.process_time() - cpu:.2f} s")
     from reports.xlsx import write_xlsx
 
+    cpu = time.process_time()
     meter.run("city xlsx (write only)", lambda: write_xlsx(store, snapshot, out / "again.xlsx"),
-              lambda p: f"{p.stat().st_size / 1024:.0f} KiB")
+              lambda p: f"{p.stat().st_size / 1024:.0f} KiB, cpu {time.process_time() - cpu:.2f} s")
+    print(f"load average (1, 5, 15 min): {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
     print(f"max RSS of the process: {max_rss_mib():.0f} MiB")
     store.dispose()
     if args.keep or args.reuse is not None:

@@ -109,6 +109,7 @@ def check(
     as_json: JsonOption = False,
     policy: Annotated[Path | None, typer.Option("--policy", help="策略文件（默认 data/policy.yaml）")] = None,
     db: DbOption = None,
+    evidence: Annotated[bool, typer.Option("--evidence", help="在每个问题下列出判定依据（规则和所依据的事实）")] = False,
 ) -> None:
     """即时检查一份（草稿）方案：覆盖、责任单位、时限。有错误级问题时退出码为 1。"""
     from pipeline.checks import check_documents
@@ -121,7 +122,7 @@ def check(
     if as_json:
         sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n")
     else:
-        views.show_check(console, result)
+        views.show_check(console, result, evidence=evidence)
     raise typer.Exit(1 if result.has_errors else 0)
 
 

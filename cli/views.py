@@ -9,23 +9,12 @@ from rich.markup import escape
 from rich.table import Table
 
 from documents.model import Document, UnitMention
+from rules.evidence import CODE_LABELS, evidence_text
 
 ROLE_LABEL = {"lead": "牵头", "responsible": "责任", "cooperating": "配合"}
 LEVEL_LABEL = {"municipal": "市级", "district": "区级", "unit": "单位"}
 LAYOUT_LABEL = {"running_text": "正文条目", "task_table": "任务分解表", "body_and_table": "正文加附表"}
-CODE_LABEL = {
-    "MISSING_MANDATED_ITEM": "缺少上级要求的条目",
-    "WEAK_COVERAGE": "覆盖不充分",
-    "ITEM_WITHOUT_UNIT": "条目无责任单位",
-    "UNKNOWN_UNIT": "责任单位不在名录中",
-    "ITEM_WITHOUT_DEADLINE": "条目无完成时限",
-    "DEADLINE_AFTER_MANDATED": "时限晚于上级要求",
-    "DEADLINE_BEFORE_ISSUE": "时限早于印发日期",
-    "DEADLINE_CONFLICT": "正文与附表时限不一致",
-    "UNIT_CONFLICT": "正文与附表责任单位不一致",
-    "PLAN_ISSUED_LATE": "方案印发超期",
-    "UNIT_PLAN_MISSING_ITEMS": "单位计划缺少应承担的条目",
-}
+CODE_LABEL = CODE_LABELS  # one table for the terminal, the dashboard and the reports
 # Below this console width the wide tables give way to narrower ones (80 columns is the usual
 # terminal; ten columns there leave five characters each).
 WIDE = 120
@@ -85,7 +74,7 @@ def ingest_line(summary: Any) -> str:
     )
 
 
-def show_check(console: Console, result: Any) -> None:
+def show_check(console: Console, result: Any, evidence: bool = False) -> None:
     plan = result.plan
     console.print(f"[bold]检查方案[/]: {escape(plan.doc_number or '')} 《{escape(plan.title)}》（{len(plan.items)}项）")
     if result.directive is not None:
@@ -132,7 +121,10 @@ def show_check(console: Console, result: Any) -> None:
                 ) if x
             )
             # The stable code stays, dimmed, for looking a finding up (docs, JSON, the dashboard).
-            table.add_row(CODE_LABEL.get(f.code, f.code), where or "—", f"{escape(f.message)} [dim]{f.code}[/]")
+            note = f"{escape(f.message)} [dim]{f.code}[/]"
+            if evidence:  # the grounds in words, as the dashboard shows them
+                note += "\n[dim]" + escape(evidence_text(f.evidence)) + "[/]"
+            table.add_row(CODE_LABEL.get(f.code, f.code), where or "—", note)
         console.print(table)
 
 

@@ -226,6 +226,11 @@ def _guess_kinds(name: str) -> tuple[str, ...]:
     return TASK_KINDS
 
 
+# libyaml's safe loader when PyYAML was built with it (the wheels are): a city's 17 registries
+# load in a tenth of the time the pure-Python loader takes.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def load_registry(path: str | Path) -> Registry:
     """Read one registry file; a ValueError names the file and what is wrong with it."""
     path = Path(path)
@@ -237,7 +242,7 @@ def load_registry(path: str | Path) -> Registry:
     except UnicodeDecodeError as exc:
         raise ValueError(f"{where}：单位名录文件不是 UTF-8 编码") from exc
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_YAML_LOADER)  # noqa: S506 - a safe loader
     except yaml.YAMLError as exc:
         raise ValueError(f"{where}：不是有效的 YAML（{exc}）") from exc
     if not isinstance(data, dict):

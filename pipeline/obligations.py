@@ -581,7 +581,7 @@ def obligation_status(
     district_name = _district_name(district)
     names, suggestion = _unit_names(unit, district)
     with store.transaction() as session:
-        rows = ob_store.list_obligations(session, doc_key=doc_key, district=district_name, units=names)
+        rows = ob_store.obligation_rows(session, doc_key=doc_key, district=district_name, units=names)
         if names is not None and not rows and suggestion:
             raise ValueError(f"单位“{unit}”不在单位名录中，是否为“{suggestion}”？")
         rows = [
@@ -594,7 +594,9 @@ def obligation_status(
         filed = ob_store.first_filings(session, as_of=as_of, keys=[r.obligation_key for r in rows])
     verdicts = evaluate([(r.obligation_key, r.due, filed.get(r.obligation_key)) for r in rows], as_of, policy)
     calendar = default_calendar()
-    closes = {key: plan_close_day(plan_year, policy, calendar) for key, plan_year in years.items()}
+    # Once per year, not per plan: a city has a thousand plans of two or three years.
+    close_by_year = {plan_year: plan_close_day(plan_year, policy, calendar) for plan_year in set(years.values())}
+    closes = {key: close_by_year[plan_year] for key, plan_year in years.items()}
     sections: dict[str | None, str | None] = {}
     statuses = []
     for r in rows:

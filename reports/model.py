@@ -12,23 +12,31 @@ Details of one plan, one check run or one unit are read on demand (`plan_detail`
 from __future__ import annotations
 
 import difflib
+import gc
+import re
 import threading
 from collections import Counter, defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
-
-from sqlalchemy import func, select
 
 from notifications.entries import STATE_LABELS
 from pipeline import UNKNOWN_DISTRICT
 from pipeline.summary import SEVERITY_LABELS
 from rules.obligation_states import LIGHT_RANK, STATES, Lights, ObligationStatus, compute_lights
 from rules.obligations import KIND_LABELS
-from store.checks import CheckRun, FindingRecord
 from store.db import Store
-from store.documents import DocumentRecord, latest_documents
-from store.obligations import EventRecord, FilingRecord, ObligationRecord, list_filings
+from store.views import (
+    CheckRow,
+    DocumentRow,
+    city_rows,
+    filing_rows,
+    findings_of_runs,
+    plan_rows,
+    store_fingerprint,
+)
 
 COVERAGE_STATUSES = ("covered", "partial", "missing", "not_binding")
 COVERAGE_LABELS = {"covered": "已覆盖", "partial": "部分覆盖", "missing": "缺失", "not_binding": "不适用"}
@@ -60,6 +68,7 @@ class PlanView:
     issue_date: date | None
     version: int
     is_draft: bool = False
+    issuer: str | None = None
     run_id: int | None = None
     run_kind: str | None = None
     run_at: datetime | None = None
@@ -71,6 +80,18 @@ class PlanView:
     @property
     def name(self) -> str:
         return self.doc_number or self.title
+
+    @property
+    def short_name(self) -> str:
+        """A column head: the 发文字号, else the issuing office without the city and district
+        (绿化市容局 for 上海市黄浦区绿化市容局: a unit plan usually has no 文号), else the title."""
+        if self.doc_number:
+            return self.doc_number
+        issuer = (self.issuer or "").strip()
+        for prefix in ("上海市", self.district):
+            if issuer.startswith(prefix) and len(issuer) > len(prefix):
+                issuer = issuer[len(prefix):]
+        return issuer or self.title
 
     @property
     def level_label(self) -> str:
@@ -107,6 +128,7 @@ class Heatmap:
     directive_id: int | None
     directive_key: str
     directive_title: str
+    directive_number: str | None  # its 发文字号, when it has one
     items: list[tuple[int, str, bool]]  # number, text, binds at least one of the plans
     plans: list[PlanView]
     cells: dict[tuple[int, int], dict[str, Any]]  # (directive item, plan id) → coverage row
@@ -126,6 +148,14 @@ class Snapshot:
 
     def district(self, name: str) -> DistrictView | None:
         return next((d for d in self.districts if d.name == name), None)
+
+    def directive_name(self, plan: PlanView) -> str:
+        """What a plan was checked against, as people name it: the 发文字号, else the title (the
+        stored key of a document without a 文号 is an internal name), else nothing."""
+        directive = self.directives.get(plan.directive_id) if plan.directive_id is not None else None
+        if directive:
+            return directive.get("doc_number") or directive.get("title") or ""
+        return plan.directive_key or ""
 
     def district_statuses(self, name: str) -> list[ObligationStatus]:
         return [s for s in self.statuses if (s.district or UNKNOWN_DISTRICT) == name]
@@ -164,6 +194,7 @@ class Snapshot:
             maps.append(Heatmap(
                 directive_id=directive_id, directive_key=directive_key,
                 directive_title=directive.get("title") or directive_key,
+                directive_number=directive.get("doc_number"),
                 items=[(n, texts.get(n, ""), numbers[n]) for n in sorted(numbers)],
                 plans=sorted(plans, key=lambda p: (p.level != "district", p.name)), cells=cells,
             ))
@@ -186,19 +217,31 @@ class Snapshot:
         ]
 
 
-def store_fingerprint(store: Store) -> tuple:
-    """What changes whenever something a view shows changes: newest ids of documents, checks,
-    filings and events, and the newest re-derivation of duties. A few index look-ups."""
-    with store.transaction() as session:
-        return tuple(
-            session.execute(select(func.max(column))).scalar()
-            for column in (DocumentRecord.id, CheckRun.id, FilingRecord.id, EventRecord.id,
-                           ObligationRecord.updated_at, ObligationRecord.id)
-        )
+def _plan_view(document: DocumentRow, check: CheckRow | None) -> PlanView:
+    plan = PlanView(
+        id=document.id, doc_key=document.doc_key, doc_number=document.doc_number, title=document.title,
+        level=document.level, district=document.place or UNKNOWN_DISTRICT, year=document.year,
+        issue_date=document.issue_date, version=document.version, is_draft=document.is_draft,
+        issuer=document.issuer,
+    )
+    if check is not None:
+        plan.run_id, plan.run_kind, plan.run_at = check.id, check.kind, check.created_at
+        plan.directive_key, plan.directive_id = check.directive_key, check.directive_document_id
+        plan.counts, plan.coverage = dict(check.counts), list(check.coverage)
+    return plan
 
 
-def _district_of(record: DocumentRecord) -> str:
-    return record.place or UNKNOWN_DISTRICT
+@contextmanager
+def _bulk() -> Iterator[None]:
+    """No cyclic garbage collection while a snapshot's tens of thousands of objects are made:
+    the collector would walk the whole (large) heap again and again for nothing to free."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def build_snapshot(store: Store, as_of: date, policy: dict[str, Any] | None = None,
@@ -207,41 +250,17 @@ def build_snapshot(store: Store, as_of: date, policy: dict[str, Any] | None = No
     from pipeline.obligations import obligation_status
 
     fingerprint = fingerprint if fingerprint is not None else store_fingerprint(store)
-    plans: dict[int, PlanView] = {}
-    directives: dict[int, dict[str, Any]] = {}
-    with store.transaction() as session:
-        records = latest_documents(session)
-        for r in records:
-            if r.level in ("district", "unit"):
-                plans[r.id] = PlanView(
-                    id=r.id, doc_key=r.doc_key, doc_number=r.doc_number, title=r.title, level=r.level,
-                    district=_district_of(r), year=r.year, issue_date=r.issue_date, version=r.version,
-                )
-        # The newest check of each plan version, whichever kind (nightly, on demand).
-        runs = session.execute(
-            select(CheckRun.id, CheckRun.plan_document_id, CheckRun.kind, CheckRun.created_at,
-                   CheckRun.directive_key, CheckRun.directive_document_id, CheckRun.counts, CheckRun.coverage)
-            .where(CheckRun.plan_document_id.in_(list(plans)), CheckRun.kind != "draft")
-            .order_by(CheckRun.id)
-        ).all() if plans else []
-        for run in runs:
-            plan = plans[run.plan_document_id]
-            plan.run_id, plan.run_kind, plan.run_at = run.id, run.kind, run.created_at
-            plan.directive_key, plan.directive_id = run.directive_key, run.directive_document_id
-            plan.counts, plan.coverage = dict(run.counts or {}), list(run.coverage or [])
-        wanted = {p.directive_id for p in plans.values() if p.directive_id is not None}
-        if wanted:
-            for d in session.scalars(select(DocumentRecord).where(DocumentRecord.id.in_(wanted))):
-                directives[d.id] = {
-                    "key": d.doc_key, "title": d.title, "doc_number": d.doc_number,
-                    "items": {i["number"]: i["text"] for i in (d.data or {}).get("items", [])},
-                }
-        nightly = dict(session.execute(
-            select(CheckRun.district, func.max(CheckRun.created_at)).where(CheckRun.kind == "nightly")
-            .group_by(CheckRun.district)
-        ).all())
-    statuses = obligation_status(store, as_of, policy=policy)
-    lights = compute_lights(statuses)
+    with _bulk():
+        rows = city_rows(store)
+        plans = {p.id: _plan_view(p, rows.checks.get(p.id)) for p in rows.plans}
+        directives = {
+            i: {"key": d.document.doc_key, "title": d.document.title, "doc_number": d.document.doc_number,
+                "items": d.items}
+            for i, d in rows.directives.items()
+        }
+        nightly = rows.last_nightly
+        statuses = obligation_status(store, as_of, policy=policy)
+        lights = compute_lights(statuses)
     by_district: dict[str, list[PlanView]] = defaultdict(list)
     for plan in plans.values():
         by_district[plan.district].append(plan)
@@ -354,67 +373,41 @@ def item_changes(before: dict[int, str], after: dict[int, str]) -> list[ItemChan
     return changes
 
 
-def _items(record: DocumentRecord) -> dict[int, str]:
-    return {i["number"]: i["text"] for i in (record.data or {}).get("items", [])}
-
-
 def plan_detail(store: Store, *, plan_id: int | None = None, run_id: int | None = None) -> PlanDetail | None:
     """One plan version with a check of it (`run_id`, else its newest non-draft check, else its
     newest draft check), its findings with evidence, and its versions with what changed."""
-    with store.transaction() as session:
-        run = session.get(CheckRun, run_id) if run_id is not None else None
-        if run_id is not None and run is None:
-            return None
-        if run is not None:
-            plan_id = run.plan_document_id
-        record = session.get(DocumentRecord, plan_id) if plan_id is not None else None
-        if record is None:
-            return None
-        if run is None:
-            stmt = select(CheckRun).where(CheckRun.plan_document_id == record.id).order_by(
-                (CheckRun.kind == "draft").asc(), CheckRun.id.desc())
-            run = session.scalars(stmt.limit(1)).first()
-        plan = PlanView(
-            id=record.id, doc_key=record.doc_key, doc_number=record.doc_number, title=record.title,
-            level=record.level, district=_district_of(record), year=record.year, issue_date=record.issue_date,
-            version=record.version, is_draft=record.is_draft,
-        )
-        directive = None
-        directive_items: dict[int, str] = {}
-        findings = []
-        run_info = None
-        if run is not None:
-            plan.run_id, plan.run_kind, plan.run_at = run.id, run.kind, run.created_at
-            plan.directive_key, plan.directive_id = run.directive_key, run.directive_document_id
-            plan.counts, plan.coverage = dict(run.counts or {}), list(run.coverage or [])
-            run_info = {"id": run.id, "kind": run.kind, "kind_label": RUN_KIND_LABELS.get(run.kind, run.kind),
-                        "as_of": run.as_of, "created_at": run.created_at}
-            if run.directive_document_id is not None:
-                d = session.get(DocumentRecord, run.directive_document_id)
-                if d is not None:
-                    directive = {"id": d.id, "key": d.doc_key, "title": d.title, "doc_number": d.doc_number,
-                                 "place": d.place, "level": d.level}
-                    directive_items = _items(d)
-            order = {"error": 0, "warning": 1, "info": 2}
-            for f in sorted(session.scalars(select(FindingRecord).where(FindingRecord.run_id == run.id)),
-                            key=lambda f: (order.get(f.severity, 9), f.plan_item or 0, f.directive_item or 0, f.id)):
-                findings.append({
-                    "id": f.id, "code": f.code, "severity": f.severity,
-                    "severity_label": SEVERITY_LABELS.get(f.severity, f.severity),
-                    "directive_item": f.directive_item, "plan_item": f.plan_item, "units": list(f.units or []),
-                    "message": f.message, "evidence": f.evidence or {},
-                })
-        versions_records = list(session.scalars(
-            select(DocumentRecord).where(DocumentRecord.doc_key == record.doc_key).order_by(DocumentRecord.version)))
-        versions = []
-        previous: dict[int, str] | None = None
-        for v in versions_records:
-            items = _items(v)
-            versions.append(VersionView(v.id, v.version, v.is_draft, v.ingested_at, len(items),
-                                        item_changes(previous, items) if previous is not None else []))
-            previous = items
-        return PlanDetail(plan=plan, items=_items(record), directive_items=directive_items, directive=directive,
-                          run=run_info, findings=findings, versions=versions)
+    rows = plan_rows(store, plan_id=plan_id, run_id=run_id)
+    if rows is None:
+        return None
+    plan = _plan_view(rows.plan, rows.check)
+    directive = None
+    run_info = None
+    findings = []
+    if rows.check is not None:
+        run = rows.check
+        run_info = {"id": run.id, "kind": run.kind, "kind_label": RUN_KIND_LABELS.get(run.kind, run.kind),
+                    "as_of": run.as_of, "created_at": run.created_at}
+        if rows.directive is not None:
+            d = rows.directive.document
+            directive = {"id": d.id, "key": d.doc_key, "title": d.title, "doc_number": d.doc_number,
+                         "place": d.place, "level": d.level}
+        order = {"error": 0, "warning": 1, "info": 2}
+        for f in sorted(rows.findings, key=lambda f: (order.get(f.severity, 9), f.plan_item or 0,
+                                                        f.directive_item or 0, f.id)):
+            findings.append({
+                "id": f.id, "code": f.code, "severity": f.severity,
+                "severity_label": SEVERITY_LABELS.get(f.severity, f.severity),
+                "directive_item": f.directive_item, "plan_item": f.plan_item, "units": list(f.units),
+                "message": f.message, "evidence": f.evidence,
+            })
+    versions = []
+    previous: dict[int, str] | None = None
+    for v, items in rows.versions:
+        versions.append(VersionView(v.id, v.version, v.is_draft, v.ingested_at, len(items),
+                                    item_changes(previous, items) if previous is not None else []))
+        previous = items
+    return PlanDetail(plan=plan, items=rows.items, directive_items=rows.directive.items if rows.directive else {},
+                      directive=directive, run=run_info, findings=findings, versions=versions)
 
 
 # --------------------------------------------------------------------------- reports' extra reads
@@ -426,12 +419,11 @@ def latest_findings(store: Store, snapshot: Snapshot) -> list[dict[str, Any]]:
     if not run_plan:
         return []
     rows = []
-    with store.transaction() as session:
-        for f in session.scalars(select(FindingRecord).where(FindingRecord.run_id.in_(list(run_plan)))):
-            plan = run_plan[f.run_id]
-            rows.append({"district": plan.district, "plan": plan, "code": f.code, "severity": f.severity,
-                         "directive_item": f.directive_item, "plan_item": f.plan_item,
-                         "units": list(f.units or []), "message": f.message, "id": f.id})
+    for f in findings_of_runs(store, run_plan):
+        plan = run_plan[f.run_id]
+        rows.append({"district": plan.district, "plan": plan, "code": f.code, "severity": f.severity,
+                     "directive_item": f.directive_item, "plan_item": f.plan_item,
+                     "units": list(f.units), "message": f.message, "evidence": f.evidence, "id": f.id})
     order = {"error": 0, "warning": 1, "info": 2}
     rows.sort(key=lambda r: (order.get(r["severity"], 9), r["district"], r["plan"].name, r["plan_item"] or 0))
     return rows
@@ -439,17 +431,33 @@ def latest_findings(store: Store, snapshot: Snapshot) -> list[dict[str, Any]]:
 
 def unit_filings(store: Store, unit: str | None = None, doc_keys: set[str] | None = None) -> list[dict[str, Any]]:
     """Filings (of one unit, under some plans), newest first."""
-    with store.transaction() as session:
-        rows = [
-            {"id": f.id, "unit": f.unit, "doc_key": f.doc_key, "kind": f.kind,
-             "kind_label": FILING_LABELS.get(f.kind, f.kind), "item": f.item, "period": f.period,
-             "filed_on": f.filed_on, "document_key": f.document_key, "check_run_id": f.check_run_id,
-             "note": f.note or ""}
-            for f in list_filings(session, unit=unit)
-            if doc_keys is None or f.doc_key in doc_keys
-        ]
+    rows = [
+        {"id": f.id, "unit": f.unit, "doc_key": f.doc_key, "kind": f.kind,
+         "kind_label": FILING_LABELS.get(f.kind, f.kind), "item": f.item, "period": f.period,
+         "filed_on": f.filed_on, "document_key": f.document_key, "check_run_id": f.check_run_id,
+         "note": f.note or ""}
+        for f in filing_rows(store, unit, doc_keys)
+    ]
     rows.sort(key=lambda r: (r["filed_on"], r["id"]), reverse=True)
     return rows
+
+
+_QUARTER = re.compile(r"(\d{4})Q([1-4])")
+_MONTH = re.compile(r"(\d{4})-(\d{2})")
+
+
+def period_label(period: str | None) -> str:
+    """A duty's period as people write it: 2026Q2 → 2026年第二季度, 2026-05 → 2026年5月, 2026 → 2026年;
+    an event day (2026-09-26) stays a date."""
+    if not period:
+        return ""
+    if m := _QUARTER.fullmatch(period):
+        return f"{m.group(1)}年第{'一二三四'[int(m.group(2)) - 1]}季度"
+    if m := _MONTH.fullmatch(period):
+        return f"{m.group(1)}年{int(m.group(2))}月"
+    if period.isdigit() and len(period) == 4:
+        return f"{period}年"
+    return period
 
 
 def worst_light(lights: list[str]) -> str:

@@ -214,6 +214,30 @@ def list_obligations(
     return list(session.scalars(stmt))
 
 
+def obligation_rows(
+    session: Session,
+    *,
+    doc_key: str | None = None,
+    district: str | None = None,
+    units: Iterable[str] | None = None,
+) -> list[Any]:
+    """Active obligations as `list_obligations` orders them, read as plain rows (named columns,
+    no ORM objects): what a status view reads for a whole city, several times faster."""
+    columns = [getattr(ObligationRecord, name) for name in ("id", "obligation_key", *DERIVED_COLUMNS)]
+    stmt = select(*columns).where(ObligationRecord.active.is_(True))
+    if doc_key is not None:
+        stmt = stmt.where(ObligationRecord.doc_key == doc_key)
+    if district is not None:
+        stmt = stmt.where(ObligationRecord.district == district)
+    if units is not None:
+        stmt = stmt.where(ObligationRecord.unit.in_(list(units)))
+    stmt = stmt.order_by(
+        ObligationRecord.district, ObligationRecord.unit, ObligationRecord.due.is_(None), ObligationRecord.due,
+        ObligationRecord.obligation_key,
+    )
+    return list(session.execute(stmt))
+
+
 def derived_document_ids(session: Session, doc_key: str | None = None) -> dict[str, int | None]:
     """doc key → the document id its active obligations were derived from."""
     stmt = (

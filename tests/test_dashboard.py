@@ -99,13 +99,19 @@ def test_click_from_overview_to_finding_evidence(browser, dashboard, shots):
     assert findings.count() >= 1
     first = findings.first
     first.locator("summary").click()
-    evidence = first.locator("pre.evidence")
+    evidence = first.locator("table.evidence")
     assert evidence.is_visible()
-    assert first.locator("code").first.inner_text() in (
+    code = first.locator("code").first.inner_text()
+    assert code in (
         "UNKNOWN_UNIT", "WEAK_COVERAGE", "ITEM_WITHOUT_DEADLINE", "DEADLINE_AFTER_MANDATED", "PLAN_ISSUED_LATE",
         "ITEM_WITHOUT_UNIT", "DEADLINE_CONFLICT", "UNIT_CONFLICT", "DEADLINE_BEFORE_ISSUE", "MISSING_MANDATED_ITEM",
     )
-    assert evidence.inner_text().strip().startswith("{")
+    # The evidence in words: the rule and every fact labelled in Chinese, no code words or JSON.
+    labels = evidence.locator("th").all_inner_texts()
+    assert labels[0] == "依据规则" and len(labels) >= 2
+    text = evidence.inner_text()
+    assert not any(word in text for word in ("{", "score", "plan_item", "gongkai_", "true", "false")), text
+    assert all(any("\u4e00" <= ch <= "\u9fff" for ch in label) or label.startswith("（") for label in labels), labels
     page.screenshot(path=str(shots / "finding-1280.png"), full_page=False)
     context.close()
 
@@ -118,6 +124,19 @@ def test_phone_width_has_no_sideways_page(browser, dashboard, shots, path, name)
     assert page.evaluate("document.documentElement.scrollWidth") <= 392
     assert page.locator("h1").is_visible()
     page.screenshot(path=str(shots / f"{name}-390.png"), full_page=True)
+    context.close()
+
+
+def test_phone_width_plan_page_reads_its_evidence(browser, dashboard, shots):
+    context, page = _page(browser, 390)
+    page.goto(dashboard + "/districts/长宁区")
+    page.locator("#plans a").first.click()
+    page.wait_for_url("**/plans/*")
+    finding = page.locator("#findings li.finding").first
+    finding.locator("summary").click()
+    assert finding.locator("table.evidence").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 392
+    page.screenshot(path=str(shots / "plan-390.png"), full_page=False)
     context.close()
 
 
@@ -148,8 +167,11 @@ def test_filing_with_the_token_turns_the_unit_green(browser, dashboard, demo_sto
     page.screenshot(path=str(shots / "unit-form-1280.png"), full_page=True)
     form.locator("button[type=submit]").click()
     page.wait_for_selector("p.notice")
-    assert "已记录" in page.locator("p.notice").inner_text()
+    assert f"已记录：{unit} 报送年度计划（长府办〔2026〕8号）" in page.locator("p.notice").inner_text()
     assert page.locator("#unit-light .light").get_attribute("class") == "light light-green"
+    # Periods as people write them, not 2026Q2.
+    periods = page.locator("#duties td[data-label=期间]").all_inner_texts()
+    assert "2026年第二季度" in periods and not [p for p in periods if "Q" in p]
     assert page.locator("#filings tbody tr", has_text="年度计划").count() == 1
     page.screenshot(path=str(shots / "unit-filed-1280.png"), full_page=True)
     context.close()

@@ -79,6 +79,10 @@ def test_findings_and_duties_sheets_match_the_store(workbook, snapshot, demo_sto
     findings = _rows(workbook["检查问题"])
     assert len(findings) == len(latest_findings(demo_store, snapshot)) > 0
     assert {r["级别"] for r in findings} <= {"错误", "警告", "提示"}
+    # Each finding's type and grounds in words; the stable code kept in its own column.
+    for row in findings:
+        assert row["判定依据"].startswith("依据规则：") and "score" not in row["判定依据"], row
+        assert row["问题类型"] and row["问题类型"] != row["代码"]
     duties = _rows(workbook["责任单位待办"])
     open_ = [s for s in snapshot.statuses if s.state in ("pending", "due_soon", "overdue", "escalated")]
     assert len(duties) == len(open_)
@@ -90,6 +94,8 @@ def test_findings_and_duties_sheets_match_the_store(workbook, snapshot, demo_sto
     fills = {row[column].value: row[column].fill.fgColor.rgb[-6:] for row in sheet.iter_rows(min_row=2)}
     assert fills.get("红灯", "FFC7CE") == "FFC7CE" and fills.get("绿灯", "C6EFCE") == "C6EFCE"
     assert "红灯" in fills or "黄灯" in fills
+    periods = {r["期间"] for r in duties if r["期间"]}
+    assert periods and all(p.startswith("2026年") for p in periods), periods
 
 
 def test_filings_sheet_lists_every_filing(workbook, with_filing):

@@ -67,3 +67,21 @@ def test_parse_and_check_speak_chinese_and_show_item_text(tmp_path):
     row = next(line for line in checked.output.splitlines() if re.match(r"│\s+12 │", line))
     assert "政策发布平台" in row
     assert "方案印发超期" in checked.output
+
+
+def test_check_evidence_in_words_and_json_keeps_the_keys(tmp_path):
+    from tests.drafts import make_draft
+
+    draft = make_draft(CHANGNING, tmp_path / "draft.txt", delete=(2,))
+    db = str(tmp_path / "db.sqlite")
+    shown = _run("check", str(draft), "--against", str(CITY), "--db", db, "--evidence")
+    assert shown.exit_code == 1, shown.output  # the deleted item is an error
+    _fits(shown.output)
+    assert "依据规则：上级任务缺失判定" in shown.output and "判定标准" in shown.output
+    assert not [w for w in ("score", "plan_item", "gongkai_", "True", "False") if w in shown.output]
+    import json
+
+    raw = _run("check", str(draft), "--against", str(CITY), "--db", db, "--json")
+    missing = next(f for f in json.loads(raw.output)["findings"] if f["code"] == "MISSING_MANDATED_ITEM")
+    assert missing["evidence"]["rule"] == "gongkai_coverage.missing_mandated_item"
+    assert {"score", "thresholds", "links"} <= set(missing["evidence"]["facts"])

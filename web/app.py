@@ -30,7 +30,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
-from reports.model import SnapshotCache, plan_detail, unit_filings
+from reports.model import FILING_LABELS, SnapshotCache, plan_detail, unit_filings
 from store.db import Store
 from web.links import page_path
 from web.render import configure_environment
@@ -310,7 +310,8 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
             raise Refused(400, str(exc)) from None
         from notifications.entries import STATE_LABELS
 
-        message = f"已记录：{result.unit} 报送（{result.doc_key}），报送日期 {result.filed_on.isoformat()}"
+        message = (f"已记录：{result.unit} 报送{FILING_LABELS.get(kind, '')}（{result.doc_key}），"
+                   f"报送日期 {result.filed_on.isoformat()}")
         if result.state:
             message += f"，{STATE_LABELS.get(result.state, result.state)}"
         target = page_path("unit", district=district, unit=unit, as_of=request.query_params.get("as_of"))

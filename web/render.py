@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import jinja2
 
 from notifications.entries import STATE_LABELS
-from reports.model import COVERAGE_LABELS, FILING_LABELS, LEVEL_LABELS, LIGHT_LABELS, SEVERITY_LABELS
+from reports.model import (
+    COVERAGE_LABELS,
+    FILING_LABELS,
+    LEVEL_LABELS,
+    LIGHT_LABELS,
+    SEVERITY_LABELS,
+    period_label,
+)
+from rules.evidence import CODE_LABELS, coverage_lines, evidence_lines, rule_label
 from rules.obligation_states import STATES
 from rules.obligations import KIND_LABELS
 
@@ -40,13 +46,10 @@ def days_left(value: int | None) -> str:
     return f"剩 {value} 天"
 
 
-def evidence_json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, indent=2, default=str)
-
-
 def configure_environment(env: jinja2.Environment) -> jinja2.Environment:
-    env.filters.update(cn_date=cn_date, days_left=days_left, evidence_json=evidence_json)
-    env.globals.update(
+    env.filters.update(cn_date=cn_date, days_left=days_left, period=period_label, evidence_lines=evidence_lines,
+                       coverage_lines=coverage_lines, rule_label=rule_label)
+    env.globals.update(CODE_LABELS=CODE_LABELS,
         LIGHT_LABELS=LIGHT_LABELS, STATE_LABELS=STATE_LABELS, COVERAGE_LABELS=COVERAGE_LABELS,
         KIND_LABELS=KIND_LABELS, LEVEL_LABELS=LEVEL_LABELS, SEVERITY_LABELS=SEVERITY_LABELS,
         FILING_LABELS=FILING_LABELS, STATES=STATES,
