@@ -83,7 +83,7 @@ EVIDENCE_LABELS: dict[str, str] = {
     "heading": "所在标题相近程度",
     "same_section": "位于对应章节",
     "in_gap": "位于前后条目之间",
-    "alone": "空缺处唯一的条目",
+    "in_place": "位于该项在本方案中的对应位置",
     "between": "前后已对应的本方案条目",
     "shared_units": "共同的责任单位",
     "phrases": "相关表述",

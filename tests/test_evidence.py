@@ -103,7 +103,7 @@ def test_coverage_row_placed_by_the_outline_reads_why(tmp_path, policy):
     lines = {line.label: line.text for line in coverage_lines(rows[18])}
     assert lines["对照结论"] == "已对应"
     assert lines["前后已对应的本方案条目"] == "第10项之后、第12项之前"
-    assert lines["位于对应章节"] == "是" and lines["空缺处唯一的条目"] == "是"
+    assert lines["位于对应章节"] == "是" and lines["位于该项在本方案中的对应位置"] == "是"
     assert "留言板" in lines["相关表述"]
     # Rows the words alone decided have nothing more to say.
     assert coverage_lines(rows[12]) == []
