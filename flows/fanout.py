@@ -7,9 +7,9 @@ and picked up by whichever worker of the pool is free — on this machine or ano
 waits for all of them, reads each district's findings back from the shared store
 (pipeline.fanout) and then, once, sends the night's alerts.
 
-A worker that dies (SIGKILL, a machine lost) leaves its flow run "Running" with nobody to report
-it: the run's heartbeats stop, and the automation made by `ensure_crashed_run_detection` marks it
-Crashed after `within` seconds of silence. The parent starts a new run for that district (up to
+A worker that dies (SIGKILL, a machine lost) leaves its flow run "Pending" or "Running" with
+nobody to report it: the run falls silent, and the automation made by
+`ensure_crashed_run_detection` marks it Crashed after `within` seconds of silence. The parent starts a new run for that district (up to
 `attempts` runs in all); a district whose runs all crash or fail is reported as failed and left
 out of the alerts, as in the in-process mode.
 
@@ -128,11 +128,25 @@ def run_districts_as_deployments(
 # --------------------------------------------------------------------------- setting up a pool
 
 
+# A run's process announces itself: Pending (a worker took it), Running, then a heartbeat every
+# PREFECT_FLOWS_HEARTBEAT_FREQUENCY seconds. After each of these, one of the next ones (or an end)
+# must follow. Prefect's own recipe watches heartbeats only, which misses a run killed while
+# starting (left Pending) or before its first heartbeat got out (left Running, never heard from):
+# both were seen when a worker was killed in tests/test_workers.py.
+SIGNS_OF_LIFE = ("prefect.flow-run.Pending", "prefect.flow-run.Running", "prefect.flow-run.Retrying",
+                 "prefect.flow-run.heartbeat")
+WHAT_MAY_FOLLOW = ("prefect.flow-run.Running", "prefect.flow-run.Retrying", "prefect.flow-run.heartbeat",
+                   "prefect.flow-run.AwaitingRetry", "prefect.flow-run.Paused", "prefect.flow-run.Suspended",
+                   "prefect.flow-run.Cancelling", "prefect.flow-run.Completed", "prefect.flow-run.Failed",
+                   "prefect.flow-run.Cancelled", "prefect.flow-run.Crashed")
+
+
 def crashed_run_automation(within_seconds: float) -> Any:
-    """An automation that marks a flow run Crashed when `within_seconds` pass after one of its
-    heartbeats without another heartbeat or a final state: its process, or its whole machine, is
-    gone. Flow runs send heartbeats every PREFECT_FLOWS_HEARTBEAT_FREQUENCY seconds (default
-    180, at least 30); `within_seconds` must be comfortably longer."""
+    """An automation that marks a flow run Crashed when `within_seconds` pass after a sign of
+    life (Pending, Running, a heartbeat) without the next one or an end: its process, or its whole
+    machine, is gone. Flow runs send heartbeats every PREFECT_FLOWS_HEARTBEAT_FREQUENCY seconds
+    (default 180, at least 30); `within_seconds` must be comfortably longer than that, and than
+    a flow run's start-up on a loaded worker (Pending → Running)."""
     from prefect.automations import Automation
     from prefect.client.schemas.objects import StateType
     from prefect.events.actions import ChangeFlowRunState
@@ -143,9 +157,8 @@ def crashed_run_automation(within_seconds: float) -> Any:
         name=CRASH_AUTOMATION,
         description="心跳停止的流程运行标记为崩溃（工作进程或其所在机器已不在），夜间检查据此重新启动该区",
         trigger=EventTrigger(
-            after={"prefect.flow-run.heartbeat"},
-            expect={"prefect.flow-run.heartbeat", "prefect.flow-run.Completed", "prefect.flow-run.Failed",
-                    "prefect.flow-run.Cancelled", "prefect.flow-run.Crashed"},
+            after=set(SIGNS_OF_LIFE),
+            expect=set(WHAT_MAY_FOLLOW),
             match=ResourceSpecification({"prefect.resource.id": ["prefect.flow-run.*"]}),
             for_each={"prefect.resource.id"},
             posture=Posture.Proactive,
@@ -153,7 +166,7 @@ def crashed_run_automation(within_seconds: float) -> Any:
             within=timedelta(seconds=within_seconds),
         ),
         actions=[ChangeFlowRunState(state=StateType.CRASHED,
-                                    message=f"{within_seconds:.0f} 秒未收到心跳：运行所在的进程或机器已不在")],
+                                    message=f"{within_seconds:.0f} 秒无心跳或状态变化：运行所在的进程或机器已不在")],
     )
 
 

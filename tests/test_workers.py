@@ -154,8 +154,9 @@ class Pool:
             if run["state_type"] in FINAL:
                 return run
             time.sleep(1)
-        raise AssertionError(f"run {run_id} not finished within {timeout}s: {self.api('GET', f'/flow_runs/{run_id}')}\n"
-                             + self.logs_tail())
+        runs = self.api("POST", "/flow_runs/filter", {"sort": "EXPECTED_START_TIME_ASC", "limit": 50})
+        states = "\n".join(f"{r['id']} {r['name']} {r['state_type']} {r['state']['message']}" for r in runs)
+        raise AssertionError(f"run {run_id} not finished within {timeout}s; flow runs:\n{states}\n{self.logs_tail()}")
 
     def ran_by(self, run_id: str) -> list[str]:
         """The workers whose log says they submitted `run_id`."""
