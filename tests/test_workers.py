@@ -159,9 +159,14 @@ class Pool:
         raise AssertionError(f"run {run_id} not finished within {timeout}s; flow runs:\n{states}\n{self.logs_tail()}")
 
     def ran_by(self, run_id: str) -> list[str]:
-        """The workers whose log says they submitted `run_id`."""
-        return [name for name, log in self.worker_logs.items()
-                if f"submitting flow run '{run_id}'" in log.read_text(errors="replace")]
+        """The workers whose log says they took `run_id`: both may try to, the server lets one
+        move it to Pending and tells the other to abort."""
+        taken = []
+        for name, log in self.worker_logs.items():
+            text = log.read_text(errors="replace")
+            if f"submitting flow run '{run_id}'" in text and f"Aborted submission of flow run '{run_id}'" not in text:
+                taken.append(name)
+        return taken
 
     def logs_tail(self) -> str:
         return "\n".join(f"--- {name}\n{log.read_text(errors='replace')[-3000:]}"
