@@ -28,6 +28,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -147,12 +148,14 @@ class Pool:
                        {"parameters": {"as_of": as_of, "db": db}})
         return run["id"]
 
-    def wait_final(self, run_id: str, timeout: float) -> dict[str, Any]:
+    def wait_final(self, run_id: str, timeout: float, sample: Sample | None = None) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             run = self.api("GET", f"/flow_runs/{run_id}")
             if run["state_type"] in FINAL:
                 return run
+            if sample is not None:
+                sample.take(self)
             time.sleep(1)
         runs = self.api("POST", "/flow_runs/filter", {"sort": "EXPECTED_START_TIME_ASC", "limit": 50})
         states = "\n".join(f"{r['id']} {r['name']} {r['state_type']} {r['state']['message']}" for r in runs)
@@ -171,6 +174,30 @@ class Pool:
     def logs_tail(self) -> str:
         return "\n".join(f"--- {name}\n{log.read_text(errors='replace')[-3000:]}"
                          for name, log in self.worker_logs.items())
+
+
+@dataclass
+class Sample:
+    """Peaks seen while a night runs (figures for docs/scale.md, not asserted): the resident memory
+    of one flow-run process, and connections to each database of the cluster."""
+
+    rss_mib: float = 0.0
+    connections: Counter = field(default_factory=Counter)
+
+    def take(self, pool: Pool) -> None:
+        import psycopg
+
+        for proc in pool.workers.values():
+            for process in flow_run_processes(proc).values():
+                try:
+                    self.rss_mib = max(self.rss_mib, process.memory_info().rss / 2**20)
+                except psutil.NoSuchProcess:
+                    pass
+        with psycopg.connect(f"host=127.0.0.1 port={pool.cluster.port} user=gongkai dbname=postgres",
+                             autocommit=True) as conn:
+            for database, count in conn.execute(
+                    "SELECT datname, count(*) FROM pg_stat_activity WHERE datname IS NOT NULL GROUP BY datname"):
+                self.connections[database] = max(self.connections[database], count)
 
 
 def flow_run_processes(worker: subprocess.Popen) -> dict[str, psutil.Process]:
@@ -335,7 +362,8 @@ def test_two_workers_share_a_night(pool: Pool, reference: dict[str, Any], capsys
     pool.smtp.handler.received.clear()
     started = time.perf_counter()
     parent_id = pool.start_night(db, AS_OF.isoformat())
-    parent = pool.wait_final(parent_id, timeout=300)
+    sample = Sample()
+    parent = pool.wait_final(parent_id, timeout=300, sample=sample)
     wall = time.perf_counter() - started
     assert parent["state_type"] == "COMPLETED", (parent["state"], pool.logs_tail())
 
@@ -354,7 +382,12 @@ def test_two_workers_share_a_night(pool: Pool, reference: dict[str, Any], capsys
     with capsys.disabled():
         print(f"\ntwo workers, {DISTRICTS} districts ({sum(night.runs_per_plan.values())} plans): night {wall:.1f} s "
               f"(in-process reference {reference['seconds']:.1f} s); {sum(night.received.values())} digests; "
-              f"districts by worker {dict(Counter(t[0] for t in takers.values()))}; setup {pool.seconds}")
+              f"districts by worker {dict(Counter(t[0] for t in takers.values()))}; district runs "
+              f"{sorted(round(r['total_run_time'], 1) for r in runs)} s each (run time), nightly "
+              f"{parent['total_run_time']:.1f} s; peak flow-run process {sample.rss_mib:.0f} MiB; peak connections "
+              f"gongkai store {sample.connections[db.rsplit('/', 1)[1]]}, Prefect's database "
+              f"{sample.connections[pool.env['PREFECT_API_DATABASE_CONNECTION_URL'].rsplit('/', 1)[1]]}; "
+              f"setup { {k: round(v, 1) for k, v in pool.seconds.items()} }")
 
 
 def test_a_worker_killed_mid_district(pool: Pool, reference: dict[str, Any], capsys) -> None:
@@ -392,6 +425,7 @@ def test_a_worker_killed_mid_district(pool: Pool, reference: dict[str, Any], cap
             time.sleep(0.25)
     assert victim is not None, "no district was seen running on a worker other than the nightly's\n" + pool.logs_tail()
     killed_at = time.perf_counter()
+    killed_wall = datetime.now(UTC)
     worker, killed_run, district = victim
 
     parent = pool.wait_final(parent_id, timeout=400)
@@ -401,7 +435,7 @@ def test_a_worker_killed_mid_district(pool: Pool, reference: dict[str, Any], cap
     runs = pool.district_runs(db)
     by_id = {r["id"]: r for r in runs}
     assert by_id[killed_run]["state_type"] == "CRASHED", by_id[killed_run]["state"]
-    crashed_at = by_id[killed_run]["state"]["timestamp"]
+    silent = (datetime.fromisoformat(by_id[killed_run]["state"]["timestamp"]) - killed_wall).total_seconds()
     again = [r for r in runs if r["parameters"]["district"] == district and r["id"] != killed_run]
     assert [r["state_type"] for r in again] == ["COMPLETED"], [r["state"] for r in again]
     assert all(pool.ran_by(r["id"]) != [worker] for r in again), "the re-run went to the surviving worker"
@@ -412,6 +446,7 @@ def test_a_worker_killed_mid_district(pool: Pool, reference: dict[str, Any], cap
     assert_night_matches(night, reference)
     with capsys.disabled():
         print(f"\n{worker} killed (SIGKILL with its flow runs) while checking {district}: night {wall:.1f} s, "
-              f"{time.perf_counter() - killed_at:.1f} s from the kill to the end (run marked Crashed at "
-              f"{crashed_at}); {len(runs)} district runs; {sum(night.received.values())} digests, none twice")
+              f"{time.perf_counter() - killed_at:.1f} s from the kill to the end (run marked Crashed "
+              f"{silent:.0f} s after the kill); {len(runs)} district runs "
+              f"({Counter(r['state_type'] for r in runs)}); {sum(night.received.values())} digests, none twice")
 
