@@ -50,7 +50,8 @@ UNITS = 16
 ITEMS = 12
 SEED = 20261203
 HEARTBEAT_SECONDS = 30  # Prefect's minimum
-SILENT_SECONDS = 60  # heartbeat silence before the automation marks a run Crashed
+SILENT_SECONDS = 90  # silence (no heartbeat, no state) before the automation marks a run Crashed: a
+# flow run on a loaded 2-core machine takes 10–40 s from Pending to Running, heartbeats come every 30 s
 FINAL = ("COMPLETED", "FAILED", "CRASHED", "CANCELLED")
 
 
