@@ -76,6 +76,9 @@ def run_districts_as_deployments(
 
     log = log or logging.getLogger(__name__)
     deployment = district_deployment()
+    if not crashed_run_detection_installed():
+        log.warning("服务器上没有自动化 %s：某个工作进程失联时，它正在检查的区会一直停在运行中，本次夜间检查会一直等待"
+                    "（python -m flows.fanout detect-crashed --within 600）", CRASH_AUTOMATION)
     context = FlowRunContext.get()
     parent = context.flow_run.id if context and context.flow_run else None
     common = {"as_of": as_of.isoformat(), "db": db, "policy": policy.model_dump(mode="json")}
@@ -168,6 +171,16 @@ def crashed_run_automation(within_seconds: float) -> Any:
         actions=[ChangeFlowRunState(state=StateType.CRASHED,
                                     message=f"{within_seconds:.0f} 秒无心跳或状态变化：运行所在的进程或机器已不在")],
     )
+
+
+def crashed_run_detection_installed() -> bool:
+    """Is the automation of `ensure_crashed_run_detection` on the server (and enabled)?"""
+    from prefect.automations import Automation
+
+    try:
+        return bool(Automation.read(name=CRASH_AUTOMATION).enabled)
+    except ValueError:
+        return False
 
 
 def ensure_crashed_run_detection(within_seconds: float = 600) -> UUID:

@@ -273,7 +273,10 @@ def pool(pg_cluster: PgCluster, tmp_path_factory) -> Iterator[Pool]:
         started = time.perf_counter()
         srv.run("prefect", "work-pool", "create", POOL, "--type", "process")
         srv.run("python", "-m", "flows.fanout", "deploy", "--pool", POOL)
+        installed = ("python", "-c", "from flows.fanout import crashed_run_detection_installed as i; print(i())")
+        assert srv.run(*installed).strip() == "False"  # the nightly would warn that a lost worker hangs it
         srv.run("python", "-m", "flows.fanout", "detect-crashed", "--within", str(SILENT_SECONDS))
+        assert srv.run(*installed).strip() == "True"
         srv.seconds["setup"] = time.perf_counter() - started
         srv.start_worker("worker-a")
         srv.start_worker("worker-b")
