@@ -81,6 +81,8 @@ def run_districts_as_deployments(
                     "（python -m flows.fanout detect-crashed --within 600）", CRASH_AUTOMATION)
     context = FlowRunContext.get()
     parent = context.flow_run.id if context and context.flow_run else None
+    # `db` goes as given: None lets each worker use its own GONGKAI_DB (a resolved URL would put
+    # the database password into the run's parameters, stored and shown by Prefect).
     common = {"as_of": as_of.isoformat(), "db": db, "policy": policy.model_dump(mode="json")}
 
     def start(district: str, attempt: int) -> UUID:
