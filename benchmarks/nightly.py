@@ -155,9 +155,11 @@ class CountingHandler:
         return "250 OK"
 
 
-def build_city(work: Path, n_districts: int, n_units: int, n_items: int, seed: int) -> dict[str, Any]:
-    """Write the city's files and registries, parse and store them, record the units' filings.
-    Returns what the nights need (the store's path, the district plans' texts)."""
+def build_city(work: Path, n_districts: int, n_units: int, n_items: int, seed: int,
+               db: str | None = None) -> dict[str, Any]:
+    """Write the city's files and registries, parse and store them, record the units' filings,
+    into `db` (a SQLAlchemy URL; default work/city.db). Returns what the nights need (the store,
+    the district plans' paths)."""
     from documents.parser import parse_file
     from pipeline.alerts import current_policy
     from pipeline.ingest import ingest_document
@@ -192,7 +194,8 @@ def build_city(work: Path, n_districts: int, n_units: int, n_items: int, seed: i
                 mine.append("每季度向区政府办公室政务公开科报送本单位工作开展情况。")
             path.write_text(unit_plan_text(district, unit, number, mine), encoding="utf-8")
             files.append(path)
-    store = open_store(str(work / "city.db"))
+    db = db or str(work / "city.db")
+    store = open_store(db)
     for path in files:
         ingest_document(store, parse_file(path))
     for number, _assigned in assignments.values():
@@ -203,7 +206,7 @@ def build_city(work: Path, n_districts: int, n_units: int, n_items: int, seed: i
                 record_filing(store, "report", unit, number, period="2026Q2",
                               filed_on=date(2026, 7, rng.randint(1, 20)), policy=policy)
     store.dispose()
-    return {"db": str(work / "city.db"), "plan_paths": plan_paths, "documents": len(files)}
+    return {"db": db, "plan_paths": plan_paths, "documents": len(files)}
 
 
 class FactRecorder:

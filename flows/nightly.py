@@ -98,18 +98,26 @@ def gather(futures: dict[str, Any]) -> tuple[dict[str, dict[str, Any]], dict[str
 
 @flow(name="nightly-compliance", description="夜间合规检查：全部已入库方案的规则检查、责任事项和提醒邮件",
       task_runner=ThreadPoolTaskRunner(max_workers=district_threads()))
-def nightly_compliance(as_of: date | None = None, db: str | None = None) -> dict[str, Any]:
+def nightly_compliance(as_of: date | None = None, db: str | None = None, fanout: str | None = None
+                       ) -> dict[str, Any]:
     """Check every stored plan, evaluate obligations, alert the offices, leave a summary.
 
-    `as_of` defaults to today in Shanghai; `db` to GONGKAI_DB (or var/gongkai.db)."""
+    `as_of` defaults to today in Shanghai; `db` to GONGKAI_DB (or var/gongkai.db). `fanout`
+    (default $GONGKAI_FANOUT, else `threads`): `threads` runs the districts as tasks of this flow
+    run; `deployments` starts one `district-check` flow run per district for the pool's workers
+    to share (flows.fanout)."""
+    from flows.fanout import fanout_mode, run_districts_as_deployments
     from workdays.calendar import today_shanghai
 
     logger = get_run_logger()
     day = as_of or today_shanghai()
     policy = current_policy()
+    mode = fanout_mode(fanout)
 
     def districts(names: list[str]) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
         logger.info("%s：%d 个区的方案待检查", day.isoformat(), len(names))
+        if mode == "deployments":
+            return run_districts_as_deployments(names, day, policy, db, log=logger)
         return gather({d: district_task.submit(d, day, policy, db) for d in names})
 
     # The same sequence as steps.run_nightly, its steps as tasks (the districts side by side).

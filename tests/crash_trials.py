@@ -13,7 +13,10 @@ trial counts what reached the SMTP server against a run without faults:
 - documented re-sends: the same Message-ID received twice (the lease re-send after a kill
   between send and mark, which a receiving system drops by Message-ID);
 - duplicates: an (office, alert, state) that arrived under two different Message-IDs;
-- lock errors: `database is locked` in any run.
+- lock errors: `database is locked` (SQLite), a deadlock or lock timeout (PostgreSQL) in any run.
+
+The store is a SQLite file copied for each trial, or, with `cluster` (tests/pg_cluster.py), a
+PostgreSQL database copied from a prepared template database (`CREATE DATABASE … TEMPLATE`).
 
 Used by tests/test_crashes.py and benchmarks/crash_trials.py.
 """
@@ -35,6 +38,8 @@ from typing import Any
 
 AS_OF = date(2026, 11, 22)
 FAULTS = ("flush", "after_send", "ledger", "check", "timer")
+# What a lock failure says: SQLite's busy timeout running out; PostgreSQL's deadlock detector or lock timeout.
+LOCK_ERRORS = ("database is locked", "deadlock detected", "lock timeout", "LockNotAvailable")
 
 # A district plan of our own in the published form: three items, three named offices.
 SMALL_PLAN = """\
@@ -89,9 +94,11 @@ class Summary:
     lock_errors: int
     by_fault: dict[str, int]
     seconds: float
+    store: str = "sqlite"
 
     def table(self) -> str:
         rows = [
+            ("store", self.store),
             ("trials run", self.trials),
             ("faults injected (SIGKILL)", self.injected),
             ("  by point", ", ".join(f"{k} {v}" for k, v in self.by_fault.items())),
@@ -226,21 +233,50 @@ def _warm_up() -> None:
     current_policy()
 
 
-def prepare(workdir: Path) -> Path:
-    """The store every trial starts from: the small plan ingested, nothing derived or sent."""
+def prepare(workdir: Path, base: str | None = None) -> str:
+    """The store every trial starts from (`base`, default workdir/base.db): the small plan
+    ingested, nothing derived or sent."""
     from pipeline.ingest import ingest_files
     from store.db import open_store
 
     plan = workdir / "small-plan.txt"
     plan.write_text(SMALL_PLAN, encoding="utf-8")
-    base = workdir / "base.db"
-    store = open_store(str(base))
+    base = base or str(workdir / "base.db")
+    store = open_store(base)
     ingest_files(store, [plan])
     store.dispose()  # the last connection closing checkpoints the WAL into base.db
     return base
 
 
-def _run_child(ctx: Any, db: Path, port: int, fault: str | None, point: float, lease: float,
+class TrialStores:
+    """Where each trial's store comes from: a copy of the prepared one, on SQLite or PostgreSQL."""
+
+    def __init__(self, workdir: Path, cluster: Any = None) -> None:
+        self.workdir = workdir
+        self.cluster = cluster  # a tests.pg_cluster.PgCluster, or None for SQLite files
+        self.base = prepare(workdir, cluster.new_database() if cluster is not None else None)
+
+    @property
+    def kind(self) -> str:
+        return "postgresql" if self.cluster is not None else "sqlite"
+
+    def copy(self, name: str) -> str:
+        """A fresh copy of the prepared store, named `name`; returns its URL (or file path)."""
+        if self.cluster is None:
+            target = self.workdir / f"{name}.db"
+            shutil.copy(self.base, target)
+            return str(target)
+        import psycopg
+
+        # Nobody is connected to the template: every store is disposed after use.
+        database = f"{self.base.rsplit('/', 1)[1]}_{name.replace('-', '_')}"
+        with psycopg.connect(f"host=127.0.0.1 port={self.cluster.port} user=gongkai dbname=postgres",
+                             autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{database}" TEMPLATE "{self.base.rsplit("/", 1)[1]}"')
+        return self.cluster.url(database)
+
+
+def _run_child(ctx: Any, db: str, port: int, fault: str | None, point: float, lease: float,
                errors: Path, counts: Path | None = None) -> int:
     child = ctx.Process(target=_night, args=(str(db), port, fault, int(point), lease, str(errors),
                                              str(counts) if counts else None))
@@ -256,7 +292,7 @@ def _run_child(ctx: Any, db: Path, port: int, fault: str | None, point: float, l
     return child.exitcode
 
 
-def _delivered(db: Path, received: Counter) -> tuple[set, Counter, list[str], int]:
+def _delivered(db: str, received: Counter) -> tuple[set, Counter, list[str], int]:
     """(recipient, key, state) pairs delivered; how many Message-IDs carried each pair; notes;
     messages still undelivered."""
     from sqlalchemy import select
@@ -284,9 +320,11 @@ def _delivered(db: Path, received: Counter) -> tuple[set, Counter, list[str], in
     return pairs, carriers, notes, undelivered
 
 
-def run_trials(trials: int, workdir: Path, *, seed: int = 14) -> tuple[Summary, list[TrialResult]]:
+def run_trials(trials: int, workdir: Path, *, seed: int = 14, cluster: Any = None
+               ) -> tuple[Summary, list[TrialResult]]:
     """Run `trials` crash trials under `workdir` with a real SMTP server; the faults cycle
-    through FAULTS, each at a random point within what a fault-free night reaches."""
+    through FAULTS, each at a random point within what a fault-free night reaches. The stores are
+    SQLite files, or databases on `cluster` (a running tests.pg_cluster.PgCluster)."""
     from tests.smtp_server import SmtpTestServer
 
     started = time.perf_counter()
@@ -294,16 +332,15 @@ def run_trials(trials: int, workdir: Path, *, seed: int = 14) -> tuple[Summary, 
     rng = random.Random(seed)
     ctx = multiprocessing.get_context("fork")
     workdir.mkdir(parents=True, exist_ok=True)
-    base = prepare(workdir)
+    stores = TrialStores(workdir, cluster)
     results: list[TrialResult] = []
     with SmtpTestServer() as server:
         # The fault-free night: what must arrive, and how many flushes and sends it makes.
-        reference = workdir / "reference.db"
-        shutil.copy(base, reference)
+        reference = stores.copy("reference")
         # Run here, not forked: it also warms up what a first night initialises lazily (the rule
         # engine's rulesets), so every forked child starts warm.
         t0 = time.perf_counter()
-        code = _night_body(str(reference), server.port, None, 0, 0, str(workdir / "reference.err"),
+        code = _night_body(reference, server.port, None, 0, 0, str(workdir / "reference.err"),
                            str(workdir / "reference.counts"))
         reference_seconds = time.perf_counter() - t0
         if code != 0:
@@ -322,8 +359,7 @@ def run_trials(trials: int, workdir: Path, *, seed: int = 14) -> tuple[Summary, 
             point: int | float = (rng.uniform(0.05, 1.0) * limits["timer"] if fault == "timer"
                                   else rng.randint(1, max(1, int(limits[fault]))))
             server.handler.received.clear()
-            db = workdir / f"trial-{index}.db"
-            shutil.copy(base, db)
+            db = stores.copy(f"trial-{index}")
             errors = [workdir / f"trial-{index}-{step}.err" for step in ("fault", "next", "after")]
             code = _run_child(ctx, db, server.port, fault, point, 0, errors[0])
             result = TrialResult(index, fault, round(point, 2) if isinstance(point, float) else point,
@@ -332,7 +368,7 @@ def run_trials(trials: int, workdir: Path, *, seed: int = 14) -> tuple[Summary, 
             # One more night: a completed recovery leaves nothing for it to send.
             after_code = _run_child(ctx, db, server.port, None, 0, 0, errors[2])
             texts = [p.read_text(encoding="utf-8") for p in errors if p.exists()]
-            result.lock_errors = sum(t.count("database is locked") for t in texts)
+            result.lock_errors = sum(t.count(pattern) for t in texts for pattern in LOCK_ERRORS)
             result.notes += [t.strip().splitlines()[-1] for t in texts if t.strip()]
 
             received = Counter((r.message()["Message-ID"], rcpt) for r in server.received for rcpt in r.rcpt_tos)
@@ -354,5 +390,6 @@ def run_trials(trials: int, workdir: Path, *, seed: int = 14) -> tuple[Summary, 
         lock_errors=sum(r.lock_errors for r in results),
         by_fault=dict(Counter(r.fault for r in results if r.injected)),
         seconds=time.perf_counter() - started,
+        store=stores.kind,
     )
     return summary, results

@@ -1,7 +1,9 @@
 """Twenty nights killed with SIGKILL at random points (during checks, between send and mark,
 inside ledger writes, at random flushes and times), each followed by a normal run: every run
 after a crash completes, no alert is lost, none arrives twice except the documented same
-Message-ID re-send, and no run sees `database is locked`. The harness is tests/crash_trials.py."""
+Message-ID re-send, and no run sees `database is locked` (or, on PostgreSQL, a deadlock or lock
+timeout). On a SQLite file and on a PostgreSQL database of the session's cluster. The harness is
+tests/crash_trials.py."""
 
 from __future__ import annotations
 
@@ -13,8 +15,10 @@ TRIALS = 20
 
 
 @pytest.mark.integration
-def test_twenty_killed_nights(tmp_path, capsys) -> None:
-    summary, results = run_trials(TRIALS, tmp_path)
+@pytest.mark.parametrize("store_kind", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_twenty_killed_nights(store_kind: str, request: pytest.FixtureRequest, tmp_path, capsys) -> None:
+    cluster = request.getfixturevalue("pg_cluster") if store_kind == "postgresql" else None
+    summary, results = run_trials(TRIALS, tmp_path, cluster=cluster)
     with capsys.disabled():
         print("\n" + summary.table())
     notes = [(r.index, r.fault, r.point, r.notes) for r in results if r.notes]
