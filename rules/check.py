@@ -2,8 +2,8 @@
 
 A check depends on nothing but the plan, its parent, the policy, the plan's registry and the
 rules' code (never on the date), so its result is kept under the hash of those (`check_key`) and
-reused while they are unchanged. Bump RULES_VERSION whenever a change to rules/ or documents/
-can change a check's result for the same inputs: every kept result is then checked again.
+reused while they are unchanged. RULES_VERSION carries a fingerprint of the code a check runs
+(documents/, rules/, offices/, workdays/), so any change there checks every kept result again.
 
 The rule families (and scikit-learn under coverage) are imported when a check actually runs, so a
 command that is answered from kept results or rejects its input never pays for them.
@@ -15,6 +15,7 @@ import hashlib
 import json
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from documents.model import Document
@@ -25,9 +26,28 @@ from rules.policy import Policy
 if TYPE_CHECKING:
     from rules.coverage import CoverageRow
 
-# The version of the rules' code in kept check results: bump it with any change that can change a
-# check's findings or coverage for the same documents, policy and registry.
-RULES_VERSION = "2026.12.4"
+# Packages whose code a check's result depends on (reading, rules, office names, the calendar).
+CHECK_CODE = ("documents", "rules", "offices", "workdays")
+
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def code_fingerprint(root: Path = PROJECT_ROOT) -> str:
+    """A hash of the source of CHECK_CODE: any edit there re-checks every kept result, so a
+    forgotten version bump can never serve a finding the current code would not give."""
+    digest = hashlib.sha256()
+    for package in CHECK_CODE:
+        for path in sorted((root / package).rglob("*.py")):
+            digest.update(path.relative_to(root).as_posix().encode("utf-8"))
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+# The version of the rules in kept check results: the release (bump it to name a change) and the
+# code's fingerprint (changes by itself).
+RULES_RELEASE = "2026.12.5"
+RULES_VERSION = f"{RULES_RELEASE}+{code_fingerprint()}"
 
 # Policy keys that only steer obligations and alerts: changing them re-checks nothing.
 ALERT_ONLY_POLICY_KEYS = frozenset({
@@ -151,7 +171,14 @@ def policy_hash(policy: Policy) -> str:
         if hit is not None and hit[0] is policy:
             return hit[1]
     data = policy.model_dump(mode="json") if hasattr(policy, "model_dump") else dict(policy)
-    value = _hash({k: v for k, v in data.items() if k not in ALERT_ONLY_POLICY_KEYS})
+    data = {k: v for k, v in data.items() if k not in ALERT_ONLY_POLICY_KEYS}
+    coverage = getattr(policy, "coverage", None)
+    if coverage is not None:
+        # the lexicon is a file the user edits: its content counts, not only its name
+        from rules.lexicon import lexicon_file
+
+        data["lexicon_content"] = lexicon_file(coverage.lexicon)
+    value = _hash(data)
     with _memo_lock:
         _policy_hashes[id(policy)] = (policy, value)
     return value

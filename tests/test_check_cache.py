@@ -11,6 +11,7 @@ import pytest
 
 import pipeline.checks
 import rules.check
+import rules.lexicon
 from pipeline import nightly as steps
 from pipeline.checks import run_check
 from pipeline.ingest import ingest_files
@@ -160,6 +161,32 @@ def test_a_new_rules_version_checks_everything_again(city_store, policy, checks_
     assert after["plans"][0]["run_id"] != before["plans"][0]["run_id"]
     with city_store.transaction() as session:
         assert session.query(CachedCheck).count() == 2
+
+
+def test_an_edited_lexicon_checks_again(city_store, policy, checks_run, tmp_path) -> None:
+    # the lexicon is a file a user edits under the same name: its content is part of the key
+    lexicon = tmp_path / "lexicon.yaml"
+    lexicon.write_text((ROOT / "data" / "coverage-lexicon.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    own = policy.with_overrides({"coverage": {"lexicon": str(lexicon)}})
+    night(city_store, own)
+    night(city_store, own, NEXT_NIGHT)
+    assert checks_run == [PLAN]
+    lexicon.write_text(lexicon.read_text(encoding="utf-8") + "  - [政务公开专栏, 公开专栏]\n", encoding="utf-8")
+    rules.lexicon.lexicon_file.cache_clear()  # a new process (the next night) reads the file anew
+    night(city_store, own.with_overrides({}), NEXT_NIGHT)
+    assert checks_run == [PLAN, PLAN]
+
+
+def test_the_rules_version_follows_the_code(tmp_path) -> None:
+    # a forgotten version bump cannot serve an old result: the code's fingerprint is in the version
+    for package in rules.check.CHECK_CODE:
+        shutil.copytree(ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__"))
+    before = rules.check.code_fingerprint(tmp_path)
+    assert before == rules.check.code_fingerprint(ROOT)
+    assert rules.check.RULES_VERSION.endswith("+" + before)
+    target = tmp_path / "rules" / "coverage.py"
+    target.write_text(target.read_text(encoding="utf-8") + "\n# a change\n", encoding="utf-8")
+    assert rules.check.code_fingerprint(tmp_path) != before
 
 
 def test_a_file_check_is_answered_from_its_kept_result(store, policy, registry_dir, checks_run, tmp_path) -> None:
