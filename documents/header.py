@@ -27,7 +27,7 @@ YEAR_IN_TITLE = re.compile(r"(20\d{2})\s*年")
 LEADING_YEAR = re.compile(r"^(20\d{2})(?=[\u4e00-\u9fff])")
 CJK_SPACE = re.compile(r"(?<=[\u4e00-\u9fff“”《》、，（）])\s+(?=[\u4e00-\u9fff“”《》、，（）\d])|(?<=\d)\s+(?=[\u4e00-\u9fff])")
 # Lines ending like a plan's own title.
-TITLE_END = re.compile(r"(要点|方案|分解表|计划|安排|清单)$")
+TITLE_END = re.compile(r"(要点|方案|分解表|计划|安排|清单|任务分工|任务分解)$")
 # A notice heading: …关于印发《…》的通知 (possibly wrapped over lines), never a preamble sentence.
 NOTICE_START = re.compile(r"关于(?:印发|转发|下达)|关于.{2,60}的通知$")
 DRAFT_MARK = re.compile(r"[（(]?(征求意见稿|讨论稿|送审稿|草案|草稿)[）)]?")
@@ -48,7 +48,7 @@ ADOPTED_LINE = re.compile(
 LABELLED_NUMBER = re.compile(r"^[\[【［]?(?:发文字号|文号)(?:[\]】］]\s*[：:]?|[：:])\s*(\S+)$")
 # A cited plan in the preamble: 根据《2025年上海市政务公开工作要点》（沪府办字〔2025〕5号）.
 CITATION = re.compile(
-    r"《([^《》]{4,80}?(?:要点|方案|分解表|计划|清单))》\s*(?:（([^（）]{2,24}?〔\d{4}〕\s*\d{1,4}\s*号)[，,]?[^（）]{0,12}）)?"
+    r"《([^《》]{4,80}?(?:要点|方案|分解表|计划|清单|任务分工|任务分解))》\s*(?:（([^（）]{2,24}?〔\d{4}〕\s*\d{1,4}\s*号)[，,]?[^（）]{0,12}）)?"
 )
 CITED_NOTICE = re.compile(r"《[^《》]{2,60}?关于(?:印发|转发)[〈<]?([^《》〈〉<>]{4,80}?)[〉>]?的通知》")
 SEAL_NOTE = re.compile(r"^[（(][^（）()]{2,40}代章[）)]$")

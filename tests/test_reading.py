@@ -632,3 +632,25 @@ def test_table_one_cell_a_line_with_an_empty_deadline_cell_is_read_a_cut_row_is_
     assert [_phrases(i) for i in doc.items] == [[], ["按季度"]]
     with pytest.raises(DocumentError, match="第2项表格行缺少责任单位和完成时限"):
         _doc(head + "1\n集中发布惠企政策清单\n区经委\n6月底前\n2\n按季度更新政策兑现情况\n")
+
+
+def test_table_one_cell_a_line_with_a_bar_line_after_every_cell() -> None:
+    # A web copy of a table prints each cell on its own line followed by a `|` line; the parent the
+    # notice cites is a 任务分工 (not a 要点).
+    cells = [
+        "序号", "工作任务", "责任单位", "完成时限",
+        "1", "集中发布惠企政策清单", "市经信局牵头，市财政局配合", "6月底前",
+        "2", "按月公开救助资金发放情况", "市民政局，各县（市、区）政府", "持续推进",
+    ]  # fmt: skip
+    doc = _doc(
+        "北塘市人民政府办公室关于印发北塘市2025年政务公开工作任务分解的通知\n北政办〔2025〕3号\n"
+        "各县（市、区）人民政府：\n为贯彻落实《2025年东川省政务公开重点工作任务分工》，现印发给你们。\n"
+        "北塘市人民政府办公室\n2025年4月9日\n北塘市2025年政务公开工作任务分解\n"
+        + "".join(f"{c}\n|\n" for c in cells)
+    )
+    assert (doc.layout, doc.parent_title) == ("task_table", "2025年东川省政务公开重点工作任务分工")
+    assert [_units(i) for i in doc.items] == [
+        [("市经信局", "lead"), ("市财政局", "cooperating")],
+        [("市民政局", "responsible"), ("各县（市、区）政府", "responsible")],
+    ]
+    assert [_phrases(i) for i in doc.items] == [["6月底前"], ["按月"]]
