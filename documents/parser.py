@@ -26,6 +26,9 @@ from workdays.calendar import default_calendar, package_covers
 
 ITEM_START = re.compile(r"^(\d{1,3})\s*[.、]\s*(.*)$")
 # A web copy drops the dot: `3落实本市…` (never a quantity: 3月, 30天, 5个, 2家 …).
+# Items numbered in brackets, （1）（2）… or (1)(2)…: read only when a document has no 1. items
+# (elsewhere they number sub-tasks inside an item).
+ITEM_START_BRACKETED = re.compile(r"^[（(](\d{1,3})[）)]\s*(.*)$")
 ITEM_START_NO_DOT = re.compile(r"^(\d{1,2})(?![\d年月日号个次项家条天周类所%])([\u4e00-\u9fff].*)$")
 TABLE_TITLE = re.compile(r"(任务分解表|责任分解表|任务清单|分工表)")
 BODY_END = re.compile(r"^(附件[：:]|附件$|抄送[：:]|（此件)")
@@ -160,13 +163,29 @@ def _parse_running_text(
     """Items of running text. Numbering that restarts in each section (一、1. 2. 二、1. 2.) is
     continued across the document; any other numbered paragraph out of sequence is reported."""
     warnings = warnings if warnings is not None else []
+    for item_start in (ITEM_START, ITEM_START_BRACKETED):
+        found: list[str] = []
+        items = _numbered_items(lines, year, issued, found, item_start)
+        if items:
+            warnings.extend(found)
+            return items
+    return _items_from_headings(_body_paragraphs(lines), year, issued, warnings)
+
+
+def _body_paragraphs(lines: list[str]) -> list[str]:
     # Stop at the attachment / copy-to block and at the table title line.
     end = len(lines)
     for i, line in enumerate(lines):
         if i > 0 and (BODY_END.match(line) or _is_table_title(line)):
             end = i
             break
-    paragraphs = _attach_label_paragraphs(rejoin_wrapped_lines(lines[:end]))
+    return _attach_label_paragraphs(rejoin_wrapped_lines(lines[:end]))
+
+
+def _numbered_items(
+    lines: list[str], year: int | None, issued: date | None, warnings: list[str], item_start: re.Pattern[str]
+) -> list[Item]:
+    paragraphs = _body_paragraphs(lines)
     items: list[Item] = []
     section: list[str] = []
     section_of_last_item: list[str] = []
@@ -175,8 +194,8 @@ def _parse_running_text(
         para = para.strip()
         if not para:
             continue
-        m = ITEM_START.match(para)
-        if m is None:
+        m = item_start.match(para)
+        if m is None and item_start is ITEM_START:
             bare = ITEM_START_NO_DOT.match(para)
             expected = items[-1].number + 1 if items else 1
             if bare and (int(bare.group(1)) == expected or (int(bare.group(1)) == 1 and restarts)):
@@ -203,8 +222,6 @@ def _parse_running_text(
         if SUBSECTION.match(para) and len(para) < 60:
             section = section[:1] + [squash_spaces(para)]
             continue
-    if not items:
-        items = _items_from_headings(paragraphs, year, issued, warnings)
     return items
 
 

@@ -55,6 +55,8 @@ _VERB_ROLES: dict[str, Role] = {
     "参加": "cooperating",
 }
 _VERB_RE = re.compile("(" + "|".join(_VERB_ROLES) + ")$")
+# A role word used as a label inside the bracket: （责任科室：城建办，配合：各社区居委会）.
+_ROLE_WORD_LABEL = re.compile("^(" + "|".join(_VERB_ROLES) + ")：")
 
 _OPEN = "（("
 _CLOSE = "）)"
@@ -224,11 +226,11 @@ def _parse(text: str, source: Source, default_role: Role) -> list[UnitMention]:
     names_under_label = False  # the pending names follow a label with no role verb since
     for token, separator in _split_top_level(phrase):
         ends_segment = bool(separator) and separator in _SEGMENT_BREAKS
-        label = _LABEL_RE.match(token)
+        label = _LABEL_RE.match(token) or _ROLE_WORD_LABEL.match(token)
         if label:
             # Names before a new label belong to the previous label.
             flush(label_role)
-            label_role = _LABEL_ROLES[label.group(1)]
+            label_role = _LABEL_ROLES.get(label.group(1)) or _VERB_ROLES[label.group(1)]
             token = token[label.end() :]
         elif "：" in token:
             # An unknown heading (备注：…): keep what follows it.

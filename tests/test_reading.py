@@ -654,3 +654,25 @@ def test_table_one_cell_a_line_with_a_bar_line_after_every_cell() -> None:
         [("市民政局", "responsible"), ("各县（市、区）政府", "responsible")],
     ]
     assert [_phrases(i) for i in doc.items] == [["6月底前"], ["按月"]]
+
+
+@pytest.mark.parametrize("opening, closing", [("（", "）"), ("(", ")")])
+def test_items_numbered_in_brackets(opening: str, closing: str) -> None:
+    # A town's or bureau's plan numbers its tasks （1）（2）… or (1)(2)… under 一、二、 sections.
+    doc = _items(
+        f"{opening}1{closing}公示低保审核结果，每月更新一次。（镇民政办负责，各村（社区）配合）\n\n"
+        "二、夯实基础\n\n"
+        f"{opening}2{closing}更新公开事项目录，9月底前完成。(责任科室:党政办,配合:各科室)\n"
+    )
+    assert [i.number for i in doc.items] == [1, 2]
+    assert [_units(i) for i in doc.items] == [
+        [("镇民政办", "responsible"), ("各村（社区）", "cooperating")],
+        [("党政办", "responsible"), ("各科室", "cooperating")],
+    ]
+    assert [_phrases(i) for i in doc.items] == [["每月"], ["9月底前"]]
+    assert doc.item(2).section_path == ["二、夯实基础"]
+
+
+def test_bracketed_sub_tasks_inside_numbered_items_are_not_items() -> None:
+    doc = _items("1.做好政策公开：\n（1）发布政策清单；\n（2）做好政策解读。（责任单位：区府办）\n\n2.做好平台建设。（责任单位：区数据局）\n")
+    assert [i.number for i in doc.items] == [1, 2]
