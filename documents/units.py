@@ -53,6 +53,9 @@ _VERB_ROLES: dict[str, Role] = {
     "协办": "cooperating",
     "参与": "cooperating",
     "参加": "cooperating",
+    # an office that reviews or coordinates what others draft is responsible too
+    "审核": "responsible",
+    "统筹": "responsible",
 }
 _VERB_RE = re.compile("(" + "|".join(_VERB_ROLES) + ")$")
 # A role word used as a label inside the bracket: （责任科室：城建办，配合：各社区居委会）.
@@ -86,7 +89,7 @@ _DEADLINE_TOKEN = re.compile(
 # organisations are written short: 残联, 妇联, 工商联, 科协; libraries and museums: 图书馆).
 _BARE_UNIT = re.compile(
     r"(局|委|办|中心|室|厅|处|科|股|政府|单位|部门|街道|镇|街镇|乡镇|管委会|办事处|公司|集团|队|所|院|站|会|联|协|馆|"
-    r"园区|新片区|）)$"
+    r"海关|园区|新片区|）)$"
 )
 
 
@@ -279,7 +282,10 @@ _PAIRED_COLLECTIVE = re.compile(
     # every town and street: 各镇、街道 / 各街道、镇 / 各乡、镇 (one collective, not 各镇 + 街道)
     r"|各(?:乡镇|街镇|街道|镇|乡|村|社区)、(?:乡镇|街镇|街道|镇|乡|村|社区)(?=$|[、，；。）]|牵头|落实|负责|配合|协助|参与)"
 )
-_MANNER = re.compile(r"(?:按职责分工|按照职责分工|按职责|分别|共同|按要求)(?=(?:牵头|落实|负责|配合|协助|参与)(?:[，、；]|$))")
+# Manner words may stack (按职责分工分别), and so may the verbs after them (牵头落实).
+_MANNER = re.compile(
+    r"(?:按职责分工|按照职责分工|按职责|分别|共同|按要求)+(?=(?:牵头|落实|负责|配合|协助|参与)+(?:[，、；。]|$))"
+)
 
 
 # An office's other name in brackets after it (Zhejiang writes 〔〕): 县府办（县数据局）,

@@ -676,3 +676,21 @@ def test_items_numbered_in_brackets(opening: str, closing: str) -> None:
 def test_bracketed_sub_tasks_inside_numbered_items_are_not_items() -> None:
     doc = _items("1.做好政策公开：\n（1）发布政策清单；\n（2）做好政策解读。（责任单位：区府办）\n\n2.做好平台建设。（责任单位：区数据局）\n")
     assert [i.number for i in doc.items] == [1, 2]
+
+
+def test_roles_written_with_manner_words_review_and_central_units() -> None:
+    doc = _items(
+        # each named unit leads its own part
+        "1.集中公开涉企政策清单。（区经委、区财政局按职责分工分别牵头落实）\n\n"
+        # an office that reviews is responsible too
+        "2.同步发布政策解读。（各起草部门负责，区府办审核）\n\n"
+        "3.公开通关便利化措施。（区商务委牵头，北塘海关、区口岸办配合）\n\n"
+        "4.汛期每日发布雨情信息。（区水务局负责）\n"
+    )
+    assert [_units(i) for i in doc.items] == [
+        [("区经委", "lead"), ("区财政局", "lead")],
+        [("各起草部门", "responsible"), ("区府办", "responsible")],
+        [("区商务委", "lead"), ("北塘海关", "cooperating"), ("区口岸办", "cooperating")],
+        [("区水务局", "responsible")],
+    ]
+    assert _phrases(doc.item(4)) == ["每日"]
