@@ -89,7 +89,7 @@ _DEADLINE_TOKEN = re.compile(
 # organisations are written short: 残联, 妇联, 工商联, 科协; libraries and museums: 图书馆).
 _BARE_UNIT = re.compile(
     r"(局|委|办|中心|室|厅|处|科|股|政府|单位|部门|街道|镇|街镇|乡镇|管委会|办事处|公司|集团|队|所|院|站|会|联|协|馆|"
-    r"海关|园区|新片区|）)$"
+    r"海关|镇街|园区|新片区|）)$"
 )
 
 
@@ -113,8 +113,10 @@ def split_deadline(clause: str) -> tuple[str, list[str]]:
     return "".join(kept).rstrip("，；"), [d for d in deadlines if d]
 
 
-def _bare_unit_list(clause: str) -> bool:
-    """A bracket without a label that holds only office names, with or without role verbs."""
+def _bare_unit_list(clause: str, strict: bool = False) -> bool:
+    """A bracket without a label that holds only office names, with or without role verbs; with
+    `strict` (a sentence outside brackets), a collective must end like an office too (各镇街, not
+    各部门要)."""
     units, _ = split_deadline(clause)
     units = _MANNER.sub("", units.translate(_ALT_BRACKETS))
     pieces = [p for p, _ in _split_top_level(units) if p]
@@ -124,7 +126,7 @@ def _bare_unit_list(clause: str) -> bool:
         while verb := _VERB_RE.search(piece):
             piece = piece[: verb.start()]
         piece = normalize_name(piece)
-        collective = piece.startswith(("各", "相关", "有关"))
+        collective = piece.startswith(("各", "相关", "有关")) and not strict
         if not (2 <= len(piece) <= 30) or "。" in piece or not (collective or _BARE_UNIT.search(piece)):
             return False
     return True
@@ -163,7 +165,33 @@ def find_unit_clauses(item_text: str) -> tuple[list[str], str]:
     rest = item_text
     for start, end in reversed(spans):
         rest = rest[:start].rstrip() + rest[end:]
+    if not clauses:
+        return _trailing_unit_sentences(item_text.strip())
     return clauses, rest.strip()
+
+
+def _trailing_unit_sentences(text: str) -> tuple[list[str], str]:
+    """Units written as the item's closing sentences instead of a bracket:
+    `…公开。责任单位：县司法局、县政府办。完成时限：2025年7月底前。` (labelled sentences) or
+    `…公开。区发展改革委牵头，区级有关部门负责，9月底前。` (names with role verbs). Read back
+    from the end while each sentence is a labelled unit or deadline sentence, or a list of office
+    names governed by a role verb; the task keeps at least its first sentence."""
+    sentences = [x for x in re.split(r"(?<=[。．])", text) if x.strip()]
+    taken: list[str] = []
+    while len(sentences) > 1:
+        sentence = _SPACES.sub("", sentences[-1]).translate(_HALF_TO_FULL).rstrip("。．")
+        labelled = bool(_LABEL_RE.match(sentence) and re.match(r"^[^：]{2,6}：", sentence)) or bool(
+            _DEADLINE_LABEL.match(sentence)
+        )
+        governed = any(_VERB_RE.search(piece) for piece, _ in _split_top_level(_MANNER.sub("", sentence)))
+        if not (labelled or (governed and _bare_unit_list(sentence, strict=True))):
+            break
+        taken.insert(0, sentence)
+        sentences.pop()
+    if not taken:
+        return [], text
+    # One clause: the units' sentences, then the deadline's (split_deadline reads it after a label).
+    return ["，".join(taken)], "".join(sentences).strip()
 
 
 def find_unit_clause(item_text: str) -> tuple[str, str] | None:

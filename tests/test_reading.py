@@ -694,3 +694,26 @@ def test_roles_written_with_manner_words_review_and_central_units() -> None:
         [("区水务局", "responsible")],
     ]
     assert _phrases(doc.item(4)) == ["每日"]
+
+
+def test_units_and_deadline_written_as_closing_sentences() -> None:
+    doc = _items(
+        "1.编制重大行政决策事项目录，征求意见时间不少于30日。责任单位：区司法局、区府办。完成时限：2025年7月底前。\n\n"
+        "2.公开重点工作推进情况。责任单位：区督查室牵头，区有关单位配合。完成时限：每季度。\n\n"
+        "3.公开改革事项推进情况。区发改委牵头，区级有关部门按职责分工负责，9月底前。\n\n"
+        "4.推动村务公开衔接。区民政局、区农业农村委负责，各镇街落实，持续推进。\n\n"
+        # a closing sentence that is no list of offices stays the task's
+        "5.做好政策解读。区府办要加强统筹。（责任单位：区府办）\n\n"
+        "6.规范申请办理。各部门要落实。\n"
+    )
+    assert [_units(i) for i in doc.items] == [
+        [("区司法局", "responsible"), ("区府办", "responsible")],
+        [("区督查室", "lead"), ("区有关单位", "cooperating")],
+        [("区发改委", "lead"), ("区级有关部门", "responsible")],
+        [("区民政局", "responsible"), ("区农业农村委", "responsible"), ("各镇街", "responsible")],
+        [("区府办", "responsible")],
+        [],
+    ]
+    assert [_phrases(i) for i in doc.items] == [["2025年7月底前"], ["每季度"], ["9月底前"], [], [], []]
+    assert doc.item(1).text == "编制重大行政决策事项目录，征求意见时间不少于30日。"
+    assert doc.item(5).text == "做好政策解读。区府办要加强统筹。"
