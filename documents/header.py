@@ -262,7 +262,7 @@ def parse_header(lines: list[str]) -> Header:
         if _office_line(above):
             signature = squash_spaces(above).replace(" ", "")
     if header.issuer is None:
-        header.issuer = signature
+        header.issuer = signature or _closing_signature(lines)
     else:
         # A notice heading often prints the short form (省政府办公厅, 区政府办公室, X镇人民政府)
         # while the red head or the signature prints the full name: the full name is the issuer.
@@ -333,6 +333,19 @@ def _short_form_of(short: str, full: str) -> bool:
 def _office_long_form(name: str) -> str:
     """The office's name written out: 人民 dropped, 府办 / 政府办 → 政府办公室 (县政府办, 区府办)."""
     return re.sub(r"政?府办$", "政府办公室", name.replace("人民", ""))
+
+
+# A signature date without its day (a draft's 2025年6月) or with its 年月日 lost (2025610).
+PARTIAL_DATE_LINE = re.compile(r"^(?:\d{4}年\d{1,2}月|20\d{5,6})$")
+
+
+def _closing_signature(lines: list[str]) -> str | None:
+    """The office signing at the very end of a document whose date line gives no full date
+    (a draft's `2025年6月`): the office printed just above that closing date."""
+    filled = [squash_spaces(x).replace(" ", "") for x in lines if x.strip()]
+    if len(filled) >= 2 and PARTIAL_DATE_LINE.match(filled[-1]) and _office_line(filled[-2]):
+        return filled[-2]
+    return None
 
 
 def _damaged_signature_date(header: Header, lines: list[str], start: int) -> int | None:
@@ -465,7 +478,7 @@ def _read_place(header: Header) -> None:
             titled.chain
             and titled.bureau is None
             and titled.chain[-1] == place.chain[-1]
-            and re.match(r"(?:20\d{2}\s*年度?)?(?:政务公开|政府信息公开)", rest)
+            and re.match(r"(?:贯彻落实|贯彻|落实)?(?:20\d{2}\s*年度?)?(?:政务公开|政府信息公开)", rest)
         ):
             place = titled
     if header.issuer is None and place.bureau and header.title:

@@ -717,3 +717,27 @@ def test_units_and_deadline_written_as_closing_sentences() -> None:
     assert [_phrases(i) for i in doc.items] == [["2025年7月底前"], ["每季度"], ["9月底前"], [], [], []]
     assert doc.item(1).text == "编制重大行政决策事项目录，征求意见时间不少于30日。"
     assert doc.item(5).text == "做好政策解读。区府办要加强统筹。"
+
+
+def test_a_county_plan_issued_by_its_leading_groups_office() -> None:
+    # The red head is the county's 领导小组办公室; the title names the county (贯彻落实…任务分工).
+    doc = _doc(
+        "北塘县政务公开工作领导小组办公室文件\n\n北公开办〔2025〕2号\n\n"
+        "关于印发《北塘县贯彻落实2025年政务公开工作要点任务分工》的通知\n\n各乡镇人民政府，县直各单位：\n\n"
+        "现将《北塘县贯彻落实2025年政务公开工作要点任务分工》印发给你们。\n\n"
+        "北塘县政务公开工作领导小组办公室\n2025年6月3日\n\n北塘县贯彻落实2025年政务公开工作要点任务分工\n\n"
+        "（一）深化决策公开\n\n1.公开重大行政决策事项目录。责任单位：县司法局。完成时限：2025年7月底前。\n"
+    )
+    assert (doc.issuer, doc.title) == ("北塘县政务公开工作领导小组办公室", "北塘县贯彻落实2025年政务公开工作要点任务分工")
+    assert (doc.level, doc.kind, doc.place) == ("district", "county", "北塘县")
+
+
+def test_street_draft_table_signed_with_a_month_only() -> None:
+    doc = _doc(
+        "青禾街道2025年政务公开工作任务清单（征求意见稿）\n\n"
+        "序号\n工作任务\n责任科室\n完成时限\n1\n公示救助审批结果\n民政办\n按月\n2\n更新公开事项目录\n党政办牵头，各科室配合\n9月底前\n\n"
+        "北塘区青禾街道办事处\n2025年6月\n"
+    )
+    assert (doc.issuer, doc.issue_date, doc.draft) == ("北塘区青禾街道办事处", None, True)
+    assert (doc.level, doc.kind, doc.place) == ("unit", "street", "北塘区")
+    assert [_units(i) for i in doc.items] == [[("民政办", "responsible")], [("党政办", "lead"), ("各科室", "cooperating")]]
