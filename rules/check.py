@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 # The version of the rules' code in kept check results: bump it with any change that can change a
 # check's findings or coverage for the same documents, policy and registry.
-RULES_VERSION = "2026.12.4"
+RULES_VERSION = "2026.12.5"
 
 # Policy keys that only steer obligations and alerts: changing them re-checks nothing.
 ALERT_ONLY_POLICY_KEYS = frozenset({
