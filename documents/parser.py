@@ -21,7 +21,7 @@ from documents.tables import (
     unflatten_pipe_tables,
 )
 from documents.text import rejoin_wrapped_lines
-from documents.units import find_unit_clauses, parse_unit_phrase, split_deadline
+from documents.units import find_unit_clauses, is_unit_sentence, parse_unit_phrase, split_deadline
 from workdays.calendar import default_calendar, package_covers
 
 ITEM_START = re.compile(r"^(\d{1,3})\s*[.、]\s*(.*)$")
@@ -239,9 +239,16 @@ def _attach_label_paragraphs(paragraphs: list[str]) -> list[str]:
         para = para.strip()
         if out and LABEL_PARAGRAPH.match(para) and not (SECTION.match(out[-1]) or SUBSECTION.match(out[-1])):
             out[-1] = f"{out[-1]}（{para.rstrip('。；')}）"
+        elif out and _is_item_start(out[-1]) and len(para) < 80 and is_unit_sentence(para):
+            # names with role verbs on a line of their own under the item (区数据局牵头，各街道配合。)
+            out[-1] = f"{out[-1]}（{para.rstrip('。；.')}）"
         else:
             out.append(para)
     return out
+
+
+def _is_item_start(para: str) -> bool:
+    return bool(ITEM_START.match(para) or ITEM_START_BRACKETED.match(para) or ITEM_START_NO_DOT.match(para))
 
 
 def _items_from_headings(

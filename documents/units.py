@@ -118,7 +118,7 @@ def _bare_unit_list(clause: str, strict: bool = False) -> bool:
     `strict` (a sentence outside brackets), a collective must end like an office too (各镇街, not
     各部门要)."""
     units, _ = split_deadline(clause)
-    units = _MANNER.sub("", units.translate(_ALT_BRACKETS))
+    units = _BY.sub(r"\1", _MANNER.sub("", units.translate(_ALT_BRACKETS)))
     pieces = [p for p, _ in _split_top_level(units) if p]
     if not pieces:
         return False
@@ -170,23 +170,38 @@ def find_unit_clauses(item_text: str) -> tuple[list[str], str]:
     return clauses, rest.strip()
 
 
+# Where a sentence ends: 。 or ．, or a web copy's ASCII `.` that is no decimal point (1.5万).
+_SENTENCE_END = re.compile(r"(?<=[。．])|(?<=(?<!\d)\.)|(?<=\d\.)(?!\d)")
+
+
+def _clean_sentence(sentence: str) -> str:
+    return _SPACES.sub("", sentence).translate(_HALF_TO_FULL).rstrip("。．.")
+
+
+def is_unit_sentence(sentence: str) -> bool:
+    """A sentence that only says who does the task (and by when): labelled
+    (`责任单位：县司法局、县政府办`, `完成时限：2025年10月`), or office names governed by a role
+    verb (`区发展改革委牵头，区级有关部门按职责分工负责，9月底前`); never a task sentence
+    (`各部门要落实`)."""
+    sentence = _clean_sentence(sentence)
+    if not sentence:
+        return False
+    if (_LABEL_RE.match(sentence) and re.match(r"^[^：]{2,6}：", sentence)) or _DEADLINE_LABEL.match(sentence):
+        return True
+    governed = any(_VERB_RE.search(piece) for piece, _ in _split_top_level(_MANNER.sub("", sentence)))
+    return governed and _bare_unit_list(sentence, strict=True)
+
+
 def _trailing_unit_sentences(text: str) -> tuple[list[str], str]:
     """Units written as the item's closing sentences instead of a bracket:
     `…公开。责任单位：县司法局、县政府办。完成时限：2025年7月底前。` (labelled sentences) or
     `…公开。区发展改革委牵头，区级有关部门负责，9月底前。` (names with role verbs). Read back
     from the end while each sentence is a labelled unit or deadline sentence, or a list of office
     names governed by a role verb; the task keeps at least its first sentence."""
-    sentences = [x for x in re.split(r"(?<=[。．])", text) if x.strip()]
+    sentences = [x for x in _SENTENCE_END.split(text) if x.strip()]
     taken: list[str] = []
-    while len(sentences) > 1:
-        sentence = _SPACES.sub("", sentences[-1]).translate(_HALF_TO_FULL).rstrip("。．")
-        labelled = bool(_LABEL_RE.match(sentence) and re.match(r"^[^：]{2,6}：", sentence)) or bool(
-            _DEADLINE_LABEL.match(sentence)
-        )
-        governed = any(_VERB_RE.search(piece) for piece, _ in _split_top_level(_MANNER.sub("", sentence)))
-        if not (labelled or (governed and _bare_unit_list(sentence, strict=True))):
-            break
-        taken.insert(0, sentence)
+    while len(sentences) > 1 and is_unit_sentence(sentences[-1]):
+        taken.insert(0, _clean_sentence(sentences[-1]))
         sentences.pop()
     if not taken:
         return [], text
@@ -296,6 +311,8 @@ def _prepare(text: str) -> str:
     phrase = _PAIRED_COLLECTIVE.sub(lambda m: m.group(0).replace("、", _KEEP_TOGETHER), phrase)
     # Manner words between the names and the role verb: 各县（区）政府按职责分工落实.
     phrase = _MANNER.sub("", phrase)
+    # 由区府办牵头，… : 由 introduces the names, it is no part of them.
+    phrase = _BY.sub(r"\1", phrase)
     phrase = phrase.strip("。．.")
     # A whole clause passed with its parentheses: drop them so the label is seen.
     while len(phrase) >= 2 and phrase[0] in _OPEN and _matching_close(phrase, 0) == len(phrase) - 1:
@@ -304,6 +321,7 @@ def _prepare(text: str) -> str:
     return split_deadline(phrase)[0]
 
 
+_BY = re.compile(r"(^|[（、，；])由(?=[\u4e00-\u9fff]{2})")
 _KEEP_TOGETHER = "\u2063"  # invisible separator: stands for 、 inside one collective name
 _PAIRED_COLLECTIVE = re.compile(
     r"各[区县市]、[区县市](?:（[区县市、]+）)?(?:人民)?政府"

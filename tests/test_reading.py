@@ -744,3 +744,20 @@ def test_street_draft_table_signed_with_a_month_only() -> None:
     assert (doc.issuer, doc.issue_date, doc.draft) == ("北塘区青禾街道办事处", None, True)
     assert (doc.level, doc.kind, doc.place) == ("unit", "street", "北塘区")
     assert [_units(i) for i in doc.items] == [[("民政办", "responsible")], [("党政办", "lead"), ("各科室", "cooperating")]]
+
+
+def test_closing_unit_sentences_in_web_copies_and_on_their_own_line() -> None:
+    doc = _items(
+        "1.做好政策公开。（由区府办牵头，各部门配合）\n\n"
+        # ASCII full stops and colons of a web copy; a decimal point is no sentence end
+        "2.做好解读,解读覆盖不少于1.5万人次.责任单位:区司法局、区府办.完成时限:2025年7月底前.\n\n"
+        # the units on a line of their own under the item
+        "3.做好平台建设。\n区数据局牵头，各街道配合。\n"
+    )
+    assert [_units(i) for i in doc.items] == [
+        [("区府办", "lead"), ("各部门", "cooperating")],
+        [("区司法局", "responsible"), ("区府办", "responsible")],
+        [("区数据局", "lead"), ("各街道", "cooperating")],
+    ]
+    assert [_phrases(i) for i in doc.items] == [[], ["2025年7月底前"], []]
+    assert doc.item(2).text == "做好解读，解读覆盖不少于1.5万人次."
