@@ -28,7 +28,7 @@ ITEM_START = re.compile(r"^(\d{1,3})\s*[.、]\s*(.*)$")
 # A web copy drops the dot: `3落实本市…` (never a quantity: 3月, 30天, 5个, 2家 …).
 # Items numbered in brackets, （1）（2）… or (1)(2)…: read only when a document has no 1. items
 # (elsewhere they number sub-tasks inside an item).
-ITEM_START_BRACKETED = re.compile(r"^[（(](\d{1,3})[）)]\s*(.*)$")
+ITEM_START_BRACKETED = re.compile(r"^(?:[（(](\d{1,3})[）)]|(?<![（(])(\d{1,2})[）)]|([⑴-⒇①-⑳]))\s*(.*)$")
 ITEM_START_NO_DOT = re.compile(r"^(\d{1,2})(?![\d年月日号个次项家条天周类所%])([\u4e00-\u9fff].*)$")
 TABLE_TITLE = re.compile(r"(任务分解表|责任分解表|任务清单|分工表)")
 BODY_END = re.compile(r"^(附件[：:]|附件$|抄送[：:]|（此件)")
@@ -194,7 +194,7 @@ def _numbered_items(
         para = para.strip()
         if not para:
             continue
-        m = item_start.match(para)
+        m = _item_number(item_start, para)
         if m is None and item_start is ITEM_START:
             bare = ITEM_START_NO_DOT.match(para)
             expected = items[-1].number + 1 if items else 1
@@ -223,6 +223,29 @@ def _numbered_items(
             section = section[:1] + [squash_spaces(para)]
             continue
     return items
+
+
+class _Numbered:
+    """An item's number and text, as `ITEM_START` matches give them (group 1, group 2)."""
+
+    def __init__(self, number: int, text: str) -> None:
+        self._groups = (str(number), text)
+
+    def group(self, k: int) -> str:
+        return self._groups[k - 1]
+
+
+def _item_number(item_start: re.Pattern[str], para: str) -> re.Match[str] | _Numbered | None:
+    m = item_start.match(para)
+    if m is None or item_start is not ITEM_START_BRACKETED:
+        return m
+    # （1）/(1), 1）/1) or a single character ⑴…⒇ / ①…⑳
+    if m.group(3):
+        ch = ord(m.group(3))
+        number = ch - 0x2474 + 1 if ch >= 0x2474 else ch - 0x2460 + 1
+    else:
+        number = int(m.group(1) or m.group(2))
+    return _Numbered(number, m.group(4))
 
 
 def _is_table_title(line: str) -> bool:

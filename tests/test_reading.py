@@ -659,13 +659,15 @@ def test_table_one_cell_a_line_with_a_bar_line_after_every_cell() -> None:
     assert [_phrases(i) for i in doc.items] == [["6月底前"], ["按月"]]
 
 
-@pytest.mark.parametrize("opening, closing", [("（", "）"), ("(", ")")])
-def test_items_numbered_in_brackets(opening: str, closing: str) -> None:
-    # A town's or bureau's plan numbers its tasks （1）（2）… or (1)(2)… under 一、二、 sections.
+@pytest.mark.parametrize(
+    "first, second", [("（1）", "（2）"), ("(1)", "(2)"), ("1）", "2）"), ("⑴", "⑵"), ("①", "②")]
+)
+def test_items_numbered_in_brackets(first: str, second: str) -> None:
+    # A town's or bureau's plan numbers its tasks （1）（2）…, (1)(2)…, 1）2）… or ①②… under 一、 sections.
     doc = _items(
-        f"{opening}1{closing}公示低保审核结果，每月更新一次。（镇民政办负责，各村（社区）配合）\n\n"
+        f"{first}公示低保审核结果，每月更新一次。（镇民政办负责，各村（社区）配合）\n\n"
         "二、夯实基础\n\n"
-        f"{opening}2{closing}更新公开事项目录，9月底前完成。(责任科室:党政办,配合:各科室)\n"
+        f"{second}更新公开事项目录，9月底前完成。(责任科室:党政办,配合:各科室)\n"
     )
     assert [i.number for i in doc.items] == [1, 2]
     assert [_units(i) for i in doc.items] == [
