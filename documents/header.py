@@ -343,6 +343,9 @@ def _closing_signature(lines: list[str]) -> str | None:
     """The office signing at the very end of a document whose date line gives no full date
     (a draft's `2025年6月`): the office printed just above that closing date."""
     filled = [squash_spaces(x).replace(" ", "") for x in lines if x.strip()]
+    # page furniture and a publication note may follow the date ([打印本页], （此件公开发布）)
+    while filled and (WEB_FURNITURE.search(filled[-1]) or re.fullmatch(r"[（(]此件[^（）()]{0,10}[）)]", filled[-1])):
+        filled.pop()
     if len(filled) >= 2 and PARTIAL_DATE_LINE.match(filled[-1]) and _office_line(filled[-2]):
         return filled[-2]
     return None

@@ -746,6 +746,10 @@ def test_street_draft_table_signed_with_a_month_only() -> None:
     assert (doc.issuer, doc.issue_date, doc.draft) == ("北塘区青禾街道办事处", None, True)
     assert (doc.level, doc.kind, doc.place) == ("unit", "street", "北塘区")
     assert [_units(i) for i in doc.items] == [[("民政办", "responsible")], [("党政办", "lead"), ("各科室", "cooperating")]]
+    web_copy = _doc(
+        "青禾街道2025年政务公开工作要点（征求意见稿）\n\n" + _BODY + "\n北塘区青禾街道办事处\n2025年6月\n（此件公开发布）\n【打印本页】\n"
+    )
+    assert (web_copy.issuer, web_copy.place, web_copy.kind) == ("北塘区青禾街道办事处", "北塘区", "street")
 
 
 def test_closing_unit_sentences_in_web_copies_and_on_their_own_line() -> None:
