@@ -26,10 +26,10 @@ from workdays.calendar import default_calendar, package_covers
 
 ITEM_START = re.compile(r"^(\d{1,3})\s*[.、]\s*(.*)$")
 # A web copy drops the dot: `3落实本市…` (never a quantity: 3月, 30天, 5个, 2家 …).
-# Items numbered in brackets, （1）（2）… or (1)(2)…: read only when a document has no 1. items
-# (elsewhere they number sub-tasks inside an item).
-ITEM_START_BRACKETED = re.compile(r"^(?:[（(](\d{1,3})[）)]|(?<![（(])(\d{1,2})[）)]|([⑴-⒇①-⑳]))\s*(.*)$")
 ITEM_START_NO_DOT = re.compile(r"^(\d{1,2})(?![\d年月日号个次项家条天周类所%])([\u4e00-\u9fff].*)$")
+# Items numbered （1）(1) 1） ⑴ ①: read only when a document has no 1. items (elsewhere they number
+# the sub-tasks inside an item).
+ITEM_START_BRACKETED = re.compile(r"^(?:[（(](\d{1,3})[）)]|(?<![（(])(\d{1,2})[）)]|([⑴-⒇①-⑳]))\s*(.*)$")
 TABLE_TITLE = re.compile(r"(任务分解表|责任分解表|任务清单|分工表)")
 BODY_END = re.compile(r"^(附件[：:]|附件$|抄送[：:]|（此件)")
 SENTENCE_END = ("。", "）", "；", "！", "？", "”")

@@ -5,7 +5,11 @@ Forms handled (all seen in real plans):
 - labelled lists: ``责任单位：A、B`` and ``牵头单位：A；责任单位：B、C；配合单位：D``;
 - role verbs after the names: ``区府办、区数据局牵头，各部门、各街道（镇）配合``;
 - table cells: ``区发展改革委、区房管局等公共企事业单位行业主管部门``, ``宝山高新园及相关街镇``,
-  ``区生态环境局、区水务局等`` (a bare trailing 等 adds nothing).
+  ``区生态环境局、区水务局等`` (a bare trailing 等 adds nothing);
+- role words as labels and stacked roles: ``责任科室：城建办，配合：各社区居委会``,
+  ``省数据资源局、省财政厅按职责分工分别牵头落实`` (each leads), ``由区府办牵头``;
+- no bracket at all: the item's closing sentences ``…公开。责任单位：县司法局。完成时限：7月底前。``
+  or ``…公开。区发展改革委牵头，区级有关部门负责，9月底前。``.
 
 Parsing never raises: a phrase it cannot read yields an empty list, and the caller reports
 the item as having no units.
@@ -321,6 +325,7 @@ def _prepare(text: str) -> str:
     return split_deadline(phrase)[0]
 
 
+# 由 introducing the names (（由区府办牵头，各部门配合）) is no part of the first name.
 _BY = re.compile(r"(^|[（、，；])由(?=[\u4e00-\u9fff]{2})")
 _KEEP_TOGETHER = "\u2063"  # invisible separator: stands for 、 inside one collective name
 _PAIRED_COLLECTIVE = re.compile(
