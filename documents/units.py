@@ -87,7 +87,8 @@ _DEADLINE_LABEL = re.compile(r"[，；、]?(?:完成时限|完成时间|时限�
 # A bare deadline among the names: （区府办牵头，各部门配合，6月底前完成）.
 _DEADLINE_TOKEN = re.compile(
     r"^(?:全年|年内|年底前?|年末|长期|长期坚持|持续|持续推进|常态化推进|每季度|每月|每年|每半年|上半年|下半年|"
-    r"次年\S{1,8}|(?:20\d{2}年)?\d{1,2}月\S{0,6}|(?:20\d{2}年)?(?:第?[一二三四]季度|年底)\S{0,4})$"
+    r"次年\S{1,8}|(?:20\d{2}年)?\d{1,2}月\S{0,6}|(?:20\d{2}年)?(?:第?[一二三四]季度|年底)\S{0,4}|"
+    r"20\d{2}年(?:底|内|末)\S{0,4}|每日|每周|按月|按季度|按周)$"
 )
 # Names a bare bracket may hold (no label): office, collective, or unit-like endings (people's
 # organisations are written short: 残联, 妇联, 工商联, 科协; libraries and museums: 图书馆).

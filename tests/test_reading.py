@@ -767,3 +767,15 @@ def test_closing_unit_sentences_in_web_copies_and_on_their_own_line() -> None:
     ]
     assert [_phrases(i) for i in doc.items] == [[], ["2025年7月底前"], []]
     assert doc.item(2).text == "做好解读，解读覆盖不少于1.5万人次."
+
+
+def test_deadlines_among_the_names_with_their_year_or_a_daily_frequency() -> None:
+    doc = _items(
+        "1.做好平台建设。（区数据局负责，各部门参与；2025年底前）\n\n"
+        "2.做好网站巡查。（区数据局负责，每日）\n\n"
+        "3.做好政策公开。（责任单位：区府办。完成时限：2025年10月。）\n"
+    )
+    assert [_units(i) for i in doc.items] == [
+        [("区数据局", "responsible"), ("各部门", "cooperating")], [("区数据局", "responsible")], [("区府办", "responsible")]
+    ]
+    assert [_phrases(i) for i in doc.items] == [["2025年底前"], ["每日"], ["2025年10月"]]
