@@ -190,10 +190,19 @@ def _numbered_items(
     section: list[str] = []
     section_of_last_item: list[str] = []
     restarts = False
+    last_raw: str | None = None  # the text of the last item, while paragraphs may still continue it
     for para in paragraphs:
         para = para.strip()
         if not para:
             continue
+        if item_start is ITEM_START and last_raw is not None and ITEM_START_BRACKETED.match(para):
+            # a sub-task numbered （1）/1）/① on its own line continues the item above it
+            last = items[-1]
+            last_raw = f"{last_raw}{para}"
+            items[-1] = _item_from_text(last.number, last.section_path, last_raw, year, issued)
+            items[-1].notes = last.notes
+            continue
+        last_raw = None
         m = _item_number(item_start, para)
         if m is None and item_start is ITEM_START:
             bare = ITEM_START_NO_DOT.match(para)
@@ -213,6 +222,7 @@ def _numbered_items(
                     item.notes.append(Note(kind="renumbered", message=f"原文本节编号为{written}，按全文顺序记为第{number}项"))
                 items.append(item)
                 section_of_last_item = list(section)
+                last_raw = m.group(2)
                 continue
             if len(para) > 20:
                 warnings.append(f"编号“{written}”的段落与前后编号不连续，未作为条目读取：{para[:20]}…")

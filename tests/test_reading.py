@@ -678,9 +678,16 @@ def test_items_numbered_in_brackets(first: str, second: str) -> None:
     assert doc.item(2).section_path == ["二、夯实基础"]
 
 
-def test_bracketed_sub_tasks_inside_numbered_items_are_not_items() -> None:
-    doc = _items("1.做好政策公开：\n（1）发布政策清单；\n（2）做好政策解读。（责任单位：区府办）\n\n2.做好平台建设。（责任单位：区数据局）\n")
+@pytest.mark.parametrize("first, second", [("（1）", "（2）"), ("1）", "2）"), ("①", "②")])
+def test_bracketed_sub_tasks_inside_numbered_items_are_not_items(first: str, second: str) -> None:
+    # Sub-tasks on lines of their own continue their item, with the units' bracket after the last.
+    doc = _items(
+        f"1.做好政策公开：\n{first}发布政策清单；\n{second}做好政策解读。（责任单位：区府办）\n\n"
+        "2.做好平台建设。（责任单位：区数据局）\n"
+    )
     assert [i.number for i in doc.items] == [1, 2]
+    assert [_units(i) for i in doc.items] == [[("区府办", "responsible")], [("区数据局", "responsible")]]
+    assert doc.item(1).text == f"做好政策公开：{first}发布政策清单；{second}做好政策解读。"
 
 
 def test_roles_written_with_manner_words_review_and_central_units() -> None:
