@@ -86,7 +86,7 @@ _NEXT_YEAR_RE = re.compile(
 # 每季度 / 每个月 / 每半年, and the same frequency written with 按 (按季度发布, 按月公开); 按年龄,
 # 按年度计划 and 按月份 are not frequencies.
 _RECURRING_RE = re.compile(
-    r"每(?:一)?(?:个)?(?P<p>季度|季|半年|年度|年|月度|月|周|星期)|按(?P<q>季度|季|半年|年|月|周)(?![龄度份])"
+    r"每(?:一)?(?:个)?(?P<p>季度|季|半年|年度|年|月度|月|周|星期|日|天)|按(?P<q>季度|季|半年|年|月|周|日)(?![龄度份])"
 )
 _PERIODS = {
     "季度": "quarter",
@@ -98,6 +98,8 @@ _PERIODS = {
     "月": "month",
     "周": "week",
     "星期": "week",
+    "日": "day",
+    "天": "day",
 }
 # 〈event〉后(的)N(个)工作日/天/日内. The event is read backwards from the anchor. Spaces around
 # the number are tolerated: PDF extraction leaves 后 30天内, and normalisation only joins a

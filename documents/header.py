@@ -27,7 +27,7 @@ YEAR_IN_TITLE = re.compile(r"(20\d{2})\s*年")
 LEADING_YEAR = re.compile(r"^(20\d{2})(?=[\u4e00-\u9fff])")
 CJK_SPACE = re.compile(r"(?<=[\u4e00-\u9fff“”《》、，（）])\s+(?=[\u4e00-\u9fff“”《》、，（）\d])|(?<=\d)\s+(?=[\u4e00-\u9fff])")
 # Lines ending like a plan's own title.
-TITLE_END = re.compile(r"(要点|方案|分解表|计划|安排|清单)$")
+TITLE_END = re.compile(r"(要点|方案|分解表|计划|安排|清单|任务分工|任务分解)$")
 # A notice heading: …关于印发《…》的通知 (possibly wrapped over lines), never a preamble sentence.
 NOTICE_START = re.compile(r"关于(?:印发|转发|下达)|关于.{2,60}的通知$")
 DRAFT_MARK = re.compile(r"[（(]?(征求意见稿|讨论稿|送审稿|草案|草稿)[）)]?")
@@ -48,7 +48,7 @@ ADOPTED_LINE = re.compile(
 LABELLED_NUMBER = re.compile(r"^[\[【［]?(?:发文字号|文号)(?:[\]】］]\s*[：:]?|[：:])\s*(\S+)$")
 # A cited plan in the preamble: 根据《2025年上海市政务公开工作要点》（沪府办字〔2025〕5号）.
 CITATION = re.compile(
-    r"《([^《》]{4,80}?(?:要点|方案|分解表|计划|清单))》\s*(?:（([^（）]{2,24}?〔\d{4}〕\s*\d{1,4}\s*号)[，,]?[^（）]{0,12}）)?"
+    r"《([^《》]{4,80}?(?:要点|方案|分解表|计划|清单|任务分工|任务分解))》\s*(?:（([^（）]{2,24}?〔\d{4}〕\s*\d{1,4}\s*号)[，,]?[^（）]{0,12}）)?"
 )
 CITED_NOTICE = re.compile(r"《[^《》]{2,60}?关于(?:印发|转发)[〈<]?([^《》〈〉<>]{4,80}?)[〉>]?的通知》")
 SEAL_NOTE = re.compile(r"^[（(][^（）()]{2,40}代章[）)]$")
@@ -262,7 +262,7 @@ def parse_header(lines: list[str]) -> Header:
         if _office_line(above):
             signature = squash_spaces(above).replace(" ", "")
     if header.issuer is None:
-        header.issuer = signature
+        header.issuer = signature or _closing_signature(lines)
     else:
         # A notice heading often prints the short form (省政府办公厅, 区政府办公室, X镇人民政府)
         # while the red head or the signature prints the full name: the full name is the issuer.
@@ -333,6 +333,22 @@ def _short_form_of(short: str, full: str) -> bool:
 def _office_long_form(name: str) -> str:
     """The office's name written out: 人民 dropped, 府办 / 政府办 → 政府办公室 (县政府办, 区府办)."""
     return re.sub(r"政?府办$", "政府办公室", name.replace("人民", ""))
+
+
+# A signature date without its day (a draft's 2025年6月) or with its 年月日 lost (2025610).
+PARTIAL_DATE_LINE = re.compile(r"^(?:\d{4}年\d{1,2}月|20\d{5,6})$")
+
+
+def _closing_signature(lines: list[str]) -> str | None:
+    """The office signing at the very end of a document whose date line gives no full date
+    (a draft's `2025年6月`): the office printed just above that closing date."""
+    filled = [squash_spaces(x).replace(" ", "") for x in lines if x.strip()]
+    # page furniture and a publication note may follow the date ([打印本页], （此件公开发布）)
+    while filled and (WEB_FURNITURE.search(filled[-1]) or re.fullmatch(r"[（(]此件[^（）()]{0,10}[）)]", filled[-1])):
+        filled.pop()
+    if len(filled) >= 2 and PARTIAL_DATE_LINE.match(filled[-1]) and _office_line(filled[-2]):
+        return filled[-2]
+    return None
 
 
 def _damaged_signature_date(header: Header, lines: list[str], start: int) -> int | None:
@@ -465,7 +481,7 @@ def _read_place(header: Header) -> None:
             titled.chain
             and titled.bureau is None
             and titled.chain[-1] == place.chain[-1]
-            and re.match(r"(?:20\d{2}\s*年度?)?(?:政务公开|政府信息公开)", rest)
+            and re.match(r"(?:贯彻落实|贯彻|落实)?(?:20\d{2}\s*年度?)?(?:政务公开|政府信息公开)", rest)
         ):
             place = titled
     if header.issuer is None and place.bureau and header.title:

@@ -21,12 +21,15 @@ from documents.tables import (
     unflatten_pipe_tables,
 )
 from documents.text import rejoin_wrapped_lines
-from documents.units import find_unit_clauses, parse_unit_phrase, split_deadline
+from documents.units import find_unit_clauses, is_unit_sentence, parse_unit_phrase, split_deadline
 from workdays.calendar import default_calendar, package_covers
 
 ITEM_START = re.compile(r"^(\d{1,3})\s*[.、]\s*(.*)$")
 # A web copy drops the dot: `3落实本市…` (never a quantity: 3月, 30天, 5个, 2家 …).
 ITEM_START_NO_DOT = re.compile(r"^(\d{1,2})(?![\d年月日号个次项家条天周类所%])([\u4e00-\u9fff].*)$")
+# Items numbered （1）(1) 1） ⑴ ①: read only when a document has no 1. items (elsewhere they number
+# the sub-tasks inside an item).
+ITEM_START_BRACKETED = re.compile(r"^(?:[（(](\d{1,3})[）)]|(?<![（(])(\d{1,2})[）)]|([⑴-⒇①-⑳]))\s*(.*)$")
 TABLE_TITLE = re.compile(r"(任务分解表|责任分解表|任务清单|分工表)")
 BODY_END = re.compile(r"^(附件[：:]|附件$|抄送[：:]|（此件)")
 SENTENCE_END = ("。", "）", "；", "！", "？", "”")
@@ -160,23 +163,48 @@ def _parse_running_text(
     """Items of running text. Numbering that restarts in each section (一、1. 2. 二、1. 2.) is
     continued across the document; any other numbered paragraph out of sequence is reported."""
     warnings = warnings if warnings is not None else []
+    for item_start in (ITEM_START, ITEM_START_BRACKETED):
+        found: list[str] = []
+        items = _numbered_items(lines, year, issued, found, item_start)
+        if items:
+            warnings.extend(found)
+            return items
+    return _items_from_headings(_body_paragraphs(lines), year, issued, warnings)
+
+
+def _body_paragraphs(lines: list[str]) -> list[str]:
     # Stop at the attachment / copy-to block and at the table title line.
     end = len(lines)
     for i, line in enumerate(lines):
         if i > 0 and (BODY_END.match(line) or _is_table_title(line)):
             end = i
             break
-    paragraphs = _attach_label_paragraphs(rejoin_wrapped_lines(lines[:end]))
+    return _attach_label_paragraphs(rejoin_wrapped_lines(lines[:end]))
+
+
+def _numbered_items(
+    lines: list[str], year: int | None, issued: date | None, warnings: list[str], item_start: re.Pattern[str]
+) -> list[Item]:
+    paragraphs = _body_paragraphs(lines)
     items: list[Item] = []
     section: list[str] = []
     section_of_last_item: list[str] = []
     restarts = False
+    last_raw: str | None = None  # the text of the last item, while paragraphs may still continue it
     for para in paragraphs:
         para = para.strip()
         if not para:
             continue
-        m = ITEM_START.match(para)
-        if m is None:
+        if item_start is ITEM_START and last_raw is not None and ITEM_START_BRACKETED.match(para):
+            # a sub-task numbered （1）/1）/① on its own line continues the item above it
+            last = items[-1]
+            last_raw = f"{last_raw}{para}"
+            items[-1] = _item_from_text(last.number, last.section_path, last_raw, year, issued)
+            items[-1].notes = last.notes
+            continue
+        last_raw = None
+        m = _item_number(item_start, para)
+        if m is None and item_start is ITEM_START:
             bare = ITEM_START_NO_DOT.match(para)
             expected = items[-1].number + 1 if items else 1
             if bare and (int(bare.group(1)) == expected or (int(bare.group(1)) == 1 and restarts)):
@@ -194,6 +222,7 @@ def _parse_running_text(
                     item.notes.append(Note(kind="renumbered", message=f"原文本节编号为{written}，按全文顺序记为第{number}项"))
                 items.append(item)
                 section_of_last_item = list(section)
+                last_raw = m.group(2)
                 continue
             if len(para) > 20:
                 warnings.append(f"编号“{written}”的段落与前后编号不连续，未作为条目读取：{para[:20]}…")
@@ -203,9 +232,30 @@ def _parse_running_text(
         if SUBSECTION.match(para) and len(para) < 60:
             section = section[:1] + [squash_spaces(para)]
             continue
-    if not items:
-        items = _items_from_headings(paragraphs, year, issued, warnings)
     return items
+
+
+class _Numbered:
+    """An item's number and text, as `ITEM_START` matches give them (group 1, group 2)."""
+
+    def __init__(self, number: int, text: str) -> None:
+        self._groups = (str(number), text)
+
+    def group(self, k: int) -> str:
+        return self._groups[k - 1]
+
+
+def _item_number(item_start: re.Pattern[str], para: str) -> re.Match[str] | _Numbered | None:
+    m = item_start.match(para)
+    if m is None or item_start is not ITEM_START_BRACKETED:
+        return m
+    # （1）/(1), 1）/1) or a single character ⑴…⒇ / ①…⑳
+    if m.group(3):
+        ch = ord(m.group(3))
+        number = ch - 0x2474 + 1 if ch >= 0x2474 else ch - 0x2460 + 1
+    else:
+        number = int(m.group(1) or m.group(2))
+    return _Numbered(number, m.group(4))
 
 
 def _is_table_title(line: str) -> bool:
@@ -222,9 +272,16 @@ def _attach_label_paragraphs(paragraphs: list[str]) -> list[str]:
         para = para.strip()
         if out and LABEL_PARAGRAPH.match(para) and not (SECTION.match(out[-1]) or SUBSECTION.match(out[-1])):
             out[-1] = f"{out[-1]}（{para.rstrip('。；')}）"
+        elif out and _is_item_start(out[-1]) and len(para) < 80 and is_unit_sentence(para):
+            # names with role verbs on a line of their own under the item (区数据局牵头，各街道配合。)
+            out[-1] = f"{out[-1]}（{para.rstrip('。；.')}）"
         else:
             out.append(para)
     return out
+
+
+def _is_item_start(para: str) -> bool:
+    return bool(ITEM_START.match(para) or ITEM_START_BRACKETED.match(para) or ITEM_START_NO_DOT.match(para))
 
 
 def _items_from_headings(

@@ -253,12 +253,24 @@ def _pipe_cells(line: str) -> list[str] | None:
     return cells or None
 
 
+LONE_SEPARATOR = re.compile(r"^[|｜]$")
+
+
+def _drop_separator_lines(lines: list[str]) -> list[str]:
+    """A web table copied one cell a line with a `|` line after every cell (`序号` / `|` / `工作任务`
+    / `|` …) is a table one cell a line: the separator lines go. A single `|` line is kept."""
+    if sum(1 for line in lines if LONE_SEPARATOR.match(line.strip())) < 3:
+        return lines
+    return [line for line in lines if not LONE_SEPARATOR.match(line.strip())]
+
+
 def unflatten_pipe_tables(lines: list[str]) -> list[str]:
     """A table a web page flattened into lines with ` | ` between cells (header row of known column
     names, then one row a line, the task cell of a group only on its first row) becomes the lines
     the reader knows: with a 序号 column, one cell per line; without one (items numbered inside a
     具体要求 cell), running text: section and （一） task cells as headings, each numbered cell as an
     item with its units and deadline cells in a labelled bracket. Other lines are kept."""
+    lines = _drop_separator_lines(lines)
     out: list[str] = []
     columns: list[str] | None = None
     above: list[str] = []

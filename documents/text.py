@@ -323,6 +323,8 @@ _STRUCTURAL = re.compile(
 _CN_ITEM = re.compile(rf"^[{_CN_NUM}]{{1,3}}[、.．]")
 # An item number without its dot (`3落实本市…`, web copies): believed only after a paragraph end.
 _BARE_NUMBER = re.compile(r"^\d{1,2}(?![\d年月日号个次项家条天周类所%])[\u4e00-\u9fff]")
+# Items numbered 1）, ⑴ or ① (a town's plan): believed only after a paragraph end.
+_HALF_BRACKET_NUMBER = re.compile(r"^(?:\d{1,2}[）)]|[⑴-⒇①-⑳])(?=[\u4e00-\u9fff])")
 # Units and deadline on lines of their own under an item: 责任单位：… / 完成时限：….
 _LABEL_LINE = re.compile(
     r"^(?:责任单位|牵头单位|配合单位|主责单位|责任部门|牵头部门|配合部门|责任处室|责任科室|牵头处室|配合处室|"
@@ -366,7 +368,7 @@ def wrap_width(lines: Iterable[str]) -> int | None:
 
 
 def _starts_paragraph(line: str, previous: str) -> bool:
-    if _CN_ITEM.match(line) or _BARE_NUMBER.match(line) or _LABEL_LINE.match(line):
+    if _CN_ITEM.match(line) or _BARE_NUMBER.match(line) or _LABEL_LINE.match(line) or _HALF_BRACKET_NUMBER.match(line):
         # `一、` also begins wrapped text (`统` / `一、权威…`): believe it after a paragraph end
         # (a units line under an item ends one too: 责任处室：环评科).
         return previous.endswith((*_TERMINAL, "：", ":")) or _is_heading(previous) or bool(_LABEL_LINE.match(previous))

@@ -5,7 +5,11 @@ Forms handled (all seen in real plans):
 - labelled lists: ``责任单位：A、B`` and ``牵头单位：A；责任单位：B、C；配合单位：D``;
 - role verbs after the names: ``区府办、区数据局牵头，各部门、各街道（镇）配合``;
 - table cells: ``区发展改革委、区房管局等公共企事业单位行业主管部门``, ``宝山高新园及相关街镇``,
-  ``区生态环境局、区水务局等`` (a bare trailing 等 adds nothing).
+  ``区生态环境局、区水务局等`` (a bare trailing 等 adds nothing);
+- role words as labels and stacked roles: ``责任科室：城建办，配合：各社区居委会``,
+  ``省数据资源局、省财政厅按职责分工分别牵头落实`` (each leads), ``由区府办牵头``;
+- no bracket at all: the item's closing sentences ``…公开。责任单位：县司法局。完成时限：7月底前。``
+  or ``…公开。区发展改革委牵头，区级有关部门负责，9月底前。``.
 
 Parsing never raises: a phrase it cannot read yields an empty list, and the caller reports
 the item as having no units.
@@ -53,8 +57,13 @@ _VERB_ROLES: dict[str, Role] = {
     "协办": "cooperating",
     "参与": "cooperating",
     "参加": "cooperating",
+    # an office that reviews or coordinates what others draft is responsible too
+    "审核": "responsible",
+    "统筹": "responsible",
 }
 _VERB_RE = re.compile("(" + "|".join(_VERB_ROLES) + ")$")
+# A role word used as a label inside the bracket: （责任科室：城建办，配合：各社区居委会）.
+_ROLE_WORD_LABEL = re.compile("^(" + "|".join(_VERB_ROLES) + ")：")
 
 _OPEN = "（("
 _CLOSE = "）)"
@@ -78,13 +87,14 @@ _DEADLINE_LABEL = re.compile(r"[，；、]?(?:完成时限|完成时间|时限�
 # A bare deadline among the names: （区府办牵头，各部门配合，6月底前完成）.
 _DEADLINE_TOKEN = re.compile(
     r"^(?:全年|年内|年底前?|年末|长期|长期坚持|持续|持续推进|常态化推进|每季度|每月|每年|每半年|上半年|下半年|"
-    r"次年\S{1,8}|(?:20\d{2}年)?\d{1,2}月\S{0,6}|(?:20\d{2}年)?(?:第?[一二三四]季度|年底)\S{0,4})$"
+    r"次年\S{1,8}|(?:20\d{2}年)?\d{1,2}月\S{0,6}|(?:20\d{2}年)?(?:第?[一二三四]季度|年底)\S{0,4}|"
+    r"20\d{2}年(?:底|内|末)\S{0,4}|每日|每周|按月|按季度|按周)$"
 )
 # Names a bare bracket may hold (no label): office, collective, or unit-like endings (people's
 # organisations are written short: 残联, 妇联, 工商联, 科协; libraries and museums: 图书馆).
 _BARE_UNIT = re.compile(
     r"(局|委|办|中心|室|厅|处|科|股|政府|单位|部门|街道|镇|街镇|乡镇|管委会|办事处|公司|集团|队|所|院|站|会|联|协|馆|"
-    r"园区|新片区|）)$"
+    r"海关|镇街|园区|新片区|）)$"
 )
 
 
@@ -108,10 +118,12 @@ def split_deadline(clause: str) -> tuple[str, list[str]]:
     return "".join(kept).rstrip("，；"), [d for d in deadlines if d]
 
 
-def _bare_unit_list(clause: str) -> bool:
-    """A bracket without a label that holds only office names, with or without role verbs."""
+def _bare_unit_list(clause: str, strict: bool = False) -> bool:
+    """A bracket without a label that holds only office names, with or without role verbs; with
+    `strict` (a sentence outside brackets), a collective must end like an office too (各镇街, not
+    各部门要)."""
     units, _ = split_deadline(clause)
-    units = _MANNER.sub("", units.translate(_ALT_BRACKETS))
+    units = _BY.sub(r"\1", _MANNER.sub("", units.translate(_ALT_BRACKETS)))
     pieces = [p for p, _ in _split_top_level(units) if p]
     if not pieces:
         return False
@@ -119,7 +131,7 @@ def _bare_unit_list(clause: str) -> bool:
         while verb := _VERB_RE.search(piece):
             piece = piece[: verb.start()]
         piece = normalize_name(piece)
-        collective = piece.startswith(("各", "相关", "有关"))
+        collective = piece.startswith(("各", "相关", "有关")) and not strict
         if not (2 <= len(piece) <= 30) or "。" in piece or not (collective or _BARE_UNIT.search(piece)):
             return False
     return True
@@ -158,7 +170,48 @@ def find_unit_clauses(item_text: str) -> tuple[list[str], str]:
     rest = item_text
     for start, end in reversed(spans):
         rest = rest[:start].rstrip() + rest[end:]
+    if not clauses:
+        return _trailing_unit_sentences(item_text.strip())
     return clauses, rest.strip()
+
+
+# Where a sentence ends: 。 or ．, or a web copy's ASCII `.` that is no decimal point (1.5万).
+_SENTENCE_END = re.compile(r"(?<=[。．])|(?<=(?<!\d)\.)|(?<=\d\.)(?!\d)")
+
+
+def _clean_sentence(sentence: str) -> str:
+    return _SPACES.sub("", sentence).translate(_HALF_TO_FULL).rstrip("。．.")
+
+
+def is_unit_sentence(sentence: str) -> bool:
+    """A sentence that only says who does the task (and by when): labelled
+    (`责任单位：县司法局、县政府办`, `完成时限：2025年10月`), or office names governed by a role
+    verb (`区发展改革委牵头，区级有关部门按职责分工负责，9月底前`); never a task sentence
+    (`各部门要落实`)."""
+    sentence = _clean_sentence(sentence)
+    if not sentence:
+        return False
+    if (_LABEL_RE.match(sentence) and re.match(r"^[^：]{2,6}：", sentence)) or _DEADLINE_LABEL.match(sentence):
+        return True
+    governed = any(_VERB_RE.search(piece) for piece, _ in _split_top_level(_MANNER.sub("", sentence)))
+    return governed and _bare_unit_list(sentence, strict=True)
+
+
+def _trailing_unit_sentences(text: str) -> tuple[list[str], str]:
+    """Units written as the item's closing sentences instead of a bracket:
+    `…公开。责任单位：县司法局、县政府办。完成时限：2025年7月底前。` (labelled sentences) or
+    `…公开。区发展改革委牵头，区级有关部门负责，9月底前。` (names with role verbs). Read back
+    from the end while each sentence is a labelled unit or deadline sentence, or a list of office
+    names governed by a role verb; the task keeps at least its first sentence."""
+    sentences = [x for x in _SENTENCE_END.split(text) if x.strip()]
+    taken: list[str] = []
+    while len(sentences) > 1 and is_unit_sentence(sentences[-1]):
+        taken.insert(0, _clean_sentence(sentences[-1]))
+        sentences.pop()
+    if not taken:
+        return [], text
+    # One clause: the units' sentences, then the deadline's (split_deadline reads it after a label).
+    return ["，".join(taken)], "".join(sentences).strip()
 
 
 def find_unit_clause(item_text: str) -> tuple[str, str] | None:
@@ -224,11 +277,11 @@ def _parse(text: str, source: Source, default_role: Role) -> list[UnitMention]:
     names_under_label = False  # the pending names follow a label with no role verb since
     for token, separator in _split_top_level(phrase):
         ends_segment = bool(separator) and separator in _SEGMENT_BREAKS
-        label = _LABEL_RE.match(token)
+        label = _LABEL_RE.match(token) or _ROLE_WORD_LABEL.match(token)
         if label:
             # Names before a new label belong to the previous label.
             flush(label_role)
-            label_role = _LABEL_ROLES[label.group(1)]
+            label_role = _LABEL_ROLES.get(label.group(1)) or _VERB_ROLES[label.group(1)]
             token = token[label.end() :]
         elif "：" in token:
             # An unknown heading (备注：…): keep what follows it.
@@ -263,6 +316,8 @@ def _prepare(text: str) -> str:
     phrase = _PAIRED_COLLECTIVE.sub(lambda m: m.group(0).replace("、", _KEEP_TOGETHER), phrase)
     # Manner words between the names and the role verb: 各县（区）政府按职责分工落实.
     phrase = _MANNER.sub("", phrase)
+    # 由区府办牵头，… : 由 introduces the names, it is no part of them.
+    phrase = _BY.sub(r"\1", phrase)
     phrase = phrase.strip("。．.")
     # A whole clause passed with its parentheses: drop them so the label is seen.
     while len(phrase) >= 2 and phrase[0] in _OPEN and _matching_close(phrase, 0) == len(phrase) - 1:
@@ -271,13 +326,18 @@ def _prepare(text: str) -> str:
     return split_deadline(phrase)[0]
 
 
+# 由 introducing the names (（由区府办牵头，各部门配合）) is no part of the first name.
+_BY = re.compile(r"(^|[（、，；])由(?=[\u4e00-\u9fff]{2})")
 _KEEP_TOGETHER = "\u2063"  # invisible separator: stands for 、 inside one collective name
 _PAIRED_COLLECTIVE = re.compile(
     r"各[区县市]、[区县市](?:（[区县市、]+）)?(?:人民)?政府"
     # every town and street: 各镇、街道 / 各街道、镇 / 各乡、镇 (one collective, not 各镇 + 街道)
     r"|各(?:乡镇|街镇|街道|镇|乡|村|社区)、(?:乡镇|街镇|街道|镇|乡|村|社区)(?=$|[、，；。）]|牵头|落实|负责|配合|协助|参与)"
 )
-_MANNER = re.compile(r"(?:按职责分工|按照职责分工|按职责|分别|共同|按要求)(?=(?:牵头|落实|负责|配合|协助|参与)(?:[，、；]|$))")
+# Manner words may stack (按职责分工分别), and so may the verbs after them (牵头落实).
+_MANNER = re.compile(
+    r"(?:按职责分工|按照职责分工|按职责|分别|共同|按要求)+(?=(?:牵头|落实|负责|配合|协助|参与)+(?:[，、；。]|$))"
+)
 
 
 # An office's other name in brackets after it (Zhejiang writes 〔〕): 县府办（县数据局）,

@@ -48,7 +48,7 @@ def test_corpus_reads_at_the_promised_accuracy() -> None:
     assert {"province", "city", "street", "town", "bureau"} <= set(figures["levels"])
     assert {"district", "county"} & set(figures["levels"])
     wrong = "\n".join(f"{k}: {v}" for k, vs in figures["wrong"].items() for v in vs)
-    # The issue asks 98% / 97% / 97%; the corpus (the first blind holdout included) reads whole.
+    # The issue asks 98% / 97% / 97%; the corpus (the three blind holdouts included) reads whole.
     assert figures["header_accuracy"] >= 1.0, wrong
     assert figures["unit_accuracy"] >= 1.0, wrong
     assert figures["deadline_accuracy"] >= 1.0, wrong
@@ -632,3 +632,157 @@ def test_table_one_cell_a_line_with_an_empty_deadline_cell_is_read_a_cut_row_is_
     assert [_phrases(i) for i in doc.items] == [[], ["按季度"]]
     with pytest.raises(DocumentError, match="第2项表格行缺少责任单位和完成时限"):
         _doc(head + "1\n集中发布惠企政策清单\n区经委\n6月底前\n2\n按季度更新政策兑现情况\n")
+
+
+# --- forms the third blind holdout found misread or refused ---------------------------------------
+
+
+def test_table_one_cell_a_line_with_a_bar_line_after_every_cell() -> None:
+    # A web copy of a table prints each cell on its own line followed by a `|` line; the parent the
+    # notice cites is a 任务分工 (not a 要点).
+    cells = [
+        "序号", "工作任务", "责任单位", "完成时限",
+        "1", "集中发布惠企政策清单", "市经信局牵头，市财政局配合", "6月底前",
+        "2", "按月公开救助资金发放情况", "市民政局，各县（市、区）政府", "持续推进",
+    ]  # fmt: skip
+    doc = _doc(
+        "北塘市人民政府办公室关于印发北塘市2025年政务公开工作任务分解的通知\n北政办〔2025〕3号\n"
+        "各县（市、区）人民政府：\n为贯彻落实《2025年东川省政务公开重点工作任务分工》，现印发给你们。\n"
+        "北塘市人民政府办公室\n2025年4月9日\n北塘市2025年政务公开工作任务分解\n"
+        + "".join(f"{c}\n|\n" for c in cells)
+    )
+    assert (doc.layout, doc.parent_title) == ("task_table", "2025年东川省政务公开重点工作任务分工")
+    assert [_units(i) for i in doc.items] == [
+        [("市经信局", "lead"), ("市财政局", "cooperating")],
+        [("市民政局", "responsible"), ("各县（市、区）政府", "responsible")],
+    ]
+    assert [_phrases(i) for i in doc.items] == [["6月底前"], ["按月"]]
+
+
+@pytest.mark.parametrize(
+    "first, second", [("（1）", "（2）"), ("(1)", "(2)"), ("1）", "2）"), ("⑴", "⑵"), ("①", "②")]
+)
+def test_items_numbered_in_brackets(first: str, second: str) -> None:
+    # A town's or bureau's plan numbers its tasks （1）（2）…, (1)(2)…, 1）2）… or ①②… under 一、 sections.
+    doc = _items(
+        f"{first}公示低保审核结果，每月更新一次。（镇民政办负责，各村（社区）配合）\n\n"
+        "二、夯实基础\n\n"
+        f"{second}更新公开事项目录，9月底前完成。(责任科室:党政办,配合:各科室)\n"
+    )
+    assert [i.number for i in doc.items] == [1, 2]
+    assert [_units(i) for i in doc.items] == [
+        [("镇民政办", "responsible"), ("各村（社区）", "cooperating")],
+        [("党政办", "responsible"), ("各科室", "cooperating")],
+    ]
+    assert [_phrases(i) for i in doc.items] == [["每月"], ["9月底前"]]
+    assert doc.item(2).section_path == ["二、夯实基础"]
+
+
+@pytest.mark.parametrize("first, second", [("（1）", "（2）"), ("1）", "2）"), ("①", "②")])
+def test_bracketed_sub_tasks_inside_numbered_items_are_not_items(first: str, second: str) -> None:
+    # Sub-tasks on lines of their own continue their item, with the units' bracket after the last.
+    doc = _items(
+        f"1.做好政策公开：\n{first}发布政策清单；\n{second}做好政策解读。（责任单位：区府办）\n\n"
+        "2.做好平台建设。（责任单位：区数据局）\n"
+    )
+    assert [i.number for i in doc.items] == [1, 2]
+    assert [_units(i) for i in doc.items] == [[("区府办", "responsible")], [("区数据局", "responsible")]]
+    assert doc.item(1).text == f"做好政策公开：{first}发布政策清单；{second}做好政策解读。"
+
+
+def test_roles_written_with_manner_words_review_and_central_units() -> None:
+    doc = _items(
+        # each named unit leads its own part
+        "1.集中公开涉企政策清单。（区经委、区财政局按职责分工分别牵头落实）\n\n"
+        # an office that reviews is responsible too
+        "2.同步发布政策解读。（各起草部门负责，区府办审核）\n\n"
+        "3.公开通关便利化措施。（区商务委牵头，北塘海关、区口岸办配合）\n\n"
+        "4.汛期每日发布雨情信息。（区水务局负责）\n"
+    )
+    assert [_units(i) for i in doc.items] == [
+        [("区经委", "lead"), ("区财政局", "lead")],
+        [("各起草部门", "responsible"), ("区府办", "responsible")],
+        [("区商务委", "lead"), ("北塘海关", "cooperating"), ("区口岸办", "cooperating")],
+        [("区水务局", "responsible")],
+    ]
+    assert _phrases(doc.item(4)) == ["每日"]
+
+
+def test_units_and_deadline_written_as_closing_sentences() -> None:
+    doc = _items(
+        "1.编制重大行政决策事项目录，征求意见时间不少于30日。责任单位：区司法局、区府办。完成时限：2025年7月底前。\n\n"
+        "2.公开重点工作推进情况。责任单位：区督查室牵头，区有关单位配合。完成时限：每季度。\n\n"
+        "3.公开改革事项推进情况。区发改委牵头，区级有关部门按职责分工负责，9月底前。\n\n"
+        "4.推动村务公开衔接。区民政局、区农业农村委负责，各镇街落实，持续推进。\n\n"
+        # a closing sentence that is no list of offices stays the task's
+        "5.做好政策解读。区府办要加强统筹。（责任单位：区府办）\n\n"
+        "6.规范申请办理。各部门要落实。\n"
+    )
+    assert [_units(i) for i in doc.items] == [
+        [("区司法局", "responsible"), ("区府办", "responsible")],
+        [("区督查室", "lead"), ("区有关单位", "cooperating")],
+        [("区发改委", "lead"), ("区级有关部门", "responsible")],
+        [("区民政局", "responsible"), ("区农业农村委", "responsible"), ("各镇街", "responsible")],
+        [("区府办", "responsible")],
+        [],
+    ]
+    assert [_phrases(i) for i in doc.items] == [["2025年7月底前"], ["每季度"], ["9月底前"], [], [], []]
+    assert doc.item(1).text == "编制重大行政决策事项目录，征求意见时间不少于30日。"
+    assert doc.item(5).text == "做好政策解读。区府办要加强统筹。"
+
+
+def test_a_county_plan_issued_by_its_leading_groups_office() -> None:
+    # The red head is the county's 领导小组办公室; the title names the county (贯彻落实…任务分工).
+    doc = _doc(
+        "北塘县政务公开工作领导小组办公室文件\n\n北公开办〔2025〕2号\n\n"
+        "关于印发《北塘县贯彻落实2025年政务公开工作要点任务分工》的通知\n\n各乡镇人民政府，县直各单位：\n\n"
+        "现将《北塘县贯彻落实2025年政务公开工作要点任务分工》印发给你们。\n\n"
+        "北塘县政务公开工作领导小组办公室\n2025年6月3日\n\n北塘县贯彻落实2025年政务公开工作要点任务分工\n\n"
+        "（一）深化决策公开\n\n1.公开重大行政决策事项目录。责任单位：县司法局。完成时限：2025年7月底前。\n"
+    )
+    assert (doc.issuer, doc.title) == ("北塘县政务公开工作领导小组办公室", "北塘县贯彻落实2025年政务公开工作要点任务分工")
+    assert (doc.level, doc.kind, doc.place) == ("district", "county", "北塘县")
+
+
+def test_street_draft_table_signed_with_a_month_only() -> None:
+    doc = _doc(
+        "青禾街道2025年政务公开工作任务清单（征求意见稿）\n\n"
+        "序号\n工作任务\n责任科室\n完成时限\n1\n公示救助审批结果\n民政办\n按月\n2\n更新公开事项目录\n党政办牵头，各科室配合\n9月底前\n\n"
+        "北塘区青禾街道办事处\n2025年6月\n"
+    )
+    assert (doc.issuer, doc.issue_date, doc.draft) == ("北塘区青禾街道办事处", None, True)
+    assert (doc.level, doc.kind, doc.place) == ("unit", "street", "北塘区")
+    assert [_units(i) for i in doc.items] == [[("民政办", "responsible")], [("党政办", "lead"), ("各科室", "cooperating")]]
+    web_copy = _doc(
+        "青禾街道2025年政务公开工作要点（征求意见稿）\n\n" + _BODY + "\n北塘区青禾街道办事处\n2025年6月\n（此件公开发布）\n【打印本页】\n"
+    )
+    assert (web_copy.issuer, web_copy.place, web_copy.kind) == ("北塘区青禾街道办事处", "北塘区", "street")
+
+
+def test_closing_unit_sentences_in_web_copies_and_on_their_own_line() -> None:
+    doc = _items(
+        "1.做好政策公开。（由区府办牵头，各部门配合）\n\n"
+        # ASCII full stops and colons of a web copy; a decimal point is no sentence end
+        "2.做好解读,解读覆盖不少于1.5万人次.责任单位:区司法局、区府办.完成时限:2025年7月底前.\n\n"
+        # the units on a line of their own under the item
+        "3.做好平台建设。\n区数据局牵头，各街道配合。\n"
+    )
+    assert [_units(i) for i in doc.items] == [
+        [("区府办", "lead"), ("各部门", "cooperating")],
+        [("区司法局", "responsible"), ("区府办", "responsible")],
+        [("区数据局", "lead"), ("各街道", "cooperating")],
+    ]
+    assert [_phrases(i) for i in doc.items] == [[], ["2025年7月底前"], []]
+    assert doc.item(2).text == "做好解读，解读覆盖不少于1.5万人次."
+
+
+def test_deadlines_among_the_names_with_their_year_or_a_daily_frequency() -> None:
+    doc = _items(
+        "1.做好平台建设。（区数据局负责，各部门参与；2025年底前）\n\n"
+        "2.做好网站巡查。（区数据局负责，每日）\n\n"
+        "3.做好政策公开。（责任单位：区府办。完成时限：2025年10月。）\n"
+    )
+    assert [_units(i) for i in doc.items] == [
+        [("区数据局", "responsible"), ("各部门", "cooperating")], [("区数据局", "responsible")], [("区府办", "responsible")]
+    ]
+    assert [_phrases(i) for i in doc.items] == [["2025年底前"], ["每日"], ["2025年10月"]]
