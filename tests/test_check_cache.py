@@ -184,6 +184,7 @@ def test_the_rules_version_follows_the_code(tmp_path) -> None:
     before = rules.check.code_fingerprint(tmp_path)
     assert before == rules.check.code_fingerprint(ROOT)
     assert rules.check.RULES_VERSION.endswith("+" + before)
+    assert len(rules.check.RULES_VERSION) <= CachedCheck.__table__.c.rules_version.type.length
     target = tmp_path / "rules" / "coverage.py"
     target.write_text(target.read_text(encoding="utf-8") + "\n# a change\n", encoding="utf-8")
     assert rules.check.code_fingerprint(tmp_path) != before
