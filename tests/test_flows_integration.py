@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -25,6 +24,7 @@ import httpx
 import pytest
 
 from tests.drafts import make_draft
+from tests.processes import stop
 from tests.smtp_server import SmtpTestServer, free_port
 
 pytestmark = pytest.mark.integration
@@ -37,23 +37,6 @@ CHANGNING = SAMPLES / "changning-2026-district-plan.txt"
 POOL = "gongkai"  # the pool prefect.yaml names
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 AS_OF = date(2026, 11, 22)
-
-
-def stop(proc: subprocess.Popen | None, *, timeout: float = 15) -> None:
-    """Stop a process we started, by its PID (and its process group: `prefect server start`
-    runs the API in a child). A Prefect worker ignores the first SIGTERM, hence the second."""
-    if proc is None or proc.poll() is not None:
-        return
-    for sig in (signal.SIGTERM, signal.SIGTERM, signal.SIGKILL):
-        try:
-            os.killpg(proc.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            proc.wait(timeout=timeout if sig != signal.SIGKILL else 5)
-            return
-        except subprocess.TimeoutExpired:
-            continue
 
 
 @dataclass

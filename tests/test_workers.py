@@ -21,7 +21,6 @@ Every process started here is stopped by its PID (and its descendants) in a `fin
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -37,6 +36,7 @@ import psutil
 import pytest
 
 from tests.pg_cluster import PgCluster
+from tests.processes import stop
 from tests.smtp_server import SmtpTestServer, free_port
 
 pytestmark = [pytest.mark.workers, pytest.mark.integration, pytest.mark.postgres]
@@ -53,33 +53,6 @@ HEARTBEAT_SECONDS = 30  # Prefect's minimum
 SILENT_SECONDS = 90  # silence (no heartbeat, no state) before the automation marks a run Crashed: a
 # flow run on a loaded 2-core machine takes 10–40 s from Pending to Running, heartbeats come every 30 s
 FINAL = ("COMPLETED", "FAILED", "CRASHED", "CANCELLED")
-
-
-def stop(proc: subprocess.Popen | None, *, timeout: float = 15) -> None:
-    """Stop a process we started (its process group), and whatever it started that outlived it."""
-    if proc is None:
-        return
-    try:
-        children = psutil.Process(proc.pid).children(recursive=True)
-    except psutil.NoSuchProcess:
-        children = []
-    if proc.poll() is None:
-        # A Prefect worker ignores the first SIGTERM, hence the second.
-        for sig in (signal.SIGTERM, signal.SIGTERM, signal.SIGKILL):
-            try:
-                os.killpg(proc.pid, sig)
-            except ProcessLookupError:
-                break
-            try:
-                proc.wait(timeout=timeout if sig != signal.SIGKILL else 5)
-                break
-            except subprocess.TimeoutExpired:
-                continue
-    for child in children:  # flow runs start in sessions of their own
-        try:
-            child.kill()
-        except psutil.NoSuchProcess:
-            pass
 
 
 def asyncpg_url(psycopg_url: str) -> str:
