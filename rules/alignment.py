@@ -16,9 +16,11 @@ for outlines:
 3. Assignment: a candidate must be about the same thing (its topic score — character n-grams
    without the words every item uses — reaches `align_floor`). Candidates are weighed by their
    text score (lexicon-aware character n-grams),
-   plus a bonus for the same section heading, for standing in the directive item's own place in the gap, and for a unit in
-   common; each free plan item is given to at most one directive item (the best total).
-   A pair reaching `align_covered` is covered by alignment; one reaching `align_weak` is a
+   plus a bonus for the same section heading, for standing in the directive item's own place
+   in the gap (the k-th of k free items that k loose items share), for a unit in common and for
+   a distinctive phrase in common; each free plan item is given to at most one directive item (the best total).
+   A pair reaching `align_covered` is covered by alignment (only if its topic reaches the floor:
+   a pair admitted below it is at most plausible); one reaching `align_weak` is a
    plausible counterpart (WEAK_COVERAGE, never MISSING); a directive item with no free plan
    item in its place that says anything like it stays missing (a deletion; the free items are
    the plan's own local additions).
@@ -154,8 +156,8 @@ def align_outlines(
     # bertalign's second pass, repeated: pairs aligned with confidence become anchors, which
     # narrows the gaps of the items still loose (a gap shared by two loose items splits in two)
     for _ in range(3):
-        remaining = [i for i in loose if i not in assigned or assigned[i].evidence < settings.align_covered]
-        fixed = {i: c.plan_index for i, c in assigned.items() if c.evidence >= settings.align_covered}
+        remaining = [i for i in loose if i not in assigned or not _confident(assigned[i], settings)]
+        fixed = {i: c.plan_index for i, c in assigned.items() if _confident(c, settings)}
         pinned = {**anchor, **fixed}
         taken = set(pinned.values()) | _split_parts(pinned, order, matrix, settings)
         open_items = [j for j in range(len(p_items)) if j not in taken]
@@ -180,7 +182,7 @@ def align_outlines(
             known = {c.plan_index: c for c in candidates.get(i, [])}
             known.update({c.plan_index: c for c in found})
             candidates[i] = list(known.values())
-        progress = any(c.evidence >= settings.align_covered for c in new_pairs.values())
+        progress = any(_confident(c, settings) for c in new_pairs.values())
         for i in remaining:
             assigned.pop(i, None)
         assigned.update(new_pairs)
@@ -192,7 +194,7 @@ def align_outlines(
         ranked = sorted(candidates.get(i, []), key=lambda c: -c.evidence)
         chosen = assigned.get(i)
         if chosen is not None:
-            verdict = "covered" if chosen.evidence >= settings.align_covered else "weak"
+            verdict = "covered" if _confident(chosen, settings) else "weak"
             out[i] = Alignment(verdict, chosen, [c for c in ranked if c.evidence >= settings.align_weak])
             continue
         # its counterpart in its own place went to another directive item: a merged item in
@@ -203,6 +205,13 @@ def align_outlines(
         else:
             out[i] = Alignment("none", None, ranked[:3])
     return out
+
+
+def _confident(counterpart: Counterpart, settings: CoveragePolicy) -> bool:
+    """Covered by alignment: enough evidence, and about the same thing. A pair admitted below the
+    topic floor (alone in its place, same heading, a phrase in common) is plausible, never more:
+    a local item on the same sub-topic may stand where a deleted item stood."""
+    return counterpart.evidence >= settings.align_covered and counterpart.topic_score >= settings.align_floor
 
 
 def _split_parts(

@@ -101,7 +101,7 @@ def test_coverage_row_placed_by_the_outline_reads_why(tmp_path, policy):
     result = check_plan(parse_file(draft), parse_file(CITY), policy=policy)
     rows = {r.directive_item: r.to_dict() for r in result.coverage}
     lines = {line.label: line.text for line in coverage_lines(rows[18])}
-    assert lines["对照结论"] == "已对应"
+    assert lines["对照结论"] == "部分对应"  # in its place, but about the item in few words: a person looks
     assert lines["前后已对应的本方案条目"] == "第10项之后、第12项之前"
     assert lines["位于对应章节"] == "是" and lines["位于该项在本方案中的对应位置"] == "是"
     assert "留言板" in lines["相关表述"]
