@@ -55,15 +55,16 @@ SEAL_NOTE = re.compile(r"^[（(][^（）()]{2,40}代章[）)]$")
 SENTENCE_PUNCT = re.compile(r"[，。；：！？,;:!?]")
 WEB_FURNITURE = re.compile(r"(>|＞|索引号|发布机构|发布日期|浏览次数|字号|打印|分享|首页|当前位置|信息来源|主题分类)")
 
-# One administrative place: 山东省 / 济南市 / 长宁区 / 浦东新区 / 宣汉县 / 江苏路街道 / 新泾镇 / X乡.
-ADMIN = re.compile(r"([\u4e00-\u9fffA-Za-z]{1,10}?)(特别行政区|自治区|自治州|自治县|省|新区|市|区|县|旗|街道|镇|乡)")
+# One administrative place: 山东省 / 济南市 / 长宁区 / 浦东新区 / 宣汉县 / 江苏路街道 / 新泾镇 / X乡;
+# Inner Mongolia's 盟 (a prefecture), 旗 (a county) and 苏木 (a town).
+ADMIN = re.compile(r"([\u4e00-\u9fffA-Za-z]{1,10}?)(特别行政区|自治区|自治州|自治县|省|新区|市|盟|区|县|旗|街道|镇|苏木|乡)")
 _NOT_A_PLACE = re.compile(r"^(全|本|各|我|该|两|市|城|社|园|片|辖|郊|景|小|街|开发|示范)$|政府|人民|委员|办公|局|厅|年|公开|工作")
 _KIND_OF_SUFFIX = {
     "省": "province", "自治区": "province", "特别行政区": "province",
-    "市": "city", "自治州": "city",
+    "市": "city", "自治州": "city", "盟": "city",
     "区": "district", "新区": "district",
     "县": "county", "自治县": "county", "旗": "county",
-    "街道": "street", "镇": "town", "乡": "town",
+    "街道": "street", "镇": "town", "乡": "town", "苏木": "town",
 }  # fmt: skip
 # How deep each kind of place sits: a chain of places only goes inwards (a county-level 市 may
 # follow a 市).

@@ -313,6 +313,8 @@ def _prepare(text: str) -> str:
     # The addressee form 区政府各委、办、局 is one collective, not three names; so is
     # 各区、市政府 (Shandong: every district and county-level city government).
     phrase = phrase.replace("各委、办、局", "各委办局")
+    # A role in brackets after each name (区水务局（牵头）、区林业局（配合）) is the role verb.
+    phrase = _ROLE_MARKER.sub(r"\1", phrase)
     phrase = _PAIRED_COLLECTIVE.sub(lambda m: m.group(0).replace("、", _KEEP_TOGETHER), phrase)
     # Manner words between the names and the role verb: 各县（区）政府按职责分工落实.
     phrase = _MANNER.sub("", phrase)
@@ -326,6 +328,7 @@ def _prepare(text: str) -> str:
     return split_deadline(phrase)[0]
 
 
+_ROLE_MARKER = re.compile(r"（(牵头|配合|协助|负责|主责)）")
 # 由 introducing the names (（由区府办牵头，各部门配合）) is no part of the first name.
 _BY = re.compile(r"(^|[（、，；])由(?=[\u4e00-\u9fff]{2})")
 _KEEP_TOGETHER = "\u2063"  # invisible separator: stands for 、 inside one collective name

@@ -786,3 +786,64 @@ def test_deadlines_among_the_names_with_their_year_or_a_daily_frequency() -> Non
         [("区数据局", "responsible"), ("各部门", "cooperating")], [("区数据局", "responsible")], [("区府办", "responsible")]
     ]
     assert [_phrases(i) for i in doc.items] == [["2025年底前"], ["每日"], ["2025年10月"]]
+
+
+# --- forms the fourth blind holdout found misread (documents written here, in published forms) --
+
+
+def test_tab_rows_with_an_empty_cell_and_an_office_word_column() -> None:
+    doc = _doc(
+        "2025年柳川县政务公开任务清单\n\n"
+        "序号\t工作任务\t牵头单位\t配合单位\t完成时限\n"
+        "1\t公开财政预算执行情况\t县财政局\t县直各部门\t每半年\n"
+        # an empty 配合单位 cell between two tabs
+        "2\t公开招生划片范围\t县教育局\t\t招生结束后5个工作日内\n"
+        "3\t公开海关通关便利措施\t柳川海关\t县商务局\t全年\n"
+    )
+    assert [_units(i) for i in doc.items] == [
+        [("县财政局", "lead"), ("县直各部门", "cooperating")],
+        [("县教育局", "lead")],
+        [("柳川海关", "lead"), ("县商务局", "cooperating")],
+    ]
+    town = _doc(
+        "额河旗乌兰苏木2025年政务公开任务清单\n\n"
+        "序号\t工作内容\t责任办站所\t时限要求\n"
+        "1\t公开民生实事完成情况\t党政综合办公室\t每季度\n"
+        "2\t公开补贴发放结果\t农牧业综合服务中心；各嘎查配合\t全年\n\n"
+        "额河旗乌兰苏木人民政府\n2025年6月3日\n"
+    )
+    assert [_units(i) for i in town.items] == [
+        [("党政综合办公室", "responsible")],
+        [("农牧业综合服务中心", "responsible"), ("各嘎查", "cooperating")],
+    ]
+    assert (town.issuer, town.kind, town.level) == ("额河旗乌兰苏木人民政府", "town", "unit")
+
+
+def test_group_column_printed_once_and_roles_in_brackets_after_names() -> None:
+    doc = _doc(
+        "2025年北塘区政务公开任务分工表\n\n"
+        "序号\t领域\t工作任务\t责任单位（牵头、配合）\t完成时限\n"
+        "1\t生态保护\t公开水质监测结果\t区水务局（牵头）、区生态环境分局（配合）\t每月\n"
+        "2\t\t公开生态修复项目进展\t区林业局（牵头）\t每半年\n"
+        "3\t民生保障\t公开取暖补贴发放结果\t区民政局（牵头）、各街道办事处（配合）\t全年\n"
+    )
+    assert [_units(i) for i in doc.items] == [
+        [("区水务局", "lead"), ("区生态环境分局", "cooperating")],
+        [("区林业局", "lead")],
+        [("区民政局", "lead"), ("各街道办事处", "cooperating")],
+    ]
+    assert [i.section_path[:1] for i in doc.items] == [["生态保护"], ["生态保护"], ["民生保障"]]
+
+
+def test_cells_one_a_line_with_a_customs_office() -> None:
+    doc = _doc(
+        "2025年柳川省政务公开重点工作任务清单\n\n序号\n重点任务\n责任单位\n完成时限\n"
+        "1\n公开新能源项目进展\n省发展改革委、省能源局\n每季度\n"
+        "2\n公开扶持政策和补贴结果\n省农业农村厅牵头，各市州政府配合\n2025年9月底前\n"
+        "3\n公开进出口通关便利措施\n柳川海关\n全年\n"
+    )
+    assert [_units(i) for i in doc.items] == [
+        [("省发展改革委", "responsible"), ("省能源局", "responsible")],
+        [("省农业农村厅", "lead"), ("各市州政府", "cooperating")],
+        [("柳川海关", "responsible")],
+    ]
