@@ -367,14 +367,23 @@ def _lead_sentence(text: str) -> str:
     return head if len(head) <= 30 and len(head) < len(text) else ""
 
 
+def _cell_deadlines(cell: str, year: int, issued: date | None) -> list[Deadline]:
+    """The deadlines of a 完成时限 cell: one, or one per clause when the cell sets several
+    (`2025年3月底前公布名录，监测信息每日公开`)."""
+    found = [deadline_from_phrase(part, year, issued, source="table") for part in re.split(r"[，；]", cell)]
+    several = [d for d in found if d]
+    if len(several) > 1:
+        return several
+    d = deadline_from_phrase(cell, year, issued, source="table")
+    return [d] if d else []
+
+
 def _item_from_row(row: TableRow, year: int | None, issued: date | None) -> Item:
     sub_rows = []
     for chunk in row.chunks:
         deadlines = []
         if chunk.deadline and year:
-            d = deadline_from_phrase(chunk.deadline, year, issued, source="table")
-            if d:
-                deadlines.append(d)
+            deadlines = _cell_deadlines(chunk.deadline, year, issued)
         sub_rows.append(
             SubRow(text=chunk.content, units=parse_unit_phrase(chunk.units, source="table"), deadlines=deadlines)
         )

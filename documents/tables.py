@@ -165,6 +165,14 @@ def _cell_table(lines: list[str]) -> list[TableRow] | None:
     return rows or None
 
 
+# A longer deadline cell still sets times: `2025年3月底前公布名录，监测信息每日公开` (two deadlines).
+_DEADLINE_WORD = re.compile(r"\d{1,2}月|每[日天周月季年半学]|按[日周月季年]|全年|年底|年内|\d+个?(?:工作)?日内|次年")
+
+
+def _holds_deadlines(cell: str) -> bool:
+    return len(cell) <= 40 and "。" not in cell.rstrip("。") and bool(_DEADLINE_WORD.search(cell))
+
+
 def _assign_cells(cells: list[str], columns: list[str]) -> tuple[str, str, str] | None:
     """(content, labelled units, deadline) of one row's cells. Task cells may wrap over lines:
     the unit and deadline cells are taken from the end, one line each, the task cells get the rest
@@ -180,7 +188,7 @@ def _assign_cells(cells: list[str], columns: list[str]) -> tuple[str, str, str] 
     units, deadline = [], ""
     for cell, col in zip(tail, tail_columns, strict=True):
         if col in DEADLINE_COLUMNS:
-            if not DEADLINE_CELL.match(cell) and cjk_count(cell) > 12:
+            if not DEADLINE_CELL.match(cell) and cjk_count(cell) > 12 and not _holds_deadlines(cell):
                 return None
             deadline = cell
         elif cell not in ("/", "-", "—", "无"):
@@ -304,7 +312,12 @@ def unflatten_pipe_tables(lines: list[str]) -> list[str]:
     for line in lines:
         cells = _pipe_cells(line)
         if cells is None:
-            if columns is not None and line.strip():
+            stripped = line.strip()
+            if columns is not None and (SECTION.match(stripped) or SUBSECTION.match(stripped)) and len(stripped) < 40:
+                # a section row printed between the task rows without separators
+                out.extend(["", stripped, ""])
+                continue
+            if columns is not None and stripped:
                 columns = None  # the table ended
             out.append(line)
             continue

@@ -847,3 +847,22 @@ def test_cells_one_a_line_with_a_customs_office() -> None:
         [("省农业农村厅", "lead"), ("各市州政府", "cooperating")],
         [("柳川海关", "responsible")],
     ]
+
+
+def test_pipe_rows_with_section_rows_between_and_two_deadlines_in_a_cell() -> None:
+    doc = _doc(
+        "柳川市2025年政务公开工作任务分解表\n\n"
+        "序号 | 工作任务 | 责任单位 | 完成时限\n"
+        "一、做好发展信息公开\n"
+        "1 | 公开重点项目推进情况 | 市发展改革委 | 每半年\n"
+        "2 | 公开排污单位名录和监测信息 | 市生态环境局 | 2025年3月底前公布名录，监测信息每日公开\n"
+        "二、做好民生信息公开\n"
+        "3 | 组织政务公开培训 | 市政府办公室，各县（市、区）人民政府 | 2025年9月底前\n"
+    )
+    assert [_units(i) for i in doc.items] == [
+        [("市发展改革委", "responsible")],
+        [("市生态环境局", "responsible")],
+        [("市政府办公室", "responsible"), ("各县（市、区）人民政府", "responsible")],
+    ]
+    assert [_phrases(i) for i in doc.items] == [["每半年"], ["2025年3月底前", "每日"], ["2025年9月底前"]]
+    assert [i.section_path[:1] for i in doc.items] == [["一、做好发展信息公开"]] * 2 + [["二、做好民生信息公开"]]
