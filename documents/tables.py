@@ -252,6 +252,8 @@ def _row_table(lines: list[str]) -> list[TableRow] | None:
                 if len(above) != len(content_columns):
                     return None
                 head = above[: len(content_columns) - len(head)] + head
+            # an empty task cell (merged with the row above) continues the task above
+            head = [above[k] if c in EMPTY_CELLS and k < len(above) else c for k, c in enumerate(head)]
             above = head
             units, deadline = [], ""
             for cell, col in zip(tail, tail_columns, strict=True):

@@ -866,3 +866,23 @@ def test_pipe_rows_with_section_rows_between_and_two_deadlines_in_a_cell() -> No
     ]
     assert [_phrases(i) for i in doc.items] == [["每半年"], ["2025年3月底前", "每日"], ["2025年9月底前"]]
     assert [i.section_path[:1] for i in doc.items] == [["一、做好发展信息公开"]] * 2 + [["二、做好民生信息公开"]]
+
+
+def test_event_deadlines_from_the_event_verb_terms_days_of_month_and_before_an_event() -> None:
+    doc = _items(
+        "1.做好资金公开，资金由县财政局统一部署后20日内公开。（责任单位：县财政局）\n\n"
+        "2.做好名单公开，当事人被列入后5个工作日内公开，补贴发放完成后10个工作日内公开结果。（责任单位：县市场监管局）\n\n"
+        "3.做好舆情回应，在发现后24小时内作出回应。（责任单位：县委网信办）\n\n"
+        "4.做好服务信息公开，开放时间调整在调整前3日发布，节假日前5个工作日内发布安排。（责任单位：县商务局）\n\n"
+        "5.做好校园信息公开，每学期更新一次，村务信息每月5日前公开。（责任单位：县教育局）\n"
+    )
+    assert [_phrases(i) for i in doc.items] == [
+        ["部署后20日内"],
+        ["列入后5个工作日内", "完成后10个工作日内"],
+        ["发现后24小时内"],
+        ["调整前3日", "节假日前5个工作日内"],
+        ["每学期", "每月5日前"],
+    ]
+    before = doc.item(4).deadlines[0]
+    # its date is unknown until the event is; the event keeps what happens (with its subject)
+    assert before.due is None and before.event.endswith("调整")
