@@ -27,7 +27,7 @@ YEAR_IN_TITLE = re.compile(r"(20\d{2})\s*年")
 LEADING_YEAR = re.compile(r"^(20\d{2})(?=[\u4e00-\u9fff])")
 CJK_SPACE = re.compile(r"(?<=[\u4e00-\u9fff“”《》、，（）])\s+(?=[\u4e00-\u9fff“”《》、，（）\d])|(?<=\d)\s+(?=[\u4e00-\u9fff])")
 # Lines ending like a plan's own title.
-TITLE_END = re.compile(r"(要点|方案|分解表|计划|安排|清单|任务分工|任务分解)$")
+TITLE_END = re.compile(r"(要点|方案|分解表|分工表|任务表|计划|安排|清单|任务分工|任务分解)$")
 # A notice heading: …关于印发《…》的通知 (possibly wrapped over lines), never a preamble sentence.
 NOTICE_START = re.compile(r"关于(?:印发|转发|下达)|关于.{2,60}的通知$")
 DRAFT_MARK = re.compile(r"[（(]?(征求意见稿|讨论稿|送审稿|草案|草稿)[）)]?")
@@ -45,7 +45,10 @@ ADOPTED_LINE = re.compile(
     r"(?:审议|讨论|研究)?(?:通过|审定|同意)[）)]?$"
 )
 # A web page's metadata: 发文字号：…, [发文字号] …, 【文号】….
-LABELLED_NUMBER = re.compile(r"^[\[【［]?(?:发文字号|文号)(?:[\]】］]\s*[：:]?|[：:])\s*(\S+)$")
+LABELLED_NUMBER = re.compile(r"^[\[【［]?(?:发\s*文\s*字\s*号|文\s*号)\s*(?:[\]】］]\s*[：:]?|[：:])\s*(\S+)$")
+# A web page's metadata label before the notice heading (名称：…, 【标题】…, aligned 名    称:): the
+# heading is what follows it.
+TITLE_LABEL = re.compile(r"^[\[【［]?(?:名\s*称|标\s*题|题\s*名|文件名称)\s*(?:[\]】］]\s*[：:]?|[：:])\s*(?=\S)")
 # A cited plan in the preamble: 根据《2025年上海市政务公开工作要点》（沪府办字〔2025〕5号）.
 CITATION = re.compile(
     r"《([^《》]{4,80}?(?:要点|方案|分解表|计划|清单|任务分工|任务分解))》\s*(?:（([^（）]{2,24}?〔\d{4}〕\s*\d{1,4}\s*号)[，,]?[^（）]{0,12}）)?"
@@ -179,6 +182,7 @@ def _office_line(line: str) -> bool:
 def parse_header(lines: list[str]) -> Header:
     """Read the notice wrapping the plan, the plan's own title line and the signature."""
     header = Header()
+    lines = [TITLE_LABEL.sub("", line) for line in lines]
     first_struct = _first_structural_line(lines)
     head = lines[:first_struct]
 

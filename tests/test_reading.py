@@ -886,3 +886,25 @@ def test_event_deadlines_from_the_event_verb_terms_days_of_month_and_before_an_e
     before = doc.item(4).deadlines[0]
     # its date is unknown until the event is; the event keeps what happens (with its subject)
     assert before.due is None and before.event.endswith("调整")
+
+
+def test_metadata_labels_before_the_heading_and_a_division_table_title() -> None:
+    web = _doc(
+        "首页 » 政务公开 » 乡镇信息公开\n"
+        "发布机构: 南岗镇人民政府            发文日期: 2025-06-12\n"
+        "名    称: 南岗镇人民政府关于印发南岗镇2025年政务公开工作要点的通知\n"
+        "文    号: 南政发〔2025〕6号\n\n"
+        "南岗镇人民政府关于印发南岗镇2025年政务公开工作要点的通知\n\n"
+        "柳川县南岗镇人民政府\n2025年6月10日\n\n南岗镇2025年政务公开工作要点\n\n" + _BODY
+    )
+    assert (web.issuer, web.doc_number) == ("柳川县南岗镇人民政府", "南政发〔2025〕6号")
+    bracketed = _doc(
+        "【标题】柳川县人民政府办公室关于印发柳川县2025年政务公开工作要点的通知\n"
+        "【文号】柳政办发〔2025〕11号\n\n柳川县人民政府办公室\n2025年6月5日\n\n柳川县2025年政务公开工作要点\n\n" + _BODY
+    )
+    assert (bracketed.issuer, bracketed.doc_number) == ("柳川县人民政府办公室", "柳政办发〔2025〕11号")
+    table = _doc(
+        "柳川市北塘区人民政府办公室\n\n北塘区2025年政务公开重点任务分工表\n\n"
+        "序号\t工作任务\t责任单位\t完成时限\n1\t公开水质监测结果\t区水务局\t每月\n"
+    )
+    assert (table.title, table.level, table.kind) == ("北塘区2025年政务公开重点任务分工表", "district", "district")
