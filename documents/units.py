@@ -43,6 +43,12 @@ _LABEL_ROLES: dict[str, Role] = {
     "牵头科室": "lead",
     "配合处室": "cooperating",
     "配合科室": "cooperating",
+    # a county bureau's 股室, a town's 站所 / 办站所
+    "责任股室": "responsible",
+    "牵头股室": "lead",
+    "配合股室": "cooperating",
+    "责任站所": "responsible",
+    "责任办站所": "responsible",
 }
 _LABEL_RE = re.compile("^(" + "|".join(sorted(_LABEL_ROLES, key=len, reverse=True)) + ")[：:]?")
 
@@ -161,7 +167,11 @@ def find_unit_clauses(item_text: str) -> tuple[list[str], str]:
         before_clause = next_clause_at == end + len(after) - len(after.lstrip()) and bool(
             re.search(r"[、，]|" + "|".join(_VERB_ROLES), clause)
         )
-        if labelled or ((closes_sentence or before_clause) and _bare_unit_list(clause)):
+        # A bare bracket right after a labelled list is the last office's other name
+        # (责任处室：监察处（市监察支队）。), not a clause of its own.
+        sentence_before = re.split(r"[。；]", item_text[:start])[-1]
+        alias = not labelled and bool(_LABEL_RE.match(_SPACES.sub("", sentence_before).translate(_HALF_TO_FULL)))
+        if not alias and (labelled or ((closes_sentence or before_clause) and _bare_unit_list(clause))):
             clauses.insert(0, clause)
             spans.insert(0, (start, end))
             next_clause_at = start
@@ -346,7 +356,7 @@ _MANNER = re.compile(
 # An office's other name in brackets after it (Zhejiang writes 〔〕): 县府办（县数据局）,
 # 镇党政办公室（镇便民服务中心）. A collective's bracket qualifies it instead (各街道（镇）, 各村（社区）).
 _ALTERNATIVE = re.compile(r"^(?P<name>[^（）]{2,}?)（(?P<alias>[^（）、，]{3,})）$")
-_OFFICE_END = re.compile(r"(局|委|办|中心|室|厅|处|科|股|部|所|站|队|院|委员会|指挥部办公室)$")
+_OFFICE_END = re.compile(r"(局|委|办|中心|室|厅|处|科|股|部|所|站|队|院|窗口|大厅|委员会|指挥部办公室)$")
 
 
 def _alternative_name(name: str) -> tuple[str, str | None]:

@@ -908,3 +908,17 @@ def test_metadata_labels_before_the_heading_and_a_division_table_title() -> None
         "序号\t工作任务\t责任单位\t完成时限\n1\t公开水质监测结果\t区水务局\t每月\n"
     )
     assert (table.title, table.level, table.kind) == ("北塘区2025年政务公开重点任务分工表", "district", "district")
+
+
+def test_second_name_after_a_labelled_list_and_a_role_after_a_label_list() -> None:
+    doc = _items(
+        "1.公开欠薪黑名单，持续开展。责任处室：劳动保障监察处（市劳动保障监察支队）。\n\n"
+        "2.规范便民服务中心专区。（责任科室：便民服务中心〔政务服务窗口〕）\n\n"
+        "3.公开教育收费标准。（责任股室：计划财务股，各学校配合）\n"
+    )
+    assert [_units(i) for i in doc.items] == [
+        [("劳动保障监察处", "responsible")],
+        [("便民服务中心", "responsible")],
+        [("计划财务股", "responsible"), ("各学校", "cooperating")],
+    ]
+    assert doc.item(1).units[0].alias == "市劳动保障监察支队"
