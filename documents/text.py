@@ -157,7 +157,7 @@ def normalize_line(line: str) -> str:
 
     Does not convert traditional characters (that is decided on the whole text).
     """
-    if line.count("\t") >= 2:
+    if sum(1 for cell in line.split("\t") if cell.strip()) >= 3:
         # A table row with its cells between tabs: an empty cell (two tabs) would vanish with the
         # spacing; it is written as the "/" tables print for an empty cell.
         line = _EMPTY_TAB_CELL.sub("\t/", line)
