@@ -922,3 +922,10 @@ def test_second_name_after_a_labelled_list_and_a_role_after_a_label_list() -> No
         [("计划财务股", "responsible"), ("各学校", "cooperating")],
     ]
     assert doc.item(1).units[0].alias == "市劳动保障监察支队"
+
+
+def test_before_an_event_is_no_date_nor_a_lead_time() -> None:
+    from documents.deadlines import find_deadlines
+
+    phrases = [d.phrase for d in find_deadlines("提前3天通知，6月底前10日内完成，会前2日送达。", 2025, None)]
+    assert phrases == ["6月底前"]
