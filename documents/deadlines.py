@@ -85,13 +85,16 @@ _NEXT_YEAR_RE = re.compile(
 )
 # 每季度 / 每个月 / 每半年, and the same frequency written with 按 (按季度发布, 按月公开); 按年龄,
 # 按年度计划 and 按月份 are not frequencies.
+# A monthly duty may name its day (每月5日前: one phrase); a school term (每学期) recurs twice a year.
 _RECURRING_RE = re.compile(
-    r"每(?:一)?(?:个)?(?P<p>季度|季|半年|年度|年|月度|月|周|星期|日|天)|按(?P<q>季度|季|半年|年|月|周|日)(?![龄度份])"
+    r"每(?:一)?(?:个)?(?P<p>季度|季|半年|学期|年度|年|月度|月|周|星期|日|天)(?:(?<=月)\d{1,2}[日号](?:之前|以前|前)?)?"
+    r"|按(?P<q>季度|季|半年|年|月|周|日)(?![龄度份])"
 )
 _PERIODS = {
     "季度": "quarter",
     "季": "quarter",
     "半年": "half_year",
+    "学期": "half_year",
     "年度": "year",
     "年": "year",
     "月度": "month",
@@ -106,8 +109,12 @@ _PERIODS = {
 # number to the unit after it.
 _AFTER_RE = re.compile(
     r"(?P<anchor>之日起|之日后|之后的|之后|以后|后的|后|起)\s*(?P<n>\d{1,4})\s*"
-    r"(?P<unit>个工作日|工作日|个自然日|自然日|个日历日|日历日|天|日)(?P<within>以内|之内|内)?"
+    r"(?P<unit>个工作日|工作日|个自然日|自然日|个日历日|日历日|天|日|个小时|小时)(?P<within>以内|之内|内)?"
 )
+# 〈event〉前N日: before an event whose date the document does not give (调整前3日, 节假日前5个工作日内).
+_BEFORE_RE = re.compile(r"前\s*(?P<n>\d{1,3})\s*(?P<unit>个工作日|工作日|天|日)(?P<within>以内|之内|内)?(?![\d号])")
+# An event that is itself a date (6月底前10日, 3月31日前…) is not this form.
+_DATE_EVENT = re.compile(r"(?:\d[月日号]|[底末旬])$")
 _EVENT_MAX = 16  # characters of event name read back from 后; clauses are short
 # Connectives that sit between the subject and the event: 各单位并于〈本要点发布〉后…
 _EVENT_CUT = ("应当在", "应当于", "原则上在", "务必在", "并于", "并在", "应于", "应在", "须于", "须在",
@@ -267,6 +274,8 @@ def _find_after(ctx: _Ctx) -> Iterator[_Candidate]:
             continue
         n = int(m.group("n"))
         working = "工作日" in m.group("unit")
+        if "小时" in m.group("unit"):
+            n = max(1, -(-n // 24))  # 24小时内: counted in whole days (the phrase keeps the hours)
         phrase = ctx.text[ev_start : m.end()]
         own = _OWN_DOC_RE.fullmatch(event)
         named = _NAMED_OWN_DOC_RE.search(event)
@@ -286,6 +295,21 @@ def _find_after(ctx: _Ctx) -> Iterator[_Candidate]:
                 phrase=phrase, kind="event", due=None, days=n, working_days=working, event=event, source=ctx.source
             )
         # Claim only from the anchor: the event's words may hold a deadline of their own.
+        yield _Candidate(ev_start, m.start(), m.end(), dl)
+
+
+def _find_before(ctx: _Ctx) -> Iterator[_Candidate]:
+    """A duty due some days before an event (调整前3日发布, 开始前10日): it starts at the event's
+    verb, as one counted after an event does. Its date is unknown until the event is: no due date
+    (an absolute deadline without `due` sets no date any check compares)."""
+    for m in _BEFORE_RE.finditer(ctx.text):
+        ev_start = _event_start(ctx.text, m.start())
+        event = ctx.text[ev_start : m.start()]
+        if len(event) < 2 or _DATE_EVENT.search(event) or event.endswith(("之", "以", "提")):
+            continue
+        phrase = ctx.text[ev_start + _verb_start(event) : m.end()]
+        dl = Deadline(phrase=phrase, kind="absolute", due=None, days=int(m.group("n")),
+                      working_days="工作日" in m.group("unit"), event=event, source=ctx.source)
         yield _Candidate(ev_start, m.start(), m.end(), dl)
 
 
@@ -312,8 +336,11 @@ def _event_start(text: str, anchor: int) -> int:
 _EVENT_VERBS = re.compile(
     "出台|发布|印发|下发|公布|批准|作出|做出|变更|生效|通过|签署|签订|召开|结束|收到|受理|形成|"
     "审定|审议|制定|修订|调整|备案|上线|成立|发生|办结|立案|完成|实施|报送|提交|确定|产生|"
-    "送达|发放|验收|公开|公示|审批|批复|签发|核准|拨付|下达"
+    "送达|发放|验收|公开|公示|审批|批复|签发|核准|拨付|下达|部署|列入|兑现|到户|到账|发现|开始|开学"
 )
+# Verbs saying that an activity is over (发放完成, 评审结束): the event is their end, not the
+# activity before them, which stays out like the subject (发放完成后10个工作日内 → 完成后…).
+_COMPLETION_VERBS = frozenset({"完成", "结束", "办结"})
 _ENUMERATOR = re.compile(r"(?:[一二三四五六七八九十]+是|其[一二三四五六七八九十]是?|[一二三四五六七八九十]+要)")
 
 
@@ -325,6 +352,8 @@ def _verb_start(event: str) -> int:
     if not verbs:
         return 0
     start = verbs[-1].start()
+    if verbs[-1].group(0) in _COMPLETION_VERBS:
+        return start
     for verb in reversed(verbs[:-1]):
         if verb.end() != start:
             break
@@ -447,6 +476,7 @@ def _find_recurring(ctx: _Ctx) -> Iterator[_Candidate]:
 
 _FINDERS: tuple[Callable[[_Ctx], Iterator[_Candidate]], ...] = (
     _find_after,
+    _find_before,
     _find_next_year,
     _find_months,
     _find_quarters,

@@ -27,7 +27,7 @@ YEAR_IN_TITLE = re.compile(r"(20\d{2})\s*年")
 LEADING_YEAR = re.compile(r"^(20\d{2})(?=[\u4e00-\u9fff])")
 CJK_SPACE = re.compile(r"(?<=[\u4e00-\u9fff“”《》、，（）])\s+(?=[\u4e00-\u9fff“”《》、，（）\d])|(?<=\d)\s+(?=[\u4e00-\u9fff])")
 # Lines ending like a plan's own title.
-TITLE_END = re.compile(r"(要点|方案|分解表|计划|安排|清单|任务分工|任务分解)$")
+TITLE_END = re.compile(r"(要点|方案|分解表|分工表|任务表|计划|安排|清单|任务分工|任务分解)$")
 # A notice heading: …关于印发《…》的通知 (possibly wrapped over lines), never a preamble sentence.
 NOTICE_START = re.compile(r"关于(?:印发|转发|下达)|关于.{2,60}的通知$")
 DRAFT_MARK = re.compile(r"[（(]?(征求意见稿|讨论稿|送审稿|草案|草稿)[）)]?")
@@ -45,7 +45,10 @@ ADOPTED_LINE = re.compile(
     r"(?:审议|讨论|研究)?(?:通过|审定|同意)[）)]?$"
 )
 # A web page's metadata: 发文字号：…, [发文字号] …, 【文号】….
-LABELLED_NUMBER = re.compile(r"^[\[【［]?(?:发文字号|文号)(?:[\]】］]\s*[：:]?|[：:])\s*(\S+)$")
+LABELLED_NUMBER = re.compile(r"^[\[【［]?(?:发\s*文\s*字\s*号|文\s*号)\s*(?:[\]】］]\s*[：:]?|[：:])\s*(\S+)$")
+# A web page's metadata label before the notice heading (名称：…, 【标题】…, aligned 名    称:): the
+# heading is what follows it.
+TITLE_LABEL = re.compile(r"^[\[【［]?(?:名\s*称|标\s*题|题\s*名|文件名称)\s*(?:[\]】］]\s*[：:]?|[：:])\s*(?=\S)")
 # A cited plan in the preamble: 根据《2025年上海市政务公开工作要点》（沪府办字〔2025〕5号）.
 CITATION = re.compile(
     r"《([^《》]{4,80}?(?:要点|方案|分解表|计划|清单|任务分工|任务分解))》\s*(?:（([^（）]{2,24}?〔\d{4}〕\s*\d{1,4}\s*号)[，,]?[^（）]{0,12}）)?"
@@ -55,15 +58,16 @@ SEAL_NOTE = re.compile(r"^[（(][^（）()]{2,40}代章[）)]$")
 SENTENCE_PUNCT = re.compile(r"[，。；：！？,;:!?]")
 WEB_FURNITURE = re.compile(r"(>|＞|索引号|发布机构|发布日期|浏览次数|字号|打印|分享|首页|当前位置|信息来源|主题分类)")
 
-# One administrative place: 山东省 / 济南市 / 长宁区 / 浦东新区 / 宣汉县 / 江苏路街道 / 新泾镇 / X乡.
-ADMIN = re.compile(r"([\u4e00-\u9fffA-Za-z]{1,10}?)(特别行政区|自治区|自治州|自治县|省|新区|市|区|县|旗|街道|镇|乡)")
+# One administrative place: 山东省 / 济南市 / 长宁区 / 浦东新区 / 宣汉县 / 江苏路街道 / 新泾镇 / X乡;
+# Inner Mongolia's 盟 (a prefecture), 旗 (a county) and 苏木 (a town).
+ADMIN = re.compile(r"([\u4e00-\u9fffA-Za-z]{1,10}?)(特别行政区|自治区|自治州|自治县|省|新区|市|盟|区|县|旗|街道|镇|苏木|乡)")
 _NOT_A_PLACE = re.compile(r"^(全|本|各|我|该|两|市|城|社|园|片|辖|郊|景|小|街|开发|示范)$|政府|人民|委员|办公|局|厅|年|公开|工作")
 _KIND_OF_SUFFIX = {
     "省": "province", "自治区": "province", "特别行政区": "province",
-    "市": "city", "自治州": "city",
+    "市": "city", "自治州": "city", "盟": "city",
     "区": "district", "新区": "district",
     "县": "county", "自治县": "county", "旗": "county",
-    "街道": "street", "镇": "town", "乡": "town",
+    "街道": "street", "镇": "town", "乡": "town", "苏木": "town",
 }  # fmt: skip
 # How deep each kind of place sits: a chain of places only goes inwards (a county-level 市 may
 # follow a 市).
@@ -178,6 +182,7 @@ def _office_line(line: str) -> bool:
 def parse_header(lines: list[str]) -> Header:
     """Read the notice wrapping the plan, the plan's own title line and the signature."""
     header = Header()
+    lines = [TITLE_LABEL.sub("", line) for line in lines]
     first_struct = _first_structural_line(lines)
     head = lines[:first_struct]
 

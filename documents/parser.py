@@ -19,6 +19,7 @@ from documents.tables import (
     is_header_line,
     parse_task_table,
     unflatten_pipe_tables,
+    unit_column,
 )
 from documents.text import rejoin_wrapped_lines
 from documents.units import find_unit_clauses, is_unit_sentence, parse_unit_phrase, split_deadline
@@ -134,7 +135,9 @@ def _table_start(lines: list[str], body_start: int) -> int:
             # A web copy puts each header cell on its own line: 序号 / 工作任务 / 责任单位 / 完成时限.
             following = " ".join(x for x in lines[i + 1 : i + 8] if x and is_header_line(x))
             line = f"序号 {following}"
-        if "序号" in line and ("责任单位" in line or "任务" in line or "工作重点" in line):
+        if "序号" in line and (
+            "责任单位" in line or "任务" in line or "工作重点" in line or any(unit_column(c) for c in line.split())
+        ):
             # the table title (and 领域 header cell) just above belong to the table too
             j = i
             while j > body_start and (not lines[j - 1] or lines[j - 1] in {"领域", "附件"}):
@@ -364,14 +367,23 @@ def _lead_sentence(text: str) -> str:
     return head if len(head) <= 30 and len(head) < len(text) else ""
 
 
+def _cell_deadlines(cell: str, year: int, issued: date | None) -> list[Deadline]:
+    """The deadlines of a 完成时限 cell: one, or one per clause when the cell sets several
+    (`2025年3月底前公布名录，监测信息每日公开`)."""
+    found = [deadline_from_phrase(part, year, issued, source="table") for part in re.split(r"[，；]", cell)]
+    several = [d for d in found if d]
+    if len(several) > 1:
+        return several
+    d = deadline_from_phrase(cell, year, issued, source="table")
+    return [d] if d else []
+
+
 def _item_from_row(row: TableRow, year: int | None, issued: date | None) -> Item:
     sub_rows = []
     for chunk in row.chunks:
         deadlines = []
         if chunk.deadline and year:
-            d = deadline_from_phrase(chunk.deadline, year, issued, source="table")
-            if d:
-                deadlines.append(d)
+            deadlines = _cell_deadlines(chunk.deadline, year, issued)
         sub_rows.append(
             SubRow(text=chunk.content, units=parse_unit_phrase(chunk.units, source="table"), deadlines=deadlines)
         )

@@ -24,7 +24,7 @@ DEADLINE_CELL = re.compile(
 ROLE_LABEL = re.compile(r"(牵头单位|责任单位|配合单位|主责单位)：")
 UNIT_PIECE = re.compile(
     r"^(?:区|市|各|相关|园区|重大|宝山|长宁|静安|浦东)|"
-    r"(?:局|委|办|室|厅|镇|街道|街镇|园区|部门|单位|支队|政府|中心|管委会|执委会|等)$"
+    r"(?:局|委|办|室|厅|处|科|股|所|站|院|队|关|镇|乡|街道|街镇|园区|部门|单位|支队|政府|中心|管委会|执委会|嘎查|村|社区|等)$"
 )
 
 
@@ -80,6 +80,23 @@ UNIT_COLUMNS = {
     "配合科室": "配合单位",
 }  # fmt: skip
 DEADLINE_COLUMNS = frozenset({"完成时限", "完成时间", "时限要求", "完成期限", "时间节点"})
+# A column of unit cells under any office word: 责任办站所, 牵头股室, 责任单位（牵头、配合）.
+_UNIT_COLUMN = re.compile(r"^(责任|牵头|配合|主责|协办)(?:单位|部门|处室|科室|股室|办站所|站所|办所|科所|机构)(?:[（(][^）)]{1,8}[）)])?$")
+_UNIT_COLUMN_LABEL = {"责任": "责任单位", "主责": "责任单位", "牵头": "牵头单位", "配合": "配合单位", "协办": "配合单位"}
+# A column naming the group a row belongs to, printed on the group's first row only.
+LABEL_COLUMNS = frozenset({"领域", "类别", "工作类别", "重点领域", "板块", "方面"})
+
+
+def unit_column(cell: str) -> str | None:
+    """The label (责任单位/牵头单位/配合单位) of a unit column's header cell, or None."""
+    if cell in UNIT_COLUMNS:
+        return UNIT_COLUMNS[cell]
+    m = _UNIT_COLUMN.match(cell)
+    return _UNIT_COLUMN_LABEL[m.group(1)] if m else None
+
+
+def _known_column(cell: str) -> bool:
+    return cell in CONTENT_COLUMNS or unit_column(cell) is not None or cell in DEADLINE_COLUMNS
 
 
 def _cell_table(lines: list[str]) -> list[TableRow] | None:
@@ -94,11 +111,11 @@ def _cell_table(lines: list[str]) -> list[TableRow] | None:
         rest = rest[1:]
     columns: list[str] = []
     for cell in rest[1:]:
-        if cell in CONTENT_COLUMNS or cell in UNIT_COLUMNS or cell in DEADLINE_COLUMNS:
+        if _known_column(cell):
             columns.append(cell)
         else:
             break
-    if not columns or not any(c in UNIT_COLUMNS for c in columns) or not any(c in CONTENT_COLUMNS for c in columns):
+    if not columns or not any(unit_column(c) for c in columns) or not any(c in CONTENT_COLUMNS for c in columns):
         return None
     body = rest[1 + len(columns) :]
     rows: list[TableRow] = []
@@ -148,6 +165,14 @@ def _cell_table(lines: list[str]) -> list[TableRow] | None:
     return rows or None
 
 
+# A longer deadline cell still sets times: `2025年3月底前公布名录，监测信息每日公开` (two deadlines).
+_DEADLINE_WORD = re.compile(r"\d{1,2}月|每[日天周月季年半学]|按[日周月季年]|全年|年底|年内|\d+个?(?:工作)?日内|次年")
+
+
+def _holds_deadlines(cell: str) -> bool:
+    return len(cell) <= 40 and "。" not in cell.rstrip("。") and bool(_DEADLINE_WORD.search(cell))
+
+
 def _assign_cells(cells: list[str], columns: list[str]) -> tuple[str, str, str] | None:
     """(content, labelled units, deadline) of one row's cells. Task cells may wrap over lines:
     the unit and deadline cells are taken from the end, one line each, the task cells get the rest
@@ -163,13 +188,13 @@ def _assign_cells(cells: list[str], columns: list[str]) -> tuple[str, str, str] 
     units, deadline = [], ""
     for cell, col in zip(tail, tail_columns, strict=True):
         if col in DEADLINE_COLUMNS:
-            if not DEADLINE_CELL.match(cell) and cjk_count(cell) > 12:
+            if not DEADLINE_CELL.match(cell) and cjk_count(cell) > 12 and not _holds_deadlines(cell):
                 return None
             deadline = cell
         elif cell not in ("/", "-", "—", "无"):
             if not looks_like_units(cell) and not cell.startswith(("各", "相关", "有关")):
                 return None
-            units.append(f"{UNIT_COLUMNS[col]}：{cell}")
+            units.append(f"{unit_column(col)}：{cell}")
     if len(content_columns) > 1 and len(head) > len(content_columns):
         parts = head[: len(content_columns) - 1] + [_join(head[len(content_columns) - 1 :])]
     else:
@@ -192,8 +217,13 @@ def _row_table(lines: list[str]) -> list[TableRow] | None:
     if not rest:
         return None
     columns = rest[0].split()[1:]
-    known = all(c in CONTENT_COLUMNS or c in UNIT_COLUMNS or c in DEADLINE_COLUMNS for c in columns)
-    if len(columns) < 2 or not known or not any(c in UNIT_COLUMNS for c in columns):
+    EMPTY_CELLS = frozenset({"/", "-", "—", "无", ""})
+# A group column (领域) after 序号: its cell names the section of the rows below it.
+    label_column = bool(columns) and columns[0] in LABEL_COLUMNS
+    if label_column:
+        columns = columns[1:]
+    known = all(_known_column(c) for c in columns)
+    if len(columns) < 2 or not known or not any(unit_column(c) for c in columns):
         return None
     content_columns = [c for c in columns if c in CONTENT_COLUMNS]
     tail_columns = columns[len(content_columns) :]
@@ -209,6 +239,11 @@ def _row_table(lines: list[str]) -> list[TableRow] | None:
         m = ROW_START.match(line)
         if m and int(m.group(1)) == expected and m.group(2):
             cells = m.group(2).split()
+            if label_column:
+                if len(cells) > len(columns):
+                    label, cells = cells[0], cells[1:]
+                    if label not in EMPTY_CELLS:
+                        section = [label]
             if len(cells) > len(columns) or len(cells) <= len(tail_columns):
                 return None
             tail = cells[len(cells) - len(tail_columns) :]
@@ -217,15 +252,17 @@ def _row_table(lines: list[str]) -> list[TableRow] | None:
                 if len(above) != len(content_columns):
                     return None
                 head = above[: len(content_columns) - len(head)] + head
+            # an empty task cell (merged with the row above) continues the task above
+            head = [above[k] if c in EMPTY_CELLS and k < len(above) else c for k, c in enumerate(head)]
             above = head
             units, deadline = [], ""
             for cell, col in zip(tail, tail_columns, strict=True):
                 if col in DEADLINE_COLUMNS:
-                    deadline = cell
-                elif cell not in ("/", "-", "—", "无"):
+                    deadline = "" if cell in EMPTY_CELLS else cell
+                elif cell not in EMPTY_CELLS:
                     if "。" in cell or len(cell) > 60:
                         return None
-                    units.append(f"{UNIT_COLUMNS[col]}：{cell}")
+                    units.append(f"{unit_column(col)}：{cell}")
             text = "。".join(p.rstrip("。") for p in head) + "。"
             row = TableRow(number=expected, section_path=list(section))
             row.chunks = [TableChunk(content=text, units="；".join(units), deadline=deadline)]
@@ -277,12 +314,17 @@ def unflatten_pipe_tables(lines: list[str]) -> list[str]:
     for line in lines:
         cells = _pipe_cells(line)
         if cells is None:
-            if columns is not None and line.strip():
+            stripped = line.strip()
+            if columns is not None and (SECTION.match(stripped) or SUBSECTION.match(stripped)) and len(stripped) < 40:
+                # a section row printed between the task rows without separators
+                out.extend(["", stripped, ""])
+                continue
+            if columns is not None and stripped:
                 columns = None  # the table ended
             out.append(line)
             continue
-        if all(c in CONTENT_COLUMNS or c in UNIT_COLUMNS or c in DEADLINE_COLUMNS or c == "序号" for c in cells):
-            if any(c in UNIT_COLUMNS for c in cells) and any(c in CONTENT_COLUMNS for c in cells):
+        if all(_known_column(c) or c == "序号" for c in cells):
+            if any(unit_column(c) for c in cells) and any(c in CONTENT_COLUMNS for c in cells):
                 columns = cells
                 above = []
                 if columns[0] == "序号":
@@ -309,7 +351,7 @@ def unflatten_pipe_tables(lines: list[str]) -> list[str]:
             out.extend(filled + [row.get(c) or "/" for c in columns if c not in CONTENT_COLUMNS and c != "序号"])
             continue
         labels = "；".join(
-            f"{UNIT_COLUMNS[c] if c in UNIT_COLUMNS else '完成时限'}：{row[c]}"
+            f"{unit_column(c) or '完成时限'}：{row[c]}"
             for c in columns
             if row.get(c) and row[c] not in ("/", "-", "—", "无") and c not in CONTENT_COLUMNS
         )

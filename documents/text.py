@@ -137,6 +137,7 @@ _LINE_START_QUANTITY = re.compile(
     r"|^\d+ +[次天项家条](?=以上|以内|左右|内|前|后|[，。、；）]|$)"
 )
 _SPACES = re.compile(r" {2,}")
+_EMPTY_TAB_CELL = re.compile(r"\t(?=\t)")
 
 
 def _join_number_spaces(line: str) -> str:
@@ -156,6 +157,10 @@ def normalize_line(line: str) -> str:
 
     Does not convert traditional characters (that is decided on the whole text).
     """
+    if sum(1 for cell in line.split("\t") if cell.strip()) >= 3:
+        # A table row with its cells between tabs: an empty cell (two tabs) would vanish with the
+        # spacing; it is written as the "/" tables print for an empty cell.
+        line = _EMPTY_TAB_CELL.sub("\t/", line)
     line = line.translate(_CHAR_MAP)
     line = _LEADING_GARBAGE.sub("", line.strip())
     line = _COMMA.sub("，", line)

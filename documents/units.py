@@ -43,6 +43,12 @@ _LABEL_ROLES: dict[str, Role] = {
     "牵头科室": "lead",
     "配合处室": "cooperating",
     "配合科室": "cooperating",
+    # a county bureau's 股室, a town's 站所 / 办站所
+    "责任股室": "responsible",
+    "牵头股室": "lead",
+    "配合股室": "cooperating",
+    "责任站所": "responsible",
+    "责任办站所": "responsible",
 }
 _LABEL_RE = re.compile("^(" + "|".join(sorted(_LABEL_ROLES, key=len, reverse=True)) + ")[：:]?")
 
@@ -161,7 +167,11 @@ def find_unit_clauses(item_text: str) -> tuple[list[str], str]:
         before_clause = next_clause_at == end + len(after) - len(after.lstrip()) and bool(
             re.search(r"[、，]|" + "|".join(_VERB_ROLES), clause)
         )
-        if labelled or ((closes_sentence or before_clause) and _bare_unit_list(clause)):
+        # A bare bracket right after a labelled list is the last office's other name
+        # (责任处室：监察处（市监察支队）。), not a clause of its own.
+        sentence_before = re.split(r"[。；]", item_text[:start])[-1]
+        alias = not labelled and bool(_LABEL_RE.match(_SPACES.sub("", sentence_before).translate(_HALF_TO_FULL)))
+        if not alias and (labelled or ((closes_sentence or before_clause) and _bare_unit_list(clause))):
             clauses.insert(0, clause)
             spans.insert(0, (start, end))
             next_clause_at = start
@@ -313,6 +323,8 @@ def _prepare(text: str) -> str:
     # The addressee form 区政府各委、办、局 is one collective, not three names; so is
     # 各区、市政府 (Shandong: every district and county-level city government).
     phrase = phrase.replace("各委、办、局", "各委办局")
+    # A role in brackets after each name (区水务局（牵头）、区林业局（配合）) is the role verb.
+    phrase = _ROLE_MARKER.sub(r"\1", phrase)
     phrase = _PAIRED_COLLECTIVE.sub(lambda m: m.group(0).replace("、", _KEEP_TOGETHER), phrase)
     # Manner words between the names and the role verb: 各县（区）政府按职责分工落实.
     phrase = _MANNER.sub("", phrase)
@@ -326,6 +338,7 @@ def _prepare(text: str) -> str:
     return split_deadline(phrase)[0]
 
 
+_ROLE_MARKER = re.compile(r"（(牵头|配合|协助|负责|主责)）")
 # 由 introducing the names (（由区府办牵头，各部门配合）) is no part of the first name.
 _BY = re.compile(r"(^|[（、，；])由(?=[\u4e00-\u9fff]{2})")
 _KEEP_TOGETHER = "\u2063"  # invisible separator: stands for 、 inside one collective name
@@ -343,7 +356,7 @@ _MANNER = re.compile(
 # An office's other name in brackets after it (Zhejiang writes 〔〕): 县府办（县数据局）,
 # 镇党政办公室（镇便民服务中心）. A collective's bracket qualifies it instead (各街道（镇）, 各村（社区）).
 _ALTERNATIVE = re.compile(r"^(?P<name>[^（）]{2,}?)（(?P<alias>[^（）、，]{3,})）$")
-_OFFICE_END = re.compile(r"(局|委|办|中心|室|厅|处|科|股|部|所|站|队|院|委员会|指挥部办公室)$")
+_OFFICE_END = re.compile(r"(局|委|办|中心|室|厅|处|科|股|部|所|站|队|院|窗口|大厅|委员会|指挥部办公室)$")
 
 
 def _alternative_name(name: str) -> tuple[str, str | None]:
