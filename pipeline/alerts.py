@@ -21,6 +21,7 @@ from offices.registry import Registry, registry_for_place
 from pipeline.obligations import alert_entries
 from rules.binding import plan_issuer
 from rules.findings import CATALOG
+from rules.obligation_states import ObligationStatus
 from rules.policy import Policy, load_policy
 from store.checks import CheckRun, alertable_runs
 from store.db import Store
@@ -176,20 +177,22 @@ def registries_for(districts: Iterable[str]) -> dict[str, Registry]:
     return out
 
 
-def obligation_entries(store: Store, as_of: date, policy: Policy) -> list[AlertEntry]:
+def obligation_entries(store: Store, as_of: date, policy: Policy, *,
+                       statuses: list[ObligationStatus] | None = None) -> list[AlertEntry]:
     """Reminders for what units owe (their plans, quarterly reports, item deadlines)."""
-    return list(alert_entries(store, as_of, policy))
+    return list(alert_entries(store, as_of, policy, statuses=statuses))
 
 
 def collect_alert_entries(
-    store: Store, as_of: date, policy: Policy | None = None, *, districts: Iterable[str] | None = None
+    store: Store, as_of: date, policy: Policy | None = None, *, districts: Iterable[str] | None = None,
+    statuses: list[ObligationStatus] | None = None,
 ) -> tuple[list[AlertEntry], dict[str, Registry]]:
     """Every alert entry for `as_of` — findings of the latest checks and obligation reminders —
     with the registry of each district they concern (districts without a registry are left out;
     the alert run reports their entries as undeliverable)."""
     policy = current_policy() if policy is None else policy
     entries = finding_entries(store, as_of, districts=districts)
-    entries += obligation_entries(store, as_of, policy)
+    entries += obligation_entries(store, as_of, policy, statuses=statuses)
     if districts is not None:
         wanted = set(districts)
         entries = [e for e in entries if e.district in wanted]

@@ -24,8 +24,9 @@ from pipeline import UNKNOWN_DISTRICT
 from pipeline.alerts import collect_alert_entries
 from pipeline.checks import check_stored_plans
 from pipeline.obligations import derive_obligations as derive
-from pipeline.obligations import obligation_status
+from pipeline.obligations import district_statuses, obligation_status
 from pipeline.summary import SEVERITIES, URGENT_STATES, DistrictResult, RunSummary
+from rules.obligation_states import ObligationStatus
 from rules.policy import Policy
 from store.db import Store
 from store.documents import plan_heads, stored_plans
@@ -140,9 +141,12 @@ def derive_obligations(store: Store, as_of: date, policy: Policy | None = None) 
     }
 
 
-def obligation_counts(store: Store, as_of: date, district: str, policy: Policy | None = None
-                      ) -> dict[str, int]:
-    """Obligations of `district` by state (pending, due soon, overdue, escalated, done …)."""
+def obligation_counts(store: Store, as_of: date, district: str, policy: Policy | None = None, *,
+                      statuses: list[ObligationStatus] | None = None) -> dict[str, int]:
+    """Obligations of `district` by state (pending, due soon, overdue, escalated, done …);
+    `statuses`: every district's, evaluated once for the night."""
+    if statuses is not None:
+        return state_counts(district_statuses(statuses, district))
     return state_counts(obligation_status(store, as_of, district=district, policy=policy))
 
 
@@ -170,12 +174,14 @@ def state_counts(status: Any) -> dict[str, int]:
     return dict(tally)
 
 
-def run_district(store: Store, district: str, as_of: date, policy: Policy) -> dict[str, Any]:
-    """One district of the nightly run: rules over its plans, then where its obligations stand."""
+def run_district(store: Store, district: str, as_of: date, policy: Policy, *,
+                 statuses: list[ObligationStatus] | None = None) -> dict[str, Any]:
+    """One district of the nightly run: rules over its plans, then where its obligations stand
+    (taken from `statuses` when the night evaluated every district's at once)."""
     started = time.perf_counter()
     summary = check_district(store, district, as_of, policy)
     checked = time.perf_counter()
-    summary["obligations"] = obligation_counts(store, as_of, district, policy)
+    summary["obligations"] = obligation_counts(store, as_of, district, policy, statuses=statuses)
     summary["seconds"] = {
         "rules": round(checked - started, 4),
         "obligations": round(time.perf_counter() - checked, 4),
@@ -244,14 +250,16 @@ def send_run_alerts(
     entries: list[AlertEntry] | None = None,
     transport: Any = None,
     dry_run: bool = False,
+    statuses: list[ObligationStatus] | None = None,
 ) -> dict[str, Any]:
-    """Collect the alert entries (or take `entries`), send the digests, summarise."""
+    """Collect the alert entries (or take `entries`), send the digests, summarise. `statuses`:
+    the night's obligation statuses, when already evaluated."""
     from notifications.outbox import send_alerts
     from notifications.transport import SmtpSettings
     from pipeline.alerts import registries_for
 
     if entries is None:
-        entries, registries = collect_alert_entries(store, as_of, policy, districts=districts)
+        entries, registries = collect_alert_entries(store, as_of, policy, districts=districts, statuses=statuses)
     else:
         registries = registries_for(e.district for e in entries)
     settings = SmtpSettings.from_env()
@@ -344,14 +352,22 @@ def nightly_sequence(store: Store, as_of: date, run: NightlySteps, *, log: Any =
 
 def run_nightly(store: Store, as_of: date, policy: Policy, *, transport: Any = None,
                 dry_run: bool = False) -> dict[str, Any]:
-    """The nightly run without Prefect: districts one after the other, each failure kept apart."""
+    """The nightly run without Prefect: districts one after the other, each failure kept apart.
+    The obligations' states depend on the day only, so they are evaluated once for all districts
+    and the alerts (after the derivation, which is what changes them)."""
+    night: dict[str, list[ObligationStatus]] = {}
+
+    def statuses() -> list[ObligationStatus]:
+        if "statuses" not in night:
+            night["statuses"] = obligation_status(store, as_of, policy=policy)
+        return night["statuses"]
 
     def districts(names: list[str]) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
         results: dict[str, dict[str, Any]] = {}
         failed: dict[str, str] = {}
         for district in names:
             try:
-                results[district] = run_district(store, district, as_of, policy)
+                results[district] = run_district(store, district, as_of, policy, statuses=statuses())
             except Exception as exc:  # one district's failure must not stop the others
                 logger.exception("nightly run failed for %s", district)
                 failed[district] = str(exc)
@@ -361,7 +377,7 @@ def run_nightly(store: Store, as_of: date, policy: Policy, *, transport: Any = N
         derive=lambda: derive_obligations(store, as_of, policy),
         districts=districts,
         alerts=lambda names: send_run_alerts(store, as_of, policy, districts=names, transport=transport,
-                                             dry_run=dry_run),
+                                             dry_run=dry_run, statuses=night.get("statuses")),
     ))
     if alert_error:
         raise RuntimeError(f"提醒发送失败：{alert_error}")

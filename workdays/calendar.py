@@ -54,6 +54,7 @@ class WorkdayCalendar:
         self._file_years: set[int] = set()
         self.warnings: list[str] = []
         self._warned_years: set[int] = set()
+        self._fingerprint: str | None = None
         if self.holiday_file is not None:
             self._load(self.holiday_file)
 
@@ -101,6 +102,22 @@ class WorkdayCalendar:
             if self.is_workday(day):
                 count += 1
         return count
+
+    def fingerprint(self) -> str:
+        """A hash of the schedule this calendar follows (the holiday package's version, the
+        holiday file's path and dates): due dates derived under an equal fingerprint are equal."""
+        if self._fingerprint is None:
+            import hashlib
+            from importlib.metadata import PackageNotFoundError, version
+
+            try:
+                package = version("chinesecalendar")
+            except PackageNotFoundError:
+                package = "?"
+            parts = [package, str(self.holiday_file or ""), *sorted(f"-{d}" for d in self._file_holidays),
+                     *sorted(f"+{d}" for d in self._file_workdays), *sorted(f"y{y}" for y in self._file_years)]
+            self._fingerprint = hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
+        return self._fingerprint
 
     @property
     def file_years(self) -> frozenset[int]:
