@@ -171,27 +171,32 @@ async def adeliver_outbox(
     await transport.open()
     try:
         # Claimed a batch at a time (one transaction: a run killed before sending leaves them
-        # 'sending', re-sent once after the lease, never delivered twice); each one marked sent in
-        # its own transaction right after the server accepted it, so a kill between send and mark
-        # re-sends at most that one message (same Message-ID).
+        # 'sending', re-sent once after the lease, never delivered twice); the messages the server
+        # accepted are marked sent, with their ledger rows, in one transaction per batch, so a kill
+        # between a send and that commit re-sends at most the batch's accepted messages, each with
+        # its own Message-ID (the documented same-Message-ID re-send), and never loses one.
         for start in range(0, len(ids), DELIVERY_BATCH):
             chunk = ids[start : start + DELIVERY_BATCH]
             with store.transaction() as session:
                 claimed = outbox_store.claim_many(session, chunk, worker, lease_seconds=pol.sending_lease_seconds)
             report.busy += len(chunk) - len(claimed)
             tried = 0
+            accepted: list[outbox_store.Claimed] = []
             try:
                 for message in claimed:
                     tried += 1
                     report.attempted += 1
                     if await _send_one(store, transport, pol, message, report, sleep):
-                        with store.transaction() as session:
-                            outbox_store.mark_sent(session, message.id)
-                        report.sent.append(message.message_id)
+                        accepted.append(message)
                     if report.aborted:
                         break
             finally:
-                # What a stop (server down, an error) left untried goes back exactly as it was.
+                # What the server took is recorded even when a later send stopped the batch; what
+                # a stop (server down, an error) left untried goes back exactly as it was.
+                if accepted:
+                    with store.transaction() as session:
+                        outbox_store.mark_sent_many(session, [m.id for m in accepted])
+                    report.sent.extend(m.message_id for m in accepted)
                 if tried < len(claimed):
                     with store.transaction() as session:
                         outbox_store.release(session, claimed[tried:], worker)

@@ -326,6 +326,31 @@ def mark_sent(session: Session, message_id: int) -> OutboxMessage:
     return message
 
 
+def mark_sent_many(session: Session, message_ids: Iterable[int]) -> list[OutboxMessage]:
+    """`mark_sent` for several messages in the caller's one transaction: their ledger rows are
+    read in one query and written at the commit."""
+    ids = list(message_ids)
+    if not ids:
+        return []
+    messages = {m.id: m for m in session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids)))}
+    missing = [i for i in ids if i not in messages]
+    if missing:
+        raise LookupError(f"outbox messages {missing} not found")
+    now = utcnow()
+    known = ledger_rows(session, [a["key"] for m in messages.values() for a in m.alerts or []])
+    out = []
+    for message_id in ids:  # in sending order: a later message's state wins, as one by one
+        message = messages[message_id]
+        message.status = SENT
+        message.sent_at = now
+        message.last_error = None
+        for alert in message.alerts or []:
+            record_sent_alert(session, alert["key"], message.recipient, alert["state"], message.message_id,
+                              as_of=message.as_of, when=now, known=known)
+        out.append(message)
+    return out
+
+
 def mark_failed(session: Session, message_id: int, error: str) -> None:
     message = session.get(OutboxMessage, message_id)
     if message is not None:
