@@ -138,7 +138,7 @@ def queue_digests(store: Store, run_key: str, digests: Iterable[Digest]) -> tupl
                         district=digest.district,
                         recipient=digest.recipient.email,
                         recipient_name=digest.recipient.name,
-                        sender=str(digest.message["From"].addresses[0].addr_spec),
+                        sender=digest.sender_address,
                         subject=digest.subject,
                         raw=digest.as_bytes(),
                         alerts=digest.alerts,

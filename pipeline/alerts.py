@@ -13,7 +13,8 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, defer
 
 from documents.model import Document
 from notifications.entries import AlertEntry
@@ -71,14 +72,14 @@ def _issuer_unit(record: DocumentRecord) -> str | None:
 
 
 def _plan_level_units(record: DocumentRecord | None, registry: Registry | None,
-                      finding_units: list[str]) -> tuple[str, ...]:
+                      finding_units: list[str], memo: _DocumentMemo | None = None) -> tuple[str, ...]:
     """Who answers for a finding about the plan as a whole (missing parent item, late issue).
 
     The finding's own units are the parent item's (市政府办公厅, 各区政府 …), which name no office
     of the district, so routing would only produce "unknown unit" notes. The plan's author is the
     one to act: the issuing unit for a unit plan, the district's 政务公开科 for a district plan."""
     if record is not None and record.level == "unit":
-        unit = _issuer_unit(record)
+        unit = memo.issuer_unit(record) if memo is not None else _issuer_unit(record)
         if unit:
             return (unit,)
     section = getattr(registry, "transparency_office", None) if registry is not None else None
@@ -92,23 +93,50 @@ def _summary(text: str | None, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+class _DocumentMemo:
+    """What entries_for_run reads of a stored document, worked out once per document for all the
+    runs of one alert pass (a district plan is the directive of every unit plan under it)."""
+
+    def __init__(self) -> None:
+        self.items: dict[int, dict[int, dict[str, Any]]] = {}
+        self.issuers: dict[int, str | None] = {}
+
+    def item_map(self, record: DocumentRecord | None) -> dict[int, dict[str, Any]]:
+        if record is None:
+            return {}
+        if record.id not in self.items:
+            self.items[record.id] = _item_map(record)
+        return self.items[record.id]
+
+    def issuer_unit(self, record: DocumentRecord) -> str | None:
+        if record.id not in self.issuers:
+            self.issuers[record.id] = _issuer_unit(record)
+        return self.issuers[record.id]
+
+
 def entries_for_run(session: Session, run: CheckRun,
-                    registries: dict[str, Registry | None] | None = None) -> list[AlertEntry]:
+                    registries: dict[str, Registry | None] | None = None,
+                    memo: _DocumentMemo | None = None) -> list[AlertEntry]:
     """Alert entries for the error and warning findings of one stored check run."""
     registries = {} if registries is None else registries
+    memo = memo or _DocumentMemo()
     district = run.district or ""
     if district not in registries:
         registries[district] = registry_for_place(district) if district else None
     registry = registries[district]
     plan = session.get(DocumentRecord, run.plan_document_id) if run.plan_document_id else None
     directive = session.get(DocumentRecord, run.directive_document_id) if run.directive_document_id else None
-    plan_items, directive_items = _item_map(plan), _item_map(directive)
+    findings = [f for f in sorted(run.findings, key=lambda f: f.id or 0) if f.severity in ALERT_SEVERITIES]
+    if not findings:
+        return []
+    # Item texts are needed only for findings that name an item (the content is decoded lazily).
+    plan_items = memo.item_map(plan) if any(f.plan_item is not None for f in findings) else {}
+    directive_items = (memo.item_map(directive) if any(f.plan_item is None and f.directive_item is not None
+                                                      for f in findings) else {})
     title = plan.title if plan is not None else ""
     doc_number = (plan.doc_number or "") if plan is not None else run.plan_key
     entries: list[AlertEntry] = []
-    for finding in sorted(run.findings, key=lambda f: f.id or 0):
-        if finding.severity not in ALERT_SEVERITIES:
-            continue
+    for finding in findings:
         item = plan_items.get(finding.plan_item) if finding.plan_item is not None else None
         # A finding about how the plan is drafted goes to whoever drafted it, not to the units it
         # names (55 units cannot fix the district's document); the catalog says who acts.
@@ -121,7 +149,7 @@ def entries_for_run(session: Session, run: CheckRun,
             label = str(finding.plan_item)
             summary = _summary(item.get("text") if item else "")
         else:
-            units = _plan_level_units(plan, registry, list(finding.units or ()))
+            units = _plan_level_units(plan, registry, list(finding.units or ()), memo)
             parent = directive_items.get(finding.directive_item) if finding.directive_item is not None else None
             label = f"上级文件第{finding.directive_item}项" if finding.directive_item is not None else ""
             summary = _summary(parent.get("text") if parent else "")
@@ -150,14 +178,20 @@ def finding_entries(store: Store, as_of: date, *, run_ids: Iterable[int] | None 
                     districts: Iterable[str] | None = None) -> list[AlertEntry]:
     """Alert entries from the latest stored check run per plan (or from the runs `run_ids`)."""
     registries: dict[str, Registry | None] = {}
+    memo = _DocumentMemo()
     with store.transaction() as session:
         if run_ids is not None:
             runs = [r for r in (session.get(CheckRun, i) for i in run_ids) if r is not None]
         else:
             runs = alertable_runs(session, as_of, districts=districts)
+        # The runs' plans and directives in one query (their content is read only if needed).
+        ids = {i for r in runs for i in (r.plan_document_id, r.directive_document_id) if i is not None}
+        if ids:
+            list(session.scalars(select(DocumentRecord).where(DocumentRecord.id.in_(sorted(ids)))
+                                 .options(defer(DocumentRecord.data))))
         entries: list[AlertEntry] = []
         for run in runs:
-            entries.extend(entries_for_run(session, run, registries))
+            entries.extend(entries_for_run(session, run, registries, memo))
     return entries
 
 
