@@ -59,13 +59,17 @@ def _unit_names(item: dict[str, Any] | None, role: str | None = None) -> tuple[s
     return tuple(dict.fromkeys(n for n in names if n))
 
 
-def _issuer_unit(record: DocumentRecord) -> str | None:
+_NO_REGISTRY: Any = object()
+
+
+def _issuer_unit(record: DocumentRecord, registry: Registry | None = _NO_REGISTRY) -> str | None:
     """The unit that issued a unit-level plan, as the district's registry names it (区教育局 for
     上海市长宁区教育局, 华阳路街道 for 上海市长宁区华阳路街道办事处): it is the one to fix a
     plan-wide problem in its own plan."""
     if not (record.issuer or "").strip():
         return None
-    registry = registry_for_place(record.place) if record.place else None
+    if registry is _NO_REGISTRY:
+        registry = registry_for_place(record.place) if record.place else None
     header = Document(title=record.title or "", year=record.year, items=[], issuer=record.issuer,
                       place=record.place, level=record.level)  # type: ignore[arg-type]
     return plan_issuer(header, registry)[1]
@@ -100,6 +104,18 @@ class _DocumentMemo:
     def __init__(self) -> None:
         self.items: dict[int, dict[int, dict[str, Any]]] = {}
         self.issuers: dict[int, str | None] = {}
+        self.registries: dict[str, Registry | None] = {}
+        self.documents: dict[int, DocumentRecord] = {}  # held here: the session only keeps weak references
+
+    def document(self, session: Session, doc_id: int | None) -> DocumentRecord | None:
+        if doc_id is None:
+            return None
+        if doc_id not in self.documents:
+            record = session.get(DocumentRecord, doc_id)
+            if record is None:
+                return None
+            self.documents[doc_id] = record
+        return self.documents[doc_id]
 
     def item_map(self, record: DocumentRecord | None) -> dict[int, dict[str, Any]]:
         if record is None:
@@ -110,7 +126,10 @@ class _DocumentMemo:
 
     def issuer_unit(self, record: DocumentRecord) -> str | None:
         if record.id not in self.issuers:
-            self.issuers[record.id] = _issuer_unit(record)
+            place = record.place or ""
+            if place not in self.registries:
+                self.registries[place] = registry_for_place(place) if place else None
+            self.issuers[record.id] = _issuer_unit(record, self.registries[place])
         return self.issuers[record.id]
 
 
@@ -124,8 +143,8 @@ def entries_for_run(session: Session, run: CheckRun,
     if district not in registries:
         registries[district] = registry_for_place(district) if district else None
     registry = registries[district]
-    plan = session.get(DocumentRecord, run.plan_document_id) if run.plan_document_id else None
-    directive = session.get(DocumentRecord, run.directive_document_id) if run.directive_document_id else None
+    plan = memo.document(session, run.plan_document_id)
+    directive = memo.document(session, run.directive_document_id)
     findings = [f for f in sorted(run.findings, key=lambda f: f.id or 0) if f.severity in ALERT_SEVERITIES]
     if not findings:
         return []
@@ -187,8 +206,8 @@ def finding_entries(store: Store, as_of: date, *, run_ids: Iterable[int] | None 
         # The runs' plans and directives in one query (their content is read only if needed).
         ids = {i for r in runs for i in (r.plan_document_id, r.directive_document_id) if i is not None}
         if ids:
-            list(session.scalars(select(DocumentRecord).where(DocumentRecord.id.in_(sorted(ids)))
-                                 .options(defer(DocumentRecord.data))))
+            memo.documents.update((r.id, r) for r in session.scalars(
+                select(DocumentRecord).where(DocumentRecord.id.in_(sorted(ids))).options(defer(DocumentRecord.data))))
         entries: list[AlertEntry] = []
         for run in runs:
             entries.extend(entries_for_run(session, run, registries, memo))

@@ -143,6 +143,7 @@ def derive_obligations(
         events = ob_store.events_by_plan(session)
         kept = ob_store.derivation_keys(session)
         parent_places = _parent_places(session, unit_filings)
+        registries: dict[str, Any] = {}  # by place, read once for the whole derivation
         for record in latest_documents(session, with_data=False):
             if record.level not in ("district", "unit"):
                 continue
@@ -151,7 +152,7 @@ def derive_obligations(
             if as_of is not None and record.issue_date is not None and record.issue_date > as_of:
                 continue
             key = derivation_key(record, policy, calendar, events.get(record.doc_key, []),
-                                 unit_filings.get(record.doc_key), parent_places)
+                                 unit_filings.get(record.doc_key), parent_places, registries)
             stored = kept.get(record.doc_key)
             if stored is not None and stored.key == key:
                 derivation = Derivation()
@@ -202,12 +203,19 @@ def derivation_key(
     events: list[ob_store.EventRecord],
     filing: ob_store.FilingRecord | None,
     parent_places: dict[str, str | None],
+    registries: dict[str, Any] | None = None,
 ) -> str:
     """The hash of everything a plan's derivation reads: the stored version (id, content hash,
     level, place), the office registry of its place, the whole policy, the working-day calendar,
     the events recorded under it, for a unit plan the filing that names its unit (and the place
     of the plan it was filed under), and the rules' and derivation's versions."""
-    registry = registry_for_place(record.place) if record.place else None
+    place = record.place or ""
+    if registries is None or place not in registries:
+        registry = registry_for_place(place) if place else None
+        if registries is not None:
+            registries[place] = registry
+    else:
+        registry = registries[place]
     parts = {
         "document": [record.id, record.content_hash, record.level, record.place, record.doc_key],
         "registry": registry_hash(registry),

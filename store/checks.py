@@ -190,5 +190,5 @@ def alertable_runs(session: Session, as_of: date, *, districts: Iterable[str] | 
     # The chosen runs with their findings, in two queries (not one per run).
     runs = {r.id: r for r in session.scalars(
         select(CheckRun).where(CheckRun.id.in_(list(latest.values())))
-        .options(defer(CheckRun.coverage), selectinload(CheckRun.findings)))}
+        .options(defer(CheckRun.coverage), selectinload(CheckRun.findings).defer(FindingRecord.evidence)))}
     return [runs[i] for i in latest.values()]
