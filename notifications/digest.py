@@ -13,7 +13,7 @@ import json
 import re
 import uuid
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime
 from email import message_from_bytes
 from email.headerregistry import Address
@@ -421,10 +421,17 @@ def render(template: str, **context: Any) -> str:
     return env.get_template(template).render(**context)
 
 
+@lru_cache(maxsize=1)
+def _entry_fields() -> tuple[str, ...]:
+    return tuple(f.name for f in fields(AlertEntry))
+
+
 def content_hash(recipient: Recipient, entries: list[AlertEntry], summary: DistrictSummary | None) -> str:
+    names = _entry_fields()
     payload = {
         "recipient": recipient.email.lower(),
-        "entries": [asdict(e) for e in entries],
+        # an entry's fields are plain values: what asdict gives, without its deep copy
+        "entries": [{name: getattr(e, name) for name in names} for e in entries],
         "summary": asdict(summary) if summary else None,
     }
     blob = json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str)
