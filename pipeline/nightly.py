@@ -10,6 +10,7 @@ directive filings are in `pipeline.filings`.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections import Counter
@@ -350,12 +351,80 @@ def nightly_sequence(store: Store, as_of: date, run: NightlySteps, *, log: Any =
     return summary, alert_error
 
 
+WORKERS_ENV = "GONGKAI_NIGHTLY_WORKERS"
+
+
+def nightly_workers(workers: int | None = None) -> int:
+    """How many processes check districts in `run_nightly`: the argument, else
+    $GONGKAI_NIGHTLY_WORKERS, else 1 (in this process)."""
+    if workers is None:
+        try:
+            workers = int(os.environ.get(WORKERS_ENV, "") or 1)
+        except ValueError:
+            workers = 1
+    return max(1, workers)
+
+
+# The worker processes' own store and policy (set by _start_worker; a process pool's tasks take
+# only the district's name and the day).
+_worker: dict[str, Any] = {}
+
+
+def _start_worker(url: str, policy: Policy) -> None:
+    """A forked worker must not touch the parent's pooled connections: drop them, open its own."""
+    with _stores_lock:
+        for inherited in _stores.values():
+            inherited.engine.dispose(close=False)
+        _stores.clear()
+    _worker["store"] = shared_store(url)
+    _worker["policy"] = policy
+
+
+def _check_in_worker(district: str, as_of: date) -> dict[str, Any]:
+    started = time.perf_counter()
+    summary = check_district(_worker["store"], district, as_of, _worker["policy"])
+    summary["seconds"] = {"rules": round(time.perf_counter() - started, 4)}
+    return summary
+
+
+def _districts_in_processes(store: Store, names: list[str], as_of: date, policy: Policy, workers: int,
+                            statuses: Callable[[], list[ObligationStatus]]
+                            ) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+    """The districts' rule checks spread over `workers` processes (durable-rules keeps its rulesets
+    per process and serialises them with a process-wide lock, so threads would not help); where
+    their obligations stand is counted here from the night's one evaluation."""
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    results: dict[str, dict[str, Any]] = {}
+    failed: dict[str, str] = {}
+    # fork: the workers start at once with everything imported (no re-import per process)
+    with ProcessPoolExecutor(max_workers=min(workers, len(names)), mp_context=get_context("fork"),
+                             initializer=_start_worker, initargs=(store.url, policy)) as pool:
+        futures = {district: pool.submit(_check_in_worker, district, as_of) for district in names}
+        night_statuses = statuses()  # evaluated here while the workers check
+        for district, future in futures.items():
+            try:
+                summary = future.result()
+            except Exception as exc:  # one district's failure must not stop the others
+                logger.error("nightly run failed for %s: %s", district, exc)
+                failed[district] = str(exc)
+                continue
+            counted = time.perf_counter()
+            summary["obligations"] = obligation_counts(store, as_of, district, policy, statuses=night_statuses)
+            summary["seconds"]["obligations"] = round(time.perf_counter() - counted, 4)
+            results[district] = summary
+    return results, failed
+
+
 def run_nightly(store: Store, as_of: date, policy: Policy, *, transport: Any = None,
-                dry_run: bool = False) -> dict[str, Any]:
+                dry_run: bool = False, workers: int | None = None) -> dict[str, Any]:
     """The nightly run without Prefect: districts one after the other, each failure kept apart.
     The obligations' states depend on the day only, so they are evaluated once for all districts
-    and the alerts (after the derivation, which is what changes them)."""
+    and the alerts (after the derivation, which is what changes them). `workers` > 1 (or
+    $GONGKAI_NIGHTLY_WORKERS) checks the districts in that many processes."""
     night: dict[str, list[ObligationStatus]] = {}
+    processes = nightly_workers(workers)
 
     def statuses() -> list[ObligationStatus]:
         if "statuses" not in night:
@@ -363,6 +432,8 @@ def run_nightly(store: Store, as_of: date, policy: Policy, *, transport: Any = N
         return night["statuses"]
 
     def districts(names: list[str]) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+        if processes > 1 and len(names) > 1:
+            return _districts_in_processes(store, names, as_of, policy, processes, statuses)
         results: dict[str, dict[str, Any]] = {}
         failed: dict[str, str] = {}
         for district in names:
