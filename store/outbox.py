@@ -20,6 +20,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    Table,
     Text,
     UniqueConstraint,
     and_,
@@ -338,6 +339,7 @@ def mark_sent_many(session: Session, message_ids: Iterable[int]) -> list[OutboxM
         raise LookupError(f"outbox messages {missing} not found")
     now = utcnow()
     known = ledger_rows(session, [a["key"] for m in messages.values() for a in m.alerts or []])
+    new_rows: list[AlertLedger] = []
     out = []
     for message_id in ids:  # in sending order: a later message's state wins, as one by one
         message = messages[message_id]
@@ -346,8 +348,15 @@ def mark_sent_many(session: Session, message_ids: Iterable[int]) -> list[OutboxM
         message.last_error = None
         for alert in message.alerts or []:
             record_sent_alert(session, alert["key"], message.recipient, alert["state"], message.message_id,
-                              as_of=message.as_of, when=now, known=known)
+                              as_of=message.as_of, when=now, known=known, new_rows=new_rows)
         out.append(message)
+    if new_rows:
+        # New ledger rows in one INSERT (the ORM would flush them one by one): same transaction.
+        table = cast(Table, AlertLedger.__table__)
+        session.execute(table.insert(), [
+            {"key": r.key, "recipient": r.recipient, "state": r.state, "first_sent_at": r.first_sent_at,
+             "last_sent_at": r.last_sent_at, "last_as_of": r.last_as_of, "message_id": r.message_id}
+            for r in new_rows])
     return out
 
 
@@ -388,6 +397,7 @@ def mark_reported(session: Session, message_id: int) -> None:
 def record_sent_alert(
     session: Session, key: str, recipient: str, state: str, message_id: str, *, as_of: date,
     when: datetime | None = None, known: dict[tuple[str, str], AlertLedger] | None = None,
+    new_rows: list[AlertLedger] | None = None,
 ) -> None:
     """Record that `recipient` was told about `key` in `state`. `known`: the ledger rows of these
     keys read beforehand (`ledger_rows`), kept up to date here, so recording a message's alerts
@@ -400,6 +410,10 @@ def record_sent_alert(
     if row is None:
         row = AlertLedger(key=key, recipient=recipient, state=state, first_sent_at=when,
                           last_sent_at=when, last_as_of=as_of, message_id=message_id)
+        if new_rows is not None and known is not None:
+            new_rows.append(row)  # the caller inserts these in one statement
+            known[(key, recipient)] = row
+            return
         session.add(row)
         if known is None:
             session.flush()
