@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -82,6 +83,12 @@ class Lexicon:
         return {self.canonical.get(m, m) for m in self.pattern.findall(text)}
 
 
+@lru_cache(maxsize=8)
+def _lexicon(name: str | None) -> Lexicon:
+    """One compiled lexicon per file for the process (lexicon_file is read once too)."""
+    return Lexicon(*lexicon_file(name))
+
+
 def normalize_for_matching(text: str, lexicon: Lexicon | None = None) -> str:
     for old, new in LEVEL_WORDS:
         text = text.replace(old, new)
@@ -100,7 +107,7 @@ class Scorer:
     def __init__(self, directive_texts: list[str], plan_texts: list[str], settings: CoveragePolicy):
         lo, hi = settings.ngram_range
         self.bonus = settings.key_phrase_bonus
-        self.lexicon = Lexicon(*lexicon_file(settings.lexicon))
+        self.lexicon = _lexicon(settings.lexicon)
         self.d_raw, self.p_raw = directive_texts, plan_texts
         self.d_norm = [normalize_for_matching(t, self.lexicon) for t in directive_texts]
         self.p_norm = [normalize_for_matching(t, self.lexicon) for t in plan_texts]

@@ -11,7 +11,6 @@ A text's n-gram counts do not depend on the other texts, so they are kept per te
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -37,6 +36,18 @@ def ngram_counts(text: str, lo: int, hi: int) -> Counter[str]:
     return grams
 
 
+@lru_cache(maxsize=65536)
+def _terms(text: str, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """A text's n-grams as a numpy string array and their counts (None when a gram holds a NUL,
+    which numpy's strings cannot keep: such a text is weighed gram by gram)."""
+    grams = ngram_counts(text, lo, hi)
+    if "\x00" in text:
+        return None
+    keys = np.array(list(grams), dtype=f"<U{max(hi, 1)}")
+    counts = np.fromiter(grams.values(), dtype=float, count=len(grams))
+    return keys, counts
+
+
 def _l2_rows(matrix: np.ndarray) -> np.ndarray:
     norms = np.sqrt(np.einsum("ij,ij->i", matrix, matrix))
     norms[norms == 0.0] = 1.0
@@ -50,23 +61,37 @@ class CharTfidf:
         self.ngram_range = (int(ngram_range[0]), int(ngram_range[1]))
         self.sublinear_tf = sublinear_tf
         self.vocabulary: dict[str, int] = {}
+        self._features: np.ndarray | None = None
         self.idf = np.zeros(0)
 
     def _counts(self, texts: Sequence[str]) -> list[Counter[str]]:
         lo, hi = self.ngram_range
         return [ngram_counts(t, lo, hi) for t in texts]
 
-    def _weigh(self, counts: list[Counter[str]]) -> np.ndarray:
-        matrix = np.zeros((len(counts), len(self.vocabulary)))
-        vocabulary = self.vocabulary
-        log = math.log
-        for row, grams in enumerate(counts):
-            out = matrix[row]
-            for gram, count in grams.items():
-                column = vocabulary.get(gram)
-                if column is not None:
-                    out[column] = log(count) + 1.0 if self.sublinear_tf else float(count)
+    def _weigh(self, texts: Sequence[str]) -> np.ndarray:
+        lo, hi = self.ngram_range
+        matrix = np.zeros((len(texts), len(self.vocabulary)))
+        features = self._features
+        for row, text in enumerate(texts):
+            terms = _terms(text, lo, hi)
+            if terms is None or features is None:
+                self._weigh_slowly(matrix[row], ngram_counts(text, lo, hi))
+                continue
+            keys, counts = terms
+            if not len(keys) or not len(features):
+                continue
+            columns = np.searchsorted(features, keys)
+            columns[columns >= len(features)] = 0
+            known = features[columns] == keys
+            values = np.log(counts[known]) + 1.0 if self.sublinear_tf else counts[known]
+            matrix[row, columns[known]] = values
         return _l2_rows(matrix * self.idf)
+
+    def _weigh_slowly(self, out: np.ndarray, grams: Counter[str]) -> None:
+        for gram, count in grams.items():
+            column = self.vocabulary.get(gram)
+            if column is not None:
+                out[column] = np.log(float(count)) + 1.0 if self.sublinear_tf else float(count)
 
     def fit_transform(self, texts: Sequence[str]) -> np.ndarray:
         counts = self._counts(texts)
@@ -75,12 +100,16 @@ class CharTfidf:
             document_frequency.update(grams.keys())
         features = sorted(document_frequency)
         self.vocabulary = {gram: column for column, gram in enumerate(features)}
+        # numpy orders its strings as Python does (code points); a NUL would be cut off, so then
+        # the vocabulary is looked up gram by gram
+        self._features = (None if any("\x00" in g for g in features)
+                          else np.array(features, dtype=f"<U{max(self.ngram_range[1], 1)}"))
         frequency = np.array([document_frequency[g] for g in features], dtype=float)
         self.idf = np.log((len(counts) + 1.0) / (frequency + 1.0)) + 1.0
-        return self._weigh(counts)
+        return self._weigh(texts)
 
     def transform(self, texts: Sequence[str]) -> np.ndarray:
-        return self._weigh(self._counts(texts))
+        return self._weigh(texts)
 
 
 def cosine_similarity(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -26,7 +26,7 @@ def texts() -> list[str]:
     for path in sorted(SAMPLES.glob("*.txt")):
         out += [normalize_for_matching(item.text, lexicon) for item in parse_file(path).items]
     # white space runs, upper case and empty texts are read as scikit-learn reads them
-    return out + ["", "A  b\t\tC d", "一网通办 一网通办", "x"]
+    return out + ["", "A  b\t\tC d", "一网通办 一网通办", "x", "a\x00b\x00"]
 
 
 @pytest.mark.parametrize(("ngram_range", "sublinear"), [((2, 3), True), ((2, 3), False), ((1, 2), True)])
