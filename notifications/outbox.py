@@ -342,11 +342,14 @@ def plan_digests(
     # A resolved entry also goes to whoever was told about it earlier (an escalation's lead unit
     # and 政务公开科), not only to the units routing finds today.
     known = _office_by_email(registry_by_district)
+    told_by_key: dict[str, list[tuple[str, Any]]] = {}  # the ledger by alert key (not a scan per entry)
+    for (key, email), row in ledger.items():
+        told_by_key.setdefault(key, []).append((email, row))
     for entry in alertable:
         if alert_state(entry) != "resolved":
             continue
-        for (key, email), row in ledger.items():
-            if key == entry.key and row.state != "resolved":
+        for email, row in told_by_key.get(entry.key, []):
+            if row.state != "resolved":
                 recipient = known.get(email.lower(), Recipient(email, email))
                 _, bucket = routed.setdefault(email.lower(), (recipient, {}))
                 bucket.setdefault(entry.key, entry)
