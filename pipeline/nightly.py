@@ -62,11 +62,14 @@ def plan_districts(store: Store) -> list[str]:
     return sorted(places)
 
 
-def _plans_of(store: Store, district: str) -> list[dict[str, Any]]:
+def _plans_of(store: Store, district: str, heads: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
     """The district's stored plans, each with the id and content hash of its parent (None when it
-    has none); read without the documents' content."""
-    with store.transaction() as session:
-        return [p for p in plan_heads(session) if (p["place"] or UNKNOWN_DISTRICT) == district]
+    has none); read without the documents' content (or taken from `heads`, every district's,
+    read once for the night)."""
+    if heads is None:
+        with store.transaction() as session:
+            heads = plan_heads(session)
+    return [p for p in heads if (p["place"] or UNKNOWN_DISTRICT) == district]
 
 
 def finding_rows(result: Mapping[str, Any], district: str, *, severities: Iterable[str] = ("error", "warning")
@@ -103,13 +106,14 @@ def check_district(
     *,
     kind: str = "nightly",
     plan_ids: Iterable[int] | None = None,
+    heads: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Check every stored plan of `district` (or only `plan_ids`) against its parent and store the
-    findings."""
+    findings. `heads`: every district's plans as `store.documents.plan_heads` reads them."""
     counts: Counter[str] = Counter({s: 0 for s in SEVERITIES})
     plans, rows = [], []
     only = set(plan_ids) if plan_ids is not None else None
-    todo = [p for p in _plans_of(store, district) if only is None or p["id"] in only]
+    todo = [p for p in _plans_of(store, district, heads) if only is None or p["id"] in only]
     # Only plans whose plan, parent, policy, registry or rules changed are checked again.
     for plan, (data, run_id) in zip(todo, check_stored_plans(store, todo, policy, kind=kind, as_of=as_of),
                                     strict=True):
@@ -176,11 +180,12 @@ def state_counts(status: Any) -> dict[str, int]:
 
 
 def run_district(store: Store, district: str, as_of: date, policy: Policy, *,
-                 statuses: list[ObligationStatus] | None = None) -> dict[str, Any]:
+                 statuses: list[ObligationStatus] | None = None,
+                 heads: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """One district of the nightly run: rules over its plans, then where its obligations stand
     (taken from `statuses` when the night evaluated every district's at once)."""
     started = time.perf_counter()
-    summary = check_district(store, district, as_of, policy)
+    summary = check_district(store, district, as_of, policy, heads=heads)
     checked = time.perf_counter()
     summary["obligations"] = obligation_counts(store, as_of, district, policy, statuses=statuses)
     summary["seconds"] = {
@@ -436,9 +441,11 @@ def run_nightly(store: Store, as_of: date, policy: Policy, *, transport: Any = N
             return _districts_in_processes(store, names, as_of, policy, processes, statuses)
         results: dict[str, dict[str, Any]] = {}
         failed: dict[str, str] = {}
+        with store.transaction() as session:
+            heads = plan_heads(session)  # every district's plans, read once
         for district in names:
             try:
-                results[district] = run_district(store, district, as_of, policy, statuses=statuses())
+                results[district] = run_district(store, district, as_of, policy, statuses=statuses(), heads=heads)
             except Exception as exc:  # one district's failure must not stop the others
                 logger.exception("nightly run failed for %s", district)
                 failed[district] = str(exc)

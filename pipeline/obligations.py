@@ -684,7 +684,7 @@ def obligation_status(
     district_name = _district_name(district)
     names, suggestion = _unit_names(unit, district)
     with store.transaction() as session:
-        rows = ob_store.list_obligations(session, doc_key=doc_key, district=district_name, units=names)
+        rows = ob_store.obligation_rows(session, doc_key=doc_key, district=district_name, units=names)
         if names is not None and not rows and suggestion:
             raise ValueError(f"单位“{unit}”不在单位名录中，是否为“{suggestion}”？")
         rows = [

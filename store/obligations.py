@@ -261,6 +261,27 @@ def list_obligations(
     return list(session.scalars(stmt))
 
 
+def obligation_rows(
+    session: Session,
+    *,
+    doc_key: str | None = None,
+    district: str | None = None,
+    units: Iterable[str] | None = None,
+) -> list[Any]:
+    """`list_obligations` (active ones) as plain rows with the same attribute names, for readers
+    that only read them: no ORM objects for the tens of thousands a city's night evaluates."""
+    table = cast(Table, ObligationRecord.__table__)
+    stmt = select(table).where(table.c.active.is_(True))
+    if doc_key is not None:
+        stmt = stmt.where(table.c.doc_key == doc_key)
+    if district is not None:
+        stmt = stmt.where(table.c.district == district)
+    if units is not None:
+        stmt = stmt.where(table.c.unit.in_(list(units)))
+    stmt = stmt.order_by(table.c.district, table.c.unit, table.c.due.is_(None), table.c.due, table.c.obligation_key)
+    return list(session.execute(stmt))
+
+
 def derived_document_ids(session: Session, doc_key: str | None = None) -> dict[str, int | None]:
     """doc key → the document id its active obligations were derived from."""
     stmt = (
