@@ -85,6 +85,21 @@ def cache_result(session: Session, key: str, parts: dict[str, str], result: dict
     session.flush()
 
 
+def cache_results(session: Session, items: Iterable[tuple[str, dict[str, str], dict[str, Any]]]) -> None:
+    """`cache_result` for many (key, parts, result) at once: the keys already kept are found in
+    one query, the new results written at the next flush (a key given twice is kept once)."""
+    todo: dict[str, tuple[dict[str, str], dict[str, Any]]] = {}
+    for key, parts, result in items:
+        todo.setdefault(key, (parts, result))
+    wanted = sorted(todo)
+    for start in range(0, len(wanted), 500):
+        for key in session.scalars(select(CachedCheck.key).where(CachedCheck.key.in_(wanted[start:start + 500]))):
+            todo.pop(key, None)
+    now = datetime.now(UTC)
+    session.add_all(CachedCheck(key=key, result=jsonable(result), created_at=now, **parts)
+                    for key, (parts, result) in todo.items())
+
+
 def newest_run_keys(session: Session, plan_document_ids: Iterable[int], as_of: date
                     ) -> dict[int, tuple[int, str | None, str]]:
     """Per plan document: (id, result key, kind) of its newest non-draft run on or before `as_of` —
@@ -117,8 +132,10 @@ def save_check(
     district: str | None,
     as_of: date,
     result_key: str | None = None,
+    flush: bool = True,
 ) -> CheckRun:
-    """Store one check (the JSON form of rules.check.CheckResult) with its findings."""
+    """Store one check (the JSON form of rules.check.CheckResult) with its findings
+    (`flush=False`: the run gets its id at the caller's next flush)."""
     run = CheckRun(
         kind=kind,
         plan_document_id=plan_document_id,
@@ -145,7 +162,8 @@ def save_check(
             )
         )
     session.add(run)
-    session.flush()
+    if flush:
+        session.flush()
     return run
 
 
