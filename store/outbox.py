@@ -327,37 +327,50 @@ def mark_sent(session: Session, message_id: int) -> OutboxMessage:
     return message
 
 
-def mark_sent_many(session: Session, message_ids: Iterable[int]) -> list[OutboxMessage]:
-    """`mark_sent` for several messages in the caller's one transaction: their ledger rows are
-    read in one query and written at the commit."""
+class _NewLedgerRow:
+    """A ledger row `mark_sent_many` inserts in one statement (a plain object: building thousands
+    of ORM instances cost more than the insert)."""
+
+    __slots__ = ("key", "recipient", "state", "first_sent_at", "last_sent_at", "last_as_of", "message_id")
+
+    def __init__(self, **values: Any) -> None:
+        for name, value in values.items():
+            setattr(self, name, value)
+
+    def values(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__slots__}
+
+
+def mark_sent_many(session: Session, message_ids: Iterable[int]) -> list[int]:
+    """`mark_sent` for several messages in the caller's one transaction: the messages are marked
+    in one UPDATE, their ledger rows read in one query and the new ones inserted in one more.
+    Returns the ids marked."""
     ids = list(message_ids)
     if not ids:
         return []
-    messages = {m.id: m for m in session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids)))}
-    missing = [i for i in ids if i not in messages]
+    table = cast(Table, OutboxMessage.__table__)
+    rows = {r.id: r for r in session.execute(
+        select(table.c.id, table.c.recipient, table.c.message_id, table.c.as_of, table.c.alerts)
+        .where(table.c.id.in_(ids)))}
+    missing = [i for i in ids if i not in rows]
     if missing:
         raise LookupError(f"outbox messages {missing} not found")
     now = utcnow()
-    known = ledger_rows(session, [a["key"] for m in messages.values() for a in m.alerts or []])
-    new_rows: list[AlertLedger] = []
-    out = []
+    session.execute(update(table).where(table.c.id.in_(ids)).values(status=SENT, sent_at=now, last_error=None))
+    known: dict[tuple[str, str], Any] = dict(
+        ledger_rows(session, [a["key"] for r in rows.values() for a in r.alerts or []]))
+    new_rows: list[Any] = []
     for message_id in ids:  # in sending order: a later message's state wins, as one by one
-        message = messages[message_id]
-        message.status = SENT
-        message.sent_at = now
-        message.last_error = None
-        for alert in message.alerts or []:
-            record_sent_alert(session, alert["key"], message.recipient, alert["state"], message.message_id,
-                              as_of=message.as_of, when=now, known=known, new_rows=new_rows)
-        out.append(message)
+        row = rows[message_id]
+        for alert in row.alerts or []:
+            record_sent_alert(session, alert["key"], row.recipient, alert["state"], row.message_id,
+                              as_of=row.as_of, when=now, known=known, new_rows=new_rows)
     if new_rows:
         # New ledger rows in one INSERT (the ORM would flush them one by one): same transaction.
-        table = cast(Table, AlertLedger.__table__)
-        session.execute(table.insert(), [
-            {"key": r.key, "recipient": r.recipient, "state": r.state, "first_sent_at": r.first_sent_at,
-             "last_sent_at": r.last_sent_at, "last_as_of": r.last_as_of, "message_id": r.message_id}
-            for r in new_rows])
-    return out
+        session.execute(cast(Table, AlertLedger.__table__).insert(), [r.values() for r in new_rows])
+    # (the messages were updated by a statement: a caller holding them as ORM objects in this
+    # session should expire them; the delivery loop does not)
+    return ids
 
 
 def mark_failed(session: Session, message_id: int, error: str) -> None:
@@ -396,8 +409,8 @@ def mark_reported(session: Session, message_id: int) -> None:
 
 def record_sent_alert(
     session: Session, key: str, recipient: str, state: str, message_id: str, *, as_of: date,
-    when: datetime | None = None, known: dict[tuple[str, str], AlertLedger] | None = None,
-    new_rows: list[AlertLedger] | None = None,
+    when: datetime | None = None, known: dict[tuple[str, str], Any] | None = None,
+    new_rows: list[Any] | None = None,
 ) -> None:
     """Record that `recipient` was told about `key` in `state`. `known`: the ledger rows of these
     keys read beforehand (`ledger_rows`), kept up to date here, so recording a message's alerts
@@ -408,12 +421,14 @@ def record_sent_alert(
     else:
         row = known.get((key, recipient))
     if row is None:
+        if new_rows is not None and known is not None:
+            pending = _NewLedgerRow(key=key, recipient=recipient, state=state, first_sent_at=when,
+                                    last_sent_at=when, last_as_of=as_of, message_id=message_id)
+            new_rows.append(pending)  # the caller inserts these in one statement
+            known[(key, recipient)] = pending
+            return
         row = AlertLedger(key=key, recipient=recipient, state=state, first_sent_at=when,
                           last_sent_at=when, last_as_of=as_of, message_id=message_id)
-        if new_rows is not None and known is not None:
-            new_rows.append(row)  # the caller inserts these in one statement
-            known[(key, recipient)] = row
-            return
         session.add(row)
         if known is None:
             session.flush()
