@@ -189,14 +189,20 @@ def evaluate(
     windows = policy.windows()
     entries = list(entries)
     _define()
-    facts = [status_fact(key, due, filed, as_of, windows) for key, due, filed in entries]
+    # The rules read only the dates: obligations with the same due day and filing day get the same
+    # verdict, so one fact per such case goes in (a city's tens of thousands of duties fall due on
+    # a few hundred days), and each obligation takes its case's verdict.
+    cases: dict[tuple[date | None, date | None], str] = {}
+    for _key, due, filed in entries:
+        cases.setdefault((due, filed), f"case-{len(cases)}")
+    facts = [status_fact(case, due, filed, as_of, windows) for (due, filed), case in cases.items()]
     found: dict[str, list[str]] = {}
     for start in range(0, len(facts), BATCH_SIZE):
         for conclusion in run_ruleset(RULESET, facts[start : start + BATCH_SIZE]):
             found.setdefault(conclusion.fact["key"], []).append(conclusion.verdict["state"])
     verdicts: dict[str, Verdict] = {}
-    for key, due, _filed in entries:
-        states = found.get(key, [])
+    for key, due, filed in entries:
+        states = found.get(cases[(due, filed)], [])
         if len(states) != 1:  # the conditions are meant to partition every case
             raise RuntimeError(f"obligation {key}: status rules gave {states or 'no state'}")
         days_left = (due - as_of).days if due else None
