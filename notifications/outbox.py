@@ -336,7 +336,7 @@ def plan_digests(
     with store.transaction() as session:
         keys = {key for _r, bucket in routed.values() for key in bucket}
         keys |= {e.key for e in alertable if alert_state(e) == "resolved"}
-        ledger = outbox_store.ledger_rows(session, keys)
+        ledger = outbox_store.ledger_view(session, keys)  # read only here: plain rows
         in_flight = outbox_store.in_flight_alerts(session)
 
     # A resolved entry also goes to whoever was told about it earlier (an escalation's lead unit

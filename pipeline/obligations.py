@@ -697,7 +697,8 @@ def obligation_status(
         filed = ob_store.first_filings(session, as_of=as_of, keys=[r.obligation_key for r in rows])
     verdicts = evaluate([(r.obligation_key, r.due, filed.get(r.obligation_key)) for r in rows], as_of, policy)
     calendar = default_calendar()
-    closes = {key: plan_close_day(plan_year, policy, calendar) for key, plan_year in years.items()}
+    by_year = {plan_year: plan_close_day(plan_year, policy, calendar) for plan_year in set(years.values())}
+    closes = {key: by_year[plan_year] for key, plan_year in years.items()}
     sections: dict[str | None, str | None] = {}
     statuses = []
     for r in rows:

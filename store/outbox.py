@@ -453,6 +453,17 @@ def ledger_rows(session: Session, keys: Iterable[str]) -> dict[tuple[str, str], 
     return rows
 
 
+def ledger_view(session: Session, keys: Iterable[str]) -> dict[tuple[str, str], Any]:
+    """`ledger_rows` as plain read-only rows (same attribute names), for planning a run."""
+    table = cast(Table, AlertLedger.__table__)
+    wanted = sorted(set(keys))
+    rows: dict[tuple[str, str], Any] = {}
+    for start in range(0, len(wanted), 500):
+        for row in session.execute(select(table).where(table.c.key.in_(wanted[start:start + 500]))):
+            rows[(row.key, row.recipient)] = row
+    return rows
+
+
 def in_flight_alerts(session: Session) -> dict[tuple[str, str], str]:
     """(alert key, recipient) → state for messages left 'sending': handed to the server or not,
     nobody knows, and the lease re-send will deliver exactly those bytes. A new digest must not
