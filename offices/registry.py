@@ -377,7 +377,9 @@ _cache: dict[str, tuple[tuple[int, int], Registry]] = {}
 def _load_cached(path: Path) -> Registry:
     stat = path.stat()
     stamp = (stat.st_mtime_ns, stat.st_size)
-    key = str(path.resolve())
+    # an absolute path names its file well enough for a cache key (resolving costs a system call
+    # per path component, and registries are looked up for every plan)
+    key = str(path) if path.is_absolute() else str(path.resolve())
     hit = _cache.get(key)
     if hit is not None and hit[0] == stamp:
         return hit[1]
