@@ -50,6 +50,17 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
 
 def one_line(value: Any, limit: int | None = None) -> str:
     """`value` as a single clean line (control characters and line breaks become spaces)."""
+    if isinstance(value, str):
+        return _one_line_text(value, limit)  # the same unit names and titles recur in every digest
+    return _one_line(value, limit)
+
+
+@lru_cache(maxsize=65536)
+def _one_line_text(value: str, limit: int | None) -> str:
+    return _one_line(value, limit)
+
+
+def _one_line(value: Any, limit: int | None) -> str:
     text = _SPACES.sub(" ", _CONTROL.sub(" ", str(value or ""))).strip()
     if limit is not None and len(text) > limit:
         text = text[: limit - 1].rstrip() + "…"
@@ -266,13 +277,18 @@ def _days_left(entry: AlertEntry, as_of: date) -> int | None:
     return (entry.due - as_of).days if entry.due else None
 
 
-def _view(entry: AlertEntry, as_of: date) -> dict[str, Any]:
-    state = alert_state(entry)
+def _source(entry: AlertEntry) -> str:
+    """The file an entry comes from, as a row names it: 《title》（number）."""
     title = one_line(entry.document, 120)
     if title and not title.startswith("《"):
         title = f"《{title}》"
     number = one_line(entry.doc_number, 60)
-    source = f"{title}（{number}）" if title and number else (title or number)
+    return f"{title}（{number}）" if title and number else (title or number)
+
+
+def _view(entry: AlertEntry, as_of: date) -> dict[str, Any]:
+    state = alert_state(entry)
+    source = _source(entry)
     item = one_line(entry.item, 20)
     days = _days_left(entry, as_of)
     return {
@@ -476,7 +492,7 @@ def build_digest(
     sections = _sections(ordered, as_of, max_per_section, by_item=by_item, new_keys=new_keys, own=recipient.name)
     # A unit's digest is about its own duties: its name is in the greeting, the source files are
     # named once above the rows (a row names its plan only when the digest spans several).
-    sources = list(dict.fromkeys(_view(e, as_of)["source"] for e in ordered if e.document or e.doc_number))
+    sources = list(dict.fromkeys(_source(e) for e in ordered if e.document or e.doc_number))
     own = one_line(recipient.name, 40)
     for section in sections:
         for row in section["entries"]:
