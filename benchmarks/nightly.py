@@ -4,7 +4,8 @@ Each district has a 35-item district plan (written as text and parsed, like a re
 units that filed their own plan and quarterly reports; the city plan is the real sample. For each
 city size (4, 8, 16, 32 districts) a fresh child process builds the store (not timed) and runs
 three nights as plain functions (`pipeline.nightly.run_nightly`, alerts over SMTP to aiosmtpd on
-loopback; no Prefect server):
+loopback; no Prefect server), and for the size the JSON line reports, the first night again with
+the districts in 2 worker processes:
 
 - cold: the first night, everything new (every plan checked);
 - warm: the next night, nothing changed (kept check results; obligations and alerts re-evaluated);
@@ -298,11 +299,15 @@ def _run_size(n_districts: int, args: argparse.Namespace) -> dict[str, Any]:
     try:
         settings = SmtpSettings.from_mapping({"host": "127.0.0.1", "port": port, "timeout": 30,
                                               "mail_from": "政务公开科 <noreply@gov.test>"})
+        compare = n_districts == args.workers_size
+        if compare:  # the same first night again, districts in 2 processes, on a copy of the store
+            shutil.copy(city["db"], work / "city-2w.db")
         store = open_store(city["db"])
 
-        def night(day: date) -> tuple[float, dict[str, Any]]:
+        def night(day: date, on: Any = None, workers: int = 1) -> tuple[float, dict[str, Any]]:
             started = time.perf_counter()
-            summary = steps.run_nightly(store, day, policy, transport=SmtpTransport(settings))
+            summary = steps.run_nightly(on or store, day, policy, transport=SmtpTransport(settings),
+                                        workers=workers)
             if summary["failed"]:
                 raise RuntimeError(f"districts failed: {summary['failed']}")
             return time.perf_counter() - started, summary
@@ -318,6 +323,13 @@ def _run_size(n_districts: int, args: argparse.Namespace) -> dict[str, Any]:
         ingest_document(store, parse_file(revised))
         one_s, one = night(AS_OF + timedelta(days=2))
         store.dispose()
+        cold_2w_s = None
+        if compare:
+            other = open_store(str(work / "city-2w.db"))
+            cold_2w_s, cold_2w = night(AS_OF, other, workers=2)
+            other.dispose()
+            if cold_2w["counts"] != cold["counts"] or cold_2w["alerts"]["digests"] != cold["alerts"]["digests"]:
+                raise RuntimeError("2 workers gave another night than 1")
     finally:
         controller.stop()
 
@@ -338,6 +350,7 @@ def _run_size(n_districts: int, args: argparse.Namespace) -> dict[str, Any]:
         "digests_per_s": digests / alerts_s if alerts_s else 0.0,
         "raw_rules_s": raw_s, "rules_vs_raw": rules_s / raw_s if raw_s else 0.0,
         "counts_equal": cold["counts"] == warm["counts"],
+        "cold_2w_s": cold_2w_s,
         "peak_mib": max_rss_mib(),
     }
     if not args.keep:
@@ -393,6 +406,7 @@ def main() -> None:
     if args.quick:
         args.sizes, args.units, args.items = "4,8", 20, 20
     args.sizes = [int(s) for s in str(args.sizes).split(",") if s.strip()]
+    args.workers_size = 16 if 16 in args.sizes else max(args.sizes)  # the size the JSON line reports
     if max(args.sizes) > len(DISTRICTS):
         parser.error(f"at most {len(DISTRICTS)} districts")
     faulthandler.enable()  # a crash in a C extension (durable-rules) prints every thread's stack
@@ -423,6 +437,10 @@ def main() -> None:
     print(f"warm night counts equal the cold night's: {all(r['counts_equal'] for r in results)}; "
           f"cold/plan grows {results[-1]['cold_s'] / results[-1]['plans'] / (base['cold_s'] / base['plans']):.2f}× "
           f"from {base['districts']} to {results[-1]['districts']} districts")
+    for r in results:
+        if r.get("cold_2w_s"):
+            print(f"cold night, {r['districts']} districts: 1 worker process {r['cold_s']:.2f} s, "
+                  f"2 worker processes {r['cold_2w_s']:.2f} s (pipeline.nightly.run_nightly(workers=…))")
     if args.flow:
         flow_workers(args)
     head = next((r for r in results if r["districts"] == 16), results[-1])

@@ -7,19 +7,22 @@ template engine before it goes into the HTML part.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import re
+import uuid
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime
+from email import message_from_bytes
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
@@ -47,6 +50,17 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
 
 def one_line(value: Any, limit: int | None = None) -> str:
     """`value` as a single clean line (control characters and line breaks become spaces)."""
+    if isinstance(value, str):
+        return _one_line_text(value, limit)  # the same unit names and titles recur in every digest
+    return _one_line(value, limit)
+
+
+@lru_cache(maxsize=65536)
+def _one_line_text(value: str, limit: int | None) -> str:
+    return _one_line(value, limit)
+
+
+def _one_line(value: Any, limit: int | None) -> str:
     text = _SPACES.sub(" ", _CONTROL.sub(" ", str(value or ""))).strip()
     if limit is not None and len(text) > limit:
         text = text[: limit - 1].rstrip() + "…"
@@ -140,8 +154,17 @@ class Digest:
     summary: DistrictSummary | None
     subject: str
     message_id: str
-    message: EmailMessage
+    _message: EmailMessage | None = field(default=None, repr=False, compare=False)
     _raw: bytes | None = field(default=None, repr=False, compare=False)
+    sender_address: str = ""
+
+    @property
+    def message(self) -> EmailMessage:
+        """The message as an `EmailMessage` (parsed from the wire form when it was built there)."""
+        if self._message is None:
+            assert self._raw is not None
+            self._message = cast(EmailMessage, message_from_bytes(self._raw, policy=SMTP))
+        return self._message
 
     @property
     def alerts(self) -> list[dict[str, str]]:
@@ -149,11 +172,80 @@ class Digest:
         return [{"key": e.key, "state": alert_state(e)} for e in self.entries]
 
     def as_bytes(self) -> bytes:
-        """The wire form (CRLF line ends), serialised once: the stdlib's header folding is the
-        slowest step of building a digest."""
+        """The wire form (CRLF line ends), serialised once."""
         if self._raw is None:
             self._raw = self.message.as_bytes(policy=SMTP)
         return self._raw
+
+
+# --------------------------------------------------------------------------- the wire form
+# A digest is written straight to its wire form: the stdlib's header registry parses every header
+# it is given and folds it again on output, which cost more than rendering the digest itself.
+# The form is the one EmailMessage(policy=SMTP) gives (tests parse it back with the stdlib).
+
+_WORD_BYTES = 45  # UTF-8 bytes per encoded word (60 base64 characters), as the stdlib splits them
+
+
+def encoded_words(text: str) -> list[str]:
+    """`text` as RFC 2047 base64 encoded words, split between characters (never inside one)."""
+    words: list[str] = []
+    chunk = bytearray()
+    for char in text:
+        data = char.encode("utf-8", "surrogatepass")
+        if chunk and len(chunk) + len(data) > _WORD_BYTES:
+            words.append(f"=?utf-8?b?{base64.b64encode(bytes(chunk)).decode('ascii')}?=")
+            chunk.clear()
+        chunk += data
+    if chunk:
+        words.append(f"=?utf-8?b?{base64.b64encode(bytes(chunk)).decode('ascii')}?=")
+    return words
+
+
+def _unstructured(name: str, value: str) -> str:
+    """One header line (folded) for free text: ASCII words as they are when that is safe, else
+    encoded words."""
+    if value.isascii() and value.isprintable() and "=?" not in value and len(name) + len(value) < 76 \
+            and value == value.strip():
+        return f"{name}: {value}"
+    return f"{name}: " + "\r\n ".join(encoded_words(value))
+
+
+@lru_cache(maxsize=4096)
+def _checked_addr_spec(addr_spec: str) -> str:
+    """The address as the header registry would write it (raises on one it would refuse)."""
+    return Address(addr_spec=addr_spec).addr_spec
+
+
+def _address(name: str, display: str, addr_spec: str) -> str:
+    spec = _checked_addr_spec(addr_spec)
+    if not display:
+        return f"{name}: {spec}"
+    words = encoded_words(display)
+    line = f"{name}: " + "\r\n ".join(words)
+    last = len(words[-1]) + (len(name) + 2 if len(words) == 1 else 1)
+    return line + ("\r\n " if last + len(spec) + 3 > 76 else " ") + f"<{spec}>"
+
+
+def _base64_body(text: str) -> str:
+    data = b"\r\n".join(text.encode("utf-8", "surrogateescape").splitlines()) + b"\r\n"
+    return base64.encodebytes(data).decode("ascii").replace("\n", "\r\n")
+
+
+def wire_message(headers: list[str], parts: list[tuple[str, str]]) -> bytes:
+    """A message of `headers` (already formed lines) and text `parts` ((subtype, text), UTF-8,
+    base64): one part is the body itself, several make a multipart/alternative."""
+    lines = [*headers, "MIME-Version: 1.0"]
+    if len(parts) == 1:
+        subtype, text = parts[0]
+        lines += [f'Content-Type: text/{subtype}; charset="utf-8"', "Content-Transfer-Encoding: base64"]
+        return ("\r\n".join(lines) + "\r\n\r\n" + _base64_body(text)).encode("ascii")
+    boundary = f"==============={uuid.uuid4().int % 10**19:019d}=="
+    lines += ["Content-Type: multipart/alternative;", f' boundary="{boundary}"', ""]
+    for subtype, text in parts:
+        lines += [f"--{boundary}", f'Content-Type: text/{subtype}; charset="utf-8"',
+                  "Content-Transfer-Encoding: base64", "MIME-Version: 1.0", "", _base64_body(text)]
+    lines.append(f"--{boundary}--\r\n")
+    return "\r\n".join(lines).encode("ascii")
 
 
 def _sort_key(entry: AlertEntry) -> tuple:
@@ -185,13 +277,18 @@ def _days_left(entry: AlertEntry, as_of: date) -> int | None:
     return (entry.due - as_of).days if entry.due else None
 
 
-def _view(entry: AlertEntry, as_of: date) -> dict[str, Any]:
-    state = alert_state(entry)
+def _source(entry: AlertEntry) -> str:
+    """The file an entry comes from, as a row names it: 《title》（number）."""
     title = one_line(entry.document, 120)
     if title and not title.startswith("《"):
         title = f"《{title}》"
     number = one_line(entry.doc_number, 60)
-    source = f"{title}（{number}）" if title and number else (title or number)
+    return f"{title}（{number}）" if title and number else (title or number)
+
+
+def _view(entry: AlertEntry, as_of: date) -> dict[str, Any]:
+    state = alert_state(entry)
+    source = _source(entry)
     item = one_line(entry.item, 20)
     days = _days_left(entry, as_of)
     return {
@@ -340,10 +437,17 @@ def render(template: str, **context: Any) -> str:
     return env.get_template(template).render(**context)
 
 
+@lru_cache(maxsize=1)
+def _entry_fields() -> tuple[str, ...]:
+    return tuple(f.name for f in fields(AlertEntry))
+
+
 def content_hash(recipient: Recipient, entries: list[AlertEntry], summary: DistrictSummary | None) -> str:
+    names = _entry_fields()
     payload = {
         "recipient": recipient.email.lower(),
-        "entries": [asdict(e) for e in entries],
+        # an entry's fields are plain values: what asdict gives, without its deep copy
+        "entries": [{name: getattr(e, name) for name in names} for e in entries],
         "summary": asdict(summary) if summary else None,
     }
     blob = json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str)
@@ -388,7 +492,7 @@ def build_digest(
     sections = _sections(ordered, as_of, max_per_section, by_item=by_item, new_keys=new_keys, own=recipient.name)
     # A unit's digest is about its own duties: its name is in the greeting, the source files are
     # named once above the rows (a row names its plan only when the digest spans several).
-    sources = list(dict.fromkeys(_view(e, as_of)["source"] for e in ordered if e.document or e.doc_number))
+    sources = list(dict.fromkeys(_source(e) for e in ordered if e.document or e.doc_number))
     own = one_line(recipient.name, 40)
     for section in sections:
         for row in section["entries"]:
@@ -412,20 +516,21 @@ def build_digest(
     text_body = render("digest.txt.j2", **context)
     html_body = render("digest.html.j2", **context)
 
-    message = EmailMessage(policy=SMTP)
-    message["Subject"] = subject
-    message["From"] = Address(display_name=header_safe(sender.name or f"{district}政务公开工作提醒", 60),
-                              addr_spec=header_safe(sender.address, 320))
-    message["To"] = Address(display_name=header_safe(recipient.name, 60), addr_spec=header_safe(recipient.email, 320))
-    message["Date"] = format_datetime((now or datetime.now()).astimezone())
-    message["Message-ID"] = message_id
-    # RFC 3834: tells auto-responders (out-of-office replies) not to answer.
-    message["Auto-Submitted"] = "auto-generated"
-    message["X-Gongkai-As-Of"] = as_of.isoformat()
+    sender_spec = header_safe(sender.address, 320)
+    headers = [
+        _unstructured("Subject", subject),
+        _address("From", header_safe(sender.name or f"{district}政务公开工作提醒", 60), sender_spec),
+        _address("To", header_safe(recipient.name, 60), header_safe(recipient.email, 320)),
+        f"Date: {format_datetime((now or datetime.now()).astimezone())}",
+        f"Message-ID: {message_id}",
+        # RFC 3834: tells auto-responders (out-of-office replies) not to answer.
+        "Auto-Submitted: auto-generated",
+        f"X-Gongkai-As-Of: {as_of.isoformat()}",
+    ]
     # Base64 keeps the message 7-bit clean for relays that do not announce 8BITMIME.
-    message.set_content(text_body, subtype="plain", charset="utf-8", cte="base64")
-    message.add_alternative(html_body, subtype="html", charset="utf-8", cte="base64")
-    return Digest(recipient, district, as_of, ordered, summary, subject, message_id, message)
+    raw = wire_message(headers, [("plain", text_body), ("html", html_body)])
+    return Digest(recipient, district, as_of, ordered, summary, subject, message_id, _raw=raw,
+                  sender_address=_checked_addr_spec(sender_spec))
 
 
 def _summary_view(summary: DistrictSummary) -> dict[str, Any]:
@@ -477,14 +582,16 @@ def build_rejection_notice(
         "请核实该单位的邮箱地址，在单位名录（data/registry/）中更正后，下次运行会按新地址提醒；"
         "在此之前请另行通知该单位。\n"
     )
-    message = EmailMessage(policy=SMTP)
-    message["Subject"] = subject
-    message["From"] = Address(display_name=header_safe(sender.name or f"{district}政务公开工作提醒", 60),
-                              addr_spec=header_safe(sender.address, 320))
-    message["To"] = Address(display_name=header_safe(section.name, 60), addr_spec=header_safe(section.email, 320))
-    message["Date"] = format_datetime((now or datetime.now()).astimezone())
-    message["Message-ID"] = message_id
-    message["Auto-Submitted"] = "auto-generated"
-    message["X-Gongkai-As-Of"] = as_of.isoformat()
-    message.set_content(body, subtype="plain", charset="utf-8", cte="base64")
-    return Digest(section, district, as_of, [], None, subject, message_id, message)
+    sender_spec = header_safe(sender.address, 320)
+    headers = [
+        _unstructured("Subject", header_safe(subject)),
+        _address("From", header_safe(sender.name or f"{district}政务公开工作提醒", 60), sender_spec),
+        _address("To", header_safe(section.name, 60), header_safe(section.email, 320)),
+        f"Date: {format_datetime((now or datetime.now()).astimezone())}",
+        f"Message-ID: {message_id}",
+        "Auto-Submitted: auto-generated",
+        f"X-Gongkai-As-Of: {as_of.isoformat()}",
+    ]
+    raw = wire_message(headers, [("plain", body)])
+    return Digest(section, district, as_of, [], None, subject, message_id, _raw=raw,
+                  sender_address=_checked_addr_spec(sender_spec))

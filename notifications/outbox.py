@@ -138,7 +138,7 @@ def queue_digests(store: Store, run_key: str, digests: Iterable[Digest]) -> tupl
                         district=digest.district,
                         recipient=digest.recipient.email,
                         recipient_name=digest.recipient.name,
-                        sender=str(digest.message["From"].addresses[0].addr_spec),
+                        sender=digest.sender_address,
                         subject=digest.subject,
                         raw=digest.as_bytes(),
                         alerts=digest.alerts,
@@ -171,27 +171,32 @@ async def adeliver_outbox(
     await transport.open()
     try:
         # Claimed a batch at a time (one transaction: a run killed before sending leaves them
-        # 'sending', re-sent once after the lease, never delivered twice); each one marked sent in
-        # its own transaction right after the server accepted it, so a kill between send and mark
-        # re-sends at most that one message (same Message-ID).
+        # 'sending', re-sent once after the lease, never delivered twice); the messages the server
+        # accepted are marked sent, with their ledger rows, in one transaction per batch, so a kill
+        # between a send and that commit re-sends at most the batch's accepted messages, each with
+        # its own Message-ID (the documented same-Message-ID re-send), and never loses one.
         for start in range(0, len(ids), DELIVERY_BATCH):
             chunk = ids[start : start + DELIVERY_BATCH]
             with store.transaction() as session:
                 claimed = outbox_store.claim_many(session, chunk, worker, lease_seconds=pol.sending_lease_seconds)
             report.busy += len(chunk) - len(claimed)
             tried = 0
+            accepted: list[outbox_store.Claimed] = []
             try:
                 for message in claimed:
                     tried += 1
                     report.attempted += 1
                     if await _send_one(store, transport, pol, message, report, sleep):
-                        with store.transaction() as session:
-                            outbox_store.mark_sent(session, message.id)
-                        report.sent.append(message.message_id)
+                        accepted.append(message)
                     if report.aborted:
                         break
             finally:
-                # What a stop (server down, an error) left untried goes back exactly as it was.
+                # What the server took is recorded even when a later send stopped the batch; what
+                # a stop (server down, an error) left untried goes back exactly as it was.
+                if accepted:
+                    with store.transaction() as session:
+                        outbox_store.mark_sent_many(session, [m.id for m in accepted])
+                    report.sent.extend(m.message_id for m in accepted)
                 if tried < len(claimed):
                     with store.transaction() as session:
                         outbox_store.release(session, claimed[tried:], worker)
@@ -331,17 +336,20 @@ def plan_digests(
     with store.transaction() as session:
         keys = {key for _r, bucket in routed.values() for key in bucket}
         keys |= {e.key for e in alertable if alert_state(e) == "resolved"}
-        ledger = outbox_store.ledger_rows(session, keys)
+        ledger = outbox_store.ledger_view(session, keys)  # read only here: plain rows
         in_flight = outbox_store.in_flight_alerts(session)
 
     # A resolved entry also goes to whoever was told about it earlier (an escalation's lead unit
     # and 政务公开科), not only to the units routing finds today.
     known = _office_by_email(registry_by_district)
+    told_by_key: dict[str, list[tuple[str, Any]]] = {}  # the ledger by alert key (not a scan per entry)
+    for (key, email), row in ledger.items():
+        told_by_key.setdefault(key, []).append((email, row))
     for entry in alertable:
         if alert_state(entry) != "resolved":
             continue
-        for (key, email), row in ledger.items():
-            if key == entry.key and row.state != "resolved":
+        for email, row in told_by_key.get(entry.key, []):
+            if row.state != "resolved":
                 recipient = known.get(email.lower(), Recipient(email, email))
                 _, bucket = routed.setdefault(email.lower(), (recipient, {}))
                 bucket.setdefault(entry.key, entry)

@@ -26,6 +26,9 @@ from rapidfuzz import fuzz, process
 
 from offices.names import canonical_name, is_collective, normalize_name
 
+# libyaml's loader when it is built in (several times faster than the pure-Python one)
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 DEFAULT_REGISTRY_DIR = Path(__file__).resolve().parent.parent / "data" / "registry"
 
 KINDS = ("department", "street", "town", "park", "government", "section")
@@ -228,7 +231,6 @@ def _guess_kinds(name: str) -> tuple[str, ...]:
 
 # libyaml's safe loader when PyYAML was built with it (the wheels are): a city's 17 registries
 # load in a tenth of the time the pure-Python loader takes.
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def load_registry(path: str | Path) -> Registry:
@@ -242,7 +244,7 @@ def load_registry(path: str | Path) -> Registry:
     except UnicodeDecodeError as exc:
         raise ValueError(f"{where}：单位名录文件不是 UTF-8 编码") from exc
     try:
-        data = yaml.load(text, Loader=_YAML_LOADER)  # noqa: S506 - a safe loader
+        data = yaml.load(text, Loader=YAML_LOADER)
     except yaml.YAMLError as exc:
         raise ValueError(f"{where}：不是有效的 YAML（{exc}）") from exc
     if not isinstance(data, dict):
@@ -379,7 +381,9 @@ _cache: dict[str, tuple[tuple[int, int], Registry]] = {}
 def _load_cached(path: Path) -> Registry:
     stat = path.stat()
     stamp = (stat.st_mtime_ns, stat.st_size)
-    key = str(path.resolve())
+    # an absolute path names its file well enough for a cache key (resolving costs a system call
+    # per path component, and registries are looked up for every plan)
+    key = str(path) if path.is_absolute() else str(path.resolve())
     hit = _cache.get(key)
     if hit is not None and hit[0] == stamp:
         return hit[1]

@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from documents.model import Document, DocumentError
@@ -18,7 +19,7 @@ from documents.parser import parse_file
 from offices.registry import registry_for_place
 from rules.check import CheckResult, check_key, check_plan, document_hash, level_problem, stored_document_hash
 from rules.policy import Policy
-from store.checks import cache_result, cached_results, newest_run_keys, save_check
+from store.checks import cache_result, cache_results, cached_results, newest_run_keys, save_check
 from store.db import Store, open_store
 from store.documents import STORED_ID, DocumentRecord, document_key, find_document, find_parent
 from workdays.calendar import today_shanghai
@@ -136,13 +137,14 @@ def check_stored_plans(
         # Read in one short transaction, check outside it: a slow check never holds the database.
         documents: dict[int, Document] = {}
         with store.transaction() as session:
-            for i in missing:
-                for doc_id in (plans[i]["id"], plans[i]["parent"]):
-                    if doc_id is not None and doc_id not in documents:
-                        record = session.get(DocumentRecord, doc_id)
-                        if record is None:
-                            raise DocumentError(f"#{doc_id}", "数据库中没有此文件 (no such stored document)")
-                        documents[doc_id] = record.to_document()
+            wanted = sorted({d for i in missing for d in (plans[i]["id"], plans[i]["parent"]) if d is not None})
+            for start in range(0, len(wanted), 500):  # in a few queries, not one per document
+                for record in session.scalars(select(DocumentRecord)
+                                              .where(DocumentRecord.id.in_(wanted[start:start + 500]))):
+                    documents[record.id] = record.to_document()
+            lost = [d for d in wanted if d not in documents]
+            if lost:
+                raise DocumentError(f"#{lost[0]}", "数据库中没有此文件 (no such stored document)")
         for i in missing:
             plan = plans[i]
             directive = documents[plan["parent"]] if plan["parent"] is not None else None
@@ -161,12 +163,13 @@ def check_stored_plans(
                if (newest.get(plan["id"]) or (None, None, None))[1:] != (keys[i][0], kind)]
     if to_save:
         with store.transaction() as session:
+            cache_results(session, [(keys[i][0], keys[i][1], results[i]) for i in to_save
+                                    if i in fresh and results[i] is not None])
+            runs: dict[int, Any] = {}
             for i in to_save:
-                plan, (key, parts), data = plans[i], keys[i], results[i]
+                plan, key, data = plans[i], keys[i][0], results[i]
                 assert data is not None
-                if i in fresh:
-                    cache_result(session, key, parts, data)
-                run = save_check(
+                runs[i] = save_check(
                     session,
                     kind=kind,
                     result=data,
@@ -177,8 +180,10 @@ def check_stored_plans(
                     district=plan.get("place"),
                     as_of=as_of,
                     result_key=key,
+                    flush=False,
                 )
-                run_ids[i] = run.id
+            session.flush()  # every run and finding in a few INSERTs; the runs get their ids
+            run_ids.update((i, run.id) for i, run in runs.items())
     for i, plan in enumerate(plans):
         data = results[i]
         assert data is not None

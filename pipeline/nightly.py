@@ -10,6 +10,7 @@ directive filings are in `pipeline.filings`.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections import Counter
@@ -24,8 +25,9 @@ from pipeline import UNKNOWN_DISTRICT
 from pipeline.alerts import collect_alert_entries
 from pipeline.checks import check_stored_plans
 from pipeline.obligations import derive_obligations as derive
-from pipeline.obligations import obligation_status
+from pipeline.obligations import district_statuses, obligation_status
 from pipeline.summary import SEVERITIES, URGENT_STATES, DistrictResult, RunSummary
+from rules.obligation_states import ObligationStatus
 from rules.policy import Policy
 from store.db import Store
 from store.documents import plan_heads, stored_plans
@@ -60,11 +62,14 @@ def plan_districts(store: Store) -> list[str]:
     return sorted(places)
 
 
-def _plans_of(store: Store, district: str) -> list[dict[str, Any]]:
+def _plans_of(store: Store, district: str, heads: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
     """The district's stored plans, each with the id and content hash of its parent (None when it
-    has none); read without the documents' content."""
-    with store.transaction() as session:
-        return [p for p in plan_heads(session) if (p["place"] or UNKNOWN_DISTRICT) == district]
+    has none); read without the documents' content (or taken from `heads`, every district's,
+    read once for the night)."""
+    if heads is None:
+        with store.transaction() as session:
+            heads = plan_heads(session)
+    return [p for p in heads if (p["place"] or UNKNOWN_DISTRICT) == district]
 
 
 def finding_rows(result: Mapping[str, Any], district: str, *, severities: Iterable[str] = ("error", "warning")
@@ -101,13 +106,14 @@ def check_district(
     *,
     kind: str = "nightly",
     plan_ids: Iterable[int] | None = None,
+    heads: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Check every stored plan of `district` (or only `plan_ids`) against its parent and store the
-    findings."""
+    findings. `heads`: every district's plans as `store.documents.plan_heads` reads them."""
     counts: Counter[str] = Counter({s: 0 for s in SEVERITIES})
     plans, rows = [], []
     only = set(plan_ids) if plan_ids is not None else None
-    todo = [p for p in _plans_of(store, district) if only is None or p["id"] in only]
+    todo = [p for p in _plans_of(store, district, heads) if only is None or p["id"] in only]
     # Only plans whose plan, parent, policy, registry or rules changed are checked again.
     for plan, (data, run_id) in zip(todo, check_stored_plans(store, todo, policy, kind=kind, as_of=as_of),
                                     strict=True):
@@ -140,9 +146,12 @@ def derive_obligations(store: Store, as_of: date, policy: Policy | None = None) 
     }
 
 
-def obligation_counts(store: Store, as_of: date, district: str, policy: Policy | None = None
-                      ) -> dict[str, int]:
-    """Obligations of `district` by state (pending, due soon, overdue, escalated, done …)."""
+def obligation_counts(store: Store, as_of: date, district: str, policy: Policy | None = None, *,
+                      statuses: list[ObligationStatus] | None = None) -> dict[str, int]:
+    """Obligations of `district` by state (pending, due soon, overdue, escalated, done …);
+    `statuses`: every district's, evaluated once for the night."""
+    if statuses is not None:
+        return state_counts(district_statuses(statuses, district))
     return state_counts(obligation_status(store, as_of, district=district, policy=policy))
 
 
@@ -170,12 +179,15 @@ def state_counts(status: Any) -> dict[str, int]:
     return dict(tally)
 
 
-def run_district(store: Store, district: str, as_of: date, policy: Policy) -> dict[str, Any]:
-    """One district of the nightly run: rules over its plans, then where its obligations stand."""
+def run_district(store: Store, district: str, as_of: date, policy: Policy, *,
+                 statuses: list[ObligationStatus] | None = None,
+                 heads: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """One district of the nightly run: rules over its plans, then where its obligations stand
+    (taken from `statuses` when the night evaluated every district's at once)."""
     started = time.perf_counter()
-    summary = check_district(store, district, as_of, policy)
+    summary = check_district(store, district, as_of, policy, heads=heads)
     checked = time.perf_counter()
-    summary["obligations"] = obligation_counts(store, as_of, district, policy)
+    summary["obligations"] = obligation_counts(store, as_of, district, policy, statuses=statuses)
     summary["seconds"] = {
         "rules": round(checked - started, 4),
         "obligations": round(time.perf_counter() - checked, 4),
@@ -244,14 +256,16 @@ def send_run_alerts(
     entries: list[AlertEntry] | None = None,
     transport: Any = None,
     dry_run: bool = False,
+    statuses: list[ObligationStatus] | None = None,
 ) -> dict[str, Any]:
-    """Collect the alert entries (or take `entries`), send the digests, summarise."""
+    """Collect the alert entries (or take `entries`), send the digests, summarise. `statuses`:
+    the night's obligation statuses, when already evaluated."""
     from notifications.outbox import send_alerts
     from notifications.transport import SmtpSettings
     from pipeline.alerts import registries_for
 
     if entries is None:
-        entries, registries = collect_alert_entries(store, as_of, policy, districts=districts)
+        entries, registries = collect_alert_entries(store, as_of, policy, districts=districts, statuses=statuses)
     else:
         registries = registries_for(e.district for e in entries)
     settings = SmtpSettings.from_env()
@@ -342,16 +356,96 @@ def nightly_sequence(store: Store, as_of: date, run: NightlySteps, *, log: Any =
     return summary, alert_error
 
 
+WORKERS_ENV = "GONGKAI_NIGHTLY_WORKERS"
+
+
+def nightly_workers(workers: int | None = None) -> int:
+    """How many processes check districts in `run_nightly`: the argument, else
+    $GONGKAI_NIGHTLY_WORKERS, else 1 (in this process)."""
+    if workers is None:
+        try:
+            workers = int(os.environ.get(WORKERS_ENV, "") or 1)
+        except ValueError:
+            workers = 1
+    return max(1, workers)
+
+
+# The worker processes' own store and policy (set by _start_worker; a process pool's tasks take
+# only the district's name and the day).
+_worker: dict[str, Any] = {}
+
+
+def _start_worker(url: str, policy: Policy) -> None:
+    """A forked worker must not touch the parent's pooled connections: drop them, open its own."""
+    with _stores_lock:
+        for inherited in _stores.values():
+            inherited.engine.dispose(close=False)
+        _stores.clear()
+    _worker["store"] = shared_store(url)
+    _worker["policy"] = policy
+
+
+def _check_in_worker(district: str, as_of: date) -> dict[str, Any]:
+    started = time.perf_counter()
+    summary = check_district(_worker["store"], district, as_of, _worker["policy"])
+    summary["seconds"] = {"rules": round(time.perf_counter() - started, 4)}
+    return summary
+
+
+def _districts_in_processes(store: Store, names: list[str], as_of: date, policy: Policy, workers: int,
+                            statuses: Callable[[], list[ObligationStatus]]
+                            ) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+    """The districts' rule checks spread over `workers` processes (durable-rules keeps its rulesets
+    per process and serialises them with a process-wide lock, so threads would not help); where
+    their obligations stand is counted here from the night's one evaluation."""
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    results: dict[str, dict[str, Any]] = {}
+    failed: dict[str, str] = {}
+    # fork: the workers start at once with everything imported (no re-import per process)
+    with ProcessPoolExecutor(max_workers=min(workers, len(names)), mp_context=get_context("fork"),
+                             initializer=_start_worker, initargs=(store.url, policy)) as pool:
+        futures = {district: pool.submit(_check_in_worker, district, as_of) for district in names}
+        night_statuses = statuses()  # evaluated here while the workers check
+        for district, future in futures.items():
+            try:
+                summary = future.result()
+            except Exception as exc:  # one district's failure must not stop the others
+                logger.error("nightly run failed for %s: %s", district, exc)
+                failed[district] = str(exc)
+                continue
+            counted = time.perf_counter()
+            summary["obligations"] = obligation_counts(store, as_of, district, policy, statuses=night_statuses)
+            summary["seconds"]["obligations"] = round(time.perf_counter() - counted, 4)
+            results[district] = summary
+    return results, failed
+
+
 def run_nightly(store: Store, as_of: date, policy: Policy, *, transport: Any = None,
-                dry_run: bool = False) -> dict[str, Any]:
-    """The nightly run without Prefect: districts one after the other, each failure kept apart."""
+                dry_run: bool = False, workers: int | None = None) -> dict[str, Any]:
+    """The nightly run without Prefect: districts one after the other, each failure kept apart.
+    The obligations' states depend on the day only, so they are evaluated once for all districts
+    and the alerts (after the derivation, which is what changes them). `workers` > 1 (or
+    $GONGKAI_NIGHTLY_WORKERS) checks the districts in that many processes."""
+    night: dict[str, list[ObligationStatus]] = {}
+    processes = nightly_workers(workers)
+
+    def statuses() -> list[ObligationStatus]:
+        if "statuses" not in night:
+            night["statuses"] = obligation_status(store, as_of, policy=policy)
+        return night["statuses"]
 
     def districts(names: list[str]) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+        if processes > 1 and len(names) > 1:
+            return _districts_in_processes(store, names, as_of, policy, processes, statuses)
         results: dict[str, dict[str, Any]] = {}
         failed: dict[str, str] = {}
+        with store.transaction() as session:
+            heads = plan_heads(session)  # every district's plans, read once
         for district in names:
             try:
-                results[district] = run_district(store, district, as_of, policy)
+                results[district] = run_district(store, district, as_of, policy, statuses=statuses(), heads=heads)
             except Exception as exc:  # one district's failure must not stop the others
                 logger.exception("nightly run failed for %s", district)
                 failed[district] = str(exc)
@@ -361,7 +455,7 @@ def run_nightly(store: Store, as_of: date, policy: Policy, *, transport: Any = N
         derive=lambda: derive_obligations(store, as_of, policy),
         districts=districts,
         alerts=lambda names: send_run_alerts(store, as_of, policy, districts=names, transport=transport,
-                                             dry_run=dry_run),
+                                             dry_run=dry_run, statuses=night.get("statuses")),
     ))
     if alert_error:
         raise RuntimeError(f"提醒发送失败：{alert_error}")

@@ -18,6 +18,8 @@ where the answer depends on it; None means today in Shanghai.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -31,7 +33,7 @@ from notifications.entries import AlertEntry
 from offices.registry import Registry, all_registries, registry_for_place
 from pipeline import UNKNOWN_DISTRICT
 from rules.binding import plan_issuer
-from rules.check import CheckResult, check_plan
+from rules.check import RULES_VERSION, CheckResult, check_plan, registry_hash
 from rules.obligation_states import (
     DONE_STATES,
     STATES,
@@ -43,6 +45,7 @@ from rules.obligation_states import (
     plan_close_day,
 )
 from rules.obligations import (
+    DERIVATION_VERSION,
     Derivation,
     RecordedEvent,
     derive_plan_obligations,
@@ -127,25 +130,45 @@ def derive_obligations(
 ) -> DeriveSummary:
     """Derive (or re-derive) the obligations of every stored district and unit plan, or of the
     plans in `doc_keys`. Plans issued after `as_of` are left alone: on that day they did not
-    exist yet. Drafts owe nothing until issued."""
+    exist yet. Drafts owe nothing until issued.
+
+    A plan whose inputs (see `derivation_key`) are those of its last derivation is not derived
+    again: its stored obligations are what a derivation would write, and its kept warnings are
+    reported. Only what depends on the day (states, lights) is evaluated each night."""
     policy = policy if policy is not None else load_policy()
     calendar = calendar or default_calendar()
     summary = DeriveSummary()
     with store.transaction() as session:
         unit_filings = ob_store.unit_plan_filings(session)
-        for record in latest_documents(session):
+        events = ob_store.events_by_plan(session)
+        kept = ob_store.derivation_keys(session)
+        parent_places = _parent_places(session, unit_filings)
+        registries: dict[str, Any] = {}  # by place, read once for the whole derivation
+        for record in latest_documents(session, with_data=False):
             if record.level not in ("district", "unit"):
                 continue
             if doc_keys is not None and record.doc_key not in doc_keys:
                 continue
             if as_of is not None and record.issue_date is not None and record.issue_date > as_of:
                 continue
-            try:
-                plan = _derive_record(session, record, policy, calendar, unit_filings)
-            except (ValueError, KeyError, TypeError) as exc:
-                # a plan the rules cannot read is reported; the others' obligations still go on
-                summary.warnings.append(f"{record.doc_key}：未能生成责任事项（{type(exc).__name__}: {exc}）")
-                continue
+            key = derivation_key(record, policy, calendar, events.get(record.doc_key, []),
+                                 unit_filings.get(record.doc_key), parent_places, registries)
+            stored = kept.get(record.doc_key)
+            if stored is not None and stored.key == key:
+                derivation = Derivation()
+                derivation.warnings = list(stored.warnings)
+                result = PlanDerivation(record.doc_key, stored.district, record.level, stored.unit,
+                                        stored.obligations, ob_store.UpsertCounts(unchanged=stored.obligations),
+                                        list(stored.warnings))
+                plan: tuple[Derivation, PlanDerivation] | None = (derivation, result)
+            else:
+                try:
+                    plan = _derive_record(session, record, policy, calendar, unit_filings,
+                                          events=events.get(record.doc_key, []), key=key)
+                except (ValueError, KeyError, TypeError) as exc:
+                    # a plan the rules cannot read is reported; the others' obligations still go on
+                    summary.warnings.append(f"{record.doc_key}：未能生成责任事项（{type(exc).__name__}: {exc}）")
+                    continue
             if plan is None:
                 continue
             derivation, result = plan
@@ -158,17 +181,90 @@ def derive_obligations(
     return summary
 
 
+def _parent_places(session: Session, unit_filings: dict[str, ob_store.FilingRecord]) -> dict[str, str | None]:
+    """doc key of each plan filed under → its place (the district a filed unit plan belongs to)."""
+    places: dict[str, str | None] = {}
+    for filing in unit_filings.values():
+        if filing.doc_key not in places:
+            parent = find_document(session, filing.doc_key)
+            places[filing.doc_key] = parent.place if parent is not None else None
+    return places
+
+
+def _policy_fingerprint(policy: Policy) -> str:
+    data = policy.model_dump(mode="json") if hasattr(policy, "model_dump") else dict(policy)
+    return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+
+
+def derivation_key(
+    record: DocumentRecord,
+    policy: Policy,
+    calendar: WorkdayCalendar,
+    events: list[ob_store.EventRecord],
+    filing: ob_store.FilingRecord | None,
+    parent_places: dict[str, str | None],
+    registries: dict[str, Any] | None = None,
+) -> str:
+    """The hash of everything a plan's derivation reads: the stored version (id, content hash,
+    level, place), the office registry of its place, the whole policy, the working-day calendar,
+    the events recorded under it, for a unit plan the filing that names its unit (and the place
+    of the plan it was filed under), and the rules' and derivation's versions."""
+    place = record.place or ""
+    if registries is None or place not in registries:
+        registry = registry_for_place(place) if place else None
+        if registries is not None:
+            registries[place] = registry
+    else:
+        registry = registries[place]
+    parts = {
+        "document": [record.id, record.content_hash, record.level, record.place, record.doc_key],
+        "registry": registry_hash(registry),
+        "policy": _policy_fingerprint(policy),
+        "calendar": calendar.fingerprint(),
+        "events": [[e.item, e.unit, e.occurred_on.isoformat(), e.event] for e in events],
+        "filing": ([filing.unit, filing.doc_key, parent_places.get(filing.doc_key)]
+                   if filing is not None and record.level == "unit" else None),
+        "versions": [RULES_VERSION, DERIVATION_VERSION],
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
 def _derive_record(
     session: Session,
     record: DocumentRecord,
     policy: Policy,
     calendar: WorkdayCalendar,
     unit_filings: dict[str, ob_store.FilingRecord],
+    *,
+    events: list[ob_store.EventRecord] | None = None,
+    key: str | None = None,
 ) -> tuple[Derivation, PlanDerivation] | None:
+    """Derive one plan's obligations, store them and the key of the inputs they came from."""
+    if events is None:
+        events = ob_store.events_for(session, record.doc_key)
+    if key is None:
+        filing = unit_filings.get(record.doc_key)
+        key = derivation_key(record, policy, calendar, events, filing, _parent_places(
+            session, {record.doc_key: filing} if filing is not None else {}))
+    plan = _derive_uncached(session, record, policy, calendar, unit_filings, events)
+    derivation, result = plan
+    ob_store.save_derivation(session, record.doc_key, key, document_id=record.id, district=result.district,
+                             unit=result.unit, obligations=result.obligations, warnings=list(derivation.warnings))
+    return plan
+
+
+def _derive_uncached(
+    session: Session,
+    record: DocumentRecord,
+    policy: Policy,
+    calendar: WorkdayCalendar,
+    unit_filings: dict[str, ob_store.FilingRecord],
+    stored_events: list[ob_store.EventRecord],
+) -> tuple[Derivation, PlanDerivation]:
     doc = record.to_document()
     events = [
         RecordedEvent(item=e.item, unit=e.unit, occurred_on=e.occurred_on, event=e.event)
-        for e in ob_store.events_for(session, record.doc_key)
+        for e in stored_events
     ]
     unit: str | None = None
     if record.level == "unit":
@@ -534,6 +630,13 @@ def _file_unit_plan(
 # -- status -----------------------------------------------------------------------------------
 
 
+def district_statuses(statuses: list[ObligationStatus], district: str) -> list[ObligationStatus]:
+    """The part of an unfiltered `obligation_status` answer that `obligation_status(…, district)`
+    gives (same order)."""
+    wanted = _district_name(district)
+    return [s for s in statuses if s.district == wanted]
+
+
 def _district_name(district: str | None) -> str | None:
     if not district:
         return None
@@ -687,16 +790,20 @@ def status_report(
 # -- alerts -----------------------------------------------------------------------------------
 
 
-def alert_entries(store: Store, as_of: date | None, policy: Policy | None = None) -> list[AlertEntry]:
+def alert_entries(store: Store, as_of: date | None, policy: Policy | None = None, *,
+                  statuses: list[ObligationStatus] | None = None) -> list[AlertEntry]:
     """One AlertEntry per obligation that is due soon, overdue, escalated or done (done ones let
-    the outbox send a single 已办结 note to offices it reminded before)."""
+    the outbox send a single 已办结 note to offices it reminded before). `statuses`: every
+    obligation's status on `as_of` as `obligation_status` gave it, to reuse one evaluation."""
     as_of = as_of or today_shanghai()
     policy = policy or load_policy()
     # Duties long past (an earlier year's plan) stay in `gongkai status` and the report but are
     # no longer emailed: a reminder a year late helps nobody and buries this year's.
     stale_after = policy.alert_max_overdue_days
     entries = []
-    for status in obligation_status(store, as_of, policy=policy):
+    if statuses is None:
+        statuses = obligation_status(store, as_of, policy=policy)
+    for status in statuses:
         if status.state not in ALERT_STATES:
             continue
         if status.days_left is not None and status.days_left < -stale_after:

@@ -33,13 +33,11 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.metrics.pairwise import cosine_similarity
 
 from documents.model import Item
 from rules.policy import CoveragePolicy
 from rules.similarity import PairScore, Scorer, normalize_for_matching
+from rules.tfidf import CharTfidf, cosine_similarity
 
 NUMBERING = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|\d+[.．、])\s*")
 UNIT_LEVEL = re.compile(r"^(?:上海市|市|区|各区|各)")
@@ -98,7 +96,7 @@ def _heading_matrix(d_items: list[Item], p_items: list[Item], scorer: Scorer) ->
     p_heads = [normalize_for_matching(_heading(i), scorer.lexicon) for i in p_items]
     if not any(d_heads) or not any(p_heads):
         return np.zeros((len(d_items), len(p_items)))
-    vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(2, 3))
+    vectorizer = CharTfidf((2, 3))
     matrix = vectorizer.fit_transform(d_heads + p_heads)
     out = cosine_similarity(matrix[: len(d_heads)], matrix[len(d_heads) :])
     for k, head in enumerate(d_heads):
@@ -171,6 +169,8 @@ def align_outlines(
         for a, i in enumerate(remaining):
             for c in round_candidates[i]:
                 value[a, open_items.index(c.plan_index)] = c.evidence
+        from scipy.optimize import linear_sum_assignment  # only when items are left to assign
+
         rows, cols = linear_sum_assignment(value, maximize=True)
         new_pairs = {
             remaining[a]: next(c for c in round_candidates[remaining[a]] if c.plan_index == open_items[b])

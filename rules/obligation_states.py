@@ -189,13 +189,13 @@ def evaluate(
     windows = policy.windows()
     entries = list(entries)
     _define()
-    # A verdict depends on the due date and the filing day only (as_of and the windows are the
-    # same for all): a city's ten thousand duties fall on a few hundred such cases, so each case
-    # goes through the rules once, as the fact of the first duty that has it.
+    # The rules read only the dates: obligations with the same due day and filing day get the same
+    # verdict, so one fact per such case goes in (a city's tens of thousands of duties fall due on
+    # a few hundred days), and each obligation takes its case's verdict.
     cases: dict[tuple[date | None, date | None], str] = {}
-    for key, due, filed in entries:
-        cases.setdefault((due, filed), key)
-    facts = [status_fact(key, due, filed, as_of, windows) for (due, filed), key in cases.items()]
+    for _key, due, filed in entries:
+        cases.setdefault((due, filed), f"case-{len(cases)}")
+    facts = [status_fact(case, due, filed, as_of, windows) for (due, filed), case in cases.items()]
     found: dict[str, list[str]] = {}
     for start in range(0, len(facts), BATCH_SIZE):
         for conclusion in run_ruleset(RULESET, facts[start : start + BATCH_SIZE]):

@@ -123,6 +123,11 @@ class RecordedEvent:
 PER_PLAN_KINDS = ("plan", "report")
 
 
+# The version of the derivation's code in kept derivations (store.obligations.DerivationRecord):
+# bump it with any change here that can change the obligations derived from the same inputs.
+DERIVATION_VERSION = "2026.12.1"
+
+
 def obligation_key(doc_key: str, unit: str, kind: str, item: int | None = None, period: str | None = None) -> str:
     """The stable identity of an obligation: doc key | unit | kind | item | period."""
     item_part = "" if kind in PER_PLAN_KINDS or item is None else str(item)

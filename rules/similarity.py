@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
 from rapidfuzz import fuzz
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.metrics.pairwise import cosine_similarity
 
 from rules.lexicon import lexicon_file
+from rules.tfidf import CharTfidf, cosine_similarity
 
 if TYPE_CHECKING:
     from rules.policy import CoveragePolicy
@@ -43,14 +43,18 @@ class PairScore:
     discounted: bool = False
 
 
-def containment(a, b) -> np.ndarray:  # noqa: ANN001 - sparse matrices
+def containment(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """For each row of `a`, the share of its TF-IDF weight whose n-grams occur in each row of `b`.
 
     Asymmetric on purpose: a merged plan item contains each directive item it takes up."""
+    if a.ndim == 1:
+        a = a[None, :]
+    if b.ndim == 1:
+        b = b[None, :]
     present = (b > 0).astype(float)
-    totals = np.asarray(a.sum(axis=1)).ravel()
+    totals = a.sum(axis=1)
     totals[totals == 0] = 1.0
-    return np.asarray((a @ present.T).todense()) / totals[:, None]
+    return (a @ present.T) / totals[:, None]
 
 
 class Lexicon:
@@ -79,6 +83,12 @@ class Lexicon:
         return {self.canonical.get(m, m) for m in self.pattern.findall(text)}
 
 
+@lru_cache(maxsize=8)
+def _lexicon(name: str | None) -> Lexicon:
+    """One compiled lexicon per file for the process (lexicon_file is read once too)."""
+    return Lexicon(*lexicon_file(name))
+
+
 def normalize_for_matching(text: str, lexicon: Lexicon | None = None) -> str:
     for old, new in LEVEL_WORDS:
         text = text.replace(old, new)
@@ -97,11 +107,11 @@ class Scorer:
     def __init__(self, directive_texts: list[str], plan_texts: list[str], settings: CoveragePolicy):
         lo, hi = settings.ngram_range
         self.bonus = settings.key_phrase_bonus
-        self.lexicon = Lexicon(*lexicon_file(settings.lexicon))
+        self.lexicon = _lexicon(settings.lexicon)
         self.d_raw, self.p_raw = directive_texts, plan_texts
         self.d_norm = [normalize_for_matching(t, self.lexicon) for t in directive_texts]
         self.p_norm = [normalize_for_matching(t, self.lexicon) for t in plan_texts]
-        self.vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(lo, hi), sublinear_tf=True)
+        self.vectorizer = CharTfidf((lo, hi), sublinear_tf=True)
         matrix = self.vectorizer.fit_transform(self.d_norm + self.p_norm)
         self.d_vec = matrix[: len(self.d_norm)]
         self.p_vec = matrix[len(self.d_norm) :]
@@ -165,7 +175,7 @@ class Scorer:
         p_topics = [self.lexicon.topic(t) for t in self.p_norm]
         if not p_topics or not any(d_topics) or not any(p_topics):
             return np.zeros((len(d_topics), len(p_topics)))
-        vectorizer = TfidfVectorizer(analyzer="char", ngram_range=self.vectorizer.ngram_range, sublinear_tf=True)
+        vectorizer = CharTfidf(self.vectorizer.ngram_range, sublinear_tf=True)
         matrix = vectorizer.fit_transform(d_topics + p_topics)
         d_vec, p_vec = matrix[: len(d_topics)], matrix[len(d_topics) :]
         return np.maximum(cosine_similarity(d_vec, p_vec), containment(d_vec, p_vec))

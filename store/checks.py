@@ -7,11 +7,11 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text, func, select
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, defer, mapped_column, relationship, selectinload
 
 from documents.model import jsonable
 from store.db import Base
-from store.documents import latest_documents
+from store.documents import DocumentRecord
 
 
 class CheckRun(Base):
@@ -85,6 +85,21 @@ def cache_result(session: Session, key: str, parts: dict[str, str], result: dict
     session.flush()
 
 
+def cache_results(session: Session, items: Iterable[tuple[str, dict[str, str], dict[str, Any]]]) -> None:
+    """`cache_result` for many (key, parts, result) at once: the keys already kept are found in
+    one query, the new results written at the next flush (a key given twice is kept once)."""
+    todo: dict[str, tuple[dict[str, str], dict[str, Any]]] = {}
+    for key, parts, result in items:
+        todo.setdefault(key, (parts, result))
+    wanted = sorted(todo)
+    for start in range(0, len(wanted), 500):
+        for key in session.scalars(select(CachedCheck.key).where(CachedCheck.key.in_(wanted[start:start + 500]))):
+            todo.pop(key, None)
+    now = datetime.now(UTC)
+    session.add_all(CachedCheck(key=key, result=jsonable(result), created_at=now, **parts)
+                    for key, (parts, result) in todo.items())
+
+
 def newest_run_keys(session: Session, plan_document_ids: Iterable[int], as_of: date
                     ) -> dict[int, tuple[int, str | None, str]]:
     """Per plan document: (id, result key, kind) of its newest non-draft run on or before `as_of` —
@@ -117,8 +132,10 @@ def save_check(
     district: str | None,
     as_of: date,
     result_key: str | None = None,
+    flush: bool = True,
 ) -> CheckRun:
-    """Store one check (the JSON form of rules.check.CheckResult) with its findings."""
+    """Store one check (the JSON form of rules.check.CheckResult) with its findings
+    (`flush=False`: the run gets its id at the caller's next flush)."""
     run = CheckRun(
         kind=kind,
         plan_document_id=plan_document_id,
@@ -145,7 +162,8 @@ def save_check(
             )
         )
     session.add(run)
-    session.flush()
+    if flush:
+        session.flush()
     return run
 
 
@@ -166,15 +184,29 @@ def alertable_runs(session: Session, as_of: date, *, districts: Iterable[str] | 
     Drafts are left out (a draft alerts only from its own check, when the policy says so), and so
     are runs of an older version of a plan or of a file never stored: their findings may no longer
     hold for the plan in force."""
-    current = {r.id for r in latest_documents(session) if r.level in ("district", "unit")}
+    # Ids and keys only: neither the documents' content nor the runs' coverage is read here.
+    newest_version: dict[str, tuple[int, str]] = {}
+    for doc_id, doc_key, level, is_draft in session.execute(
+        select(DocumentRecord.id, DocumentRecord.doc_key, DocumentRecord.level, DocumentRecord.is_draft)
+        .order_by(DocumentRecord.doc_key, DocumentRecord.version)
+    ):
+        if not is_draft:
+            newest_version[doc_key] = (doc_id, level)
+    current = {doc_id for doc_id, level in newest_version.values() if level in ("district", "unit")}
     wanted = set(districts) if districts is not None else None
     stmt = (
-        select(CheckRun)
+        select(CheckRun.id, CheckRun.plan_key, CheckRun.plan_document_id, CheckRun.district)
         .where(CheckRun.as_of <= as_of, CheckRun.kind != "draft", CheckRun.plan_document_id.is_not(None))
         .order_by(CheckRun.plan_key, CheckRun.id)
     )
-    latest: dict[str, CheckRun] = {}
-    for run in session.scalars(stmt):
-        if run.plan_document_id in current and (wanted is None or run.district in wanted):
-            latest[run.plan_key] = run
-    return list(latest.values())
+    latest: dict[str, int] = {}
+    for run_id, plan_key, plan_document_id, district in session.execute(stmt):
+        if plan_document_id in current and (wanted is None or district in wanted):
+            latest[plan_key] = run_id
+    if not latest:
+        return []
+    # The chosen runs with their findings, in two queries (not one per run).
+    runs = {r.id: r for r in session.scalars(
+        select(CheckRun).where(CheckRun.id.in_(list(latest.values())))
+        .options(defer(CheckRun.coverage), selectinload(CheckRun.findings).defer(FindingRecord.evidence)))}
+    return [runs[i] for i in latest.values()]

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, select
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, defer, mapped_column, relationship
 
 from documents.header import cited_place
 from documents.model import Document, DocumentError
@@ -131,9 +131,14 @@ def save_document(
     return IngestResult(record.id, key, version, "new" if version == 1 else "new_version")
 
 
-def latest_documents(session: Session, *, include_drafts: bool = False) -> list[DocumentRecord]:
-    """The newest version of every stored document."""
-    records = session.scalars(select(DocumentRecord).order_by(DocumentRecord.doc_key, DocumentRecord.version))
+def latest_documents(session: Session, *, include_drafts: bool = False, with_data: bool = True
+                     ) -> list[DocumentRecord]:
+    """The newest version of every stored document (`with_data=False`: the parsed content is
+    read only when a record's `data` is first used, for callers that skip most records)."""
+    stmt = select(DocumentRecord).order_by(DocumentRecord.doc_key, DocumentRecord.version)
+    if not with_data:
+        stmt = stmt.options(defer(DocumentRecord.data))
+    records = session.scalars(stmt)
     latest: dict[str, DocumentRecord] = {}
     for record in records:
         if record.is_draft and not include_drafts:

@@ -13,17 +13,18 @@ that the migrations and the table classes agree).
 from __future__ import annotations
 
 import fcntl
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection, Engine
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 BASELINE = "0001"
@@ -37,6 +38,8 @@ def import_tables() -> None:
 
 
 def _config(connection: Connection | None = None) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     if connection is not None:
@@ -46,11 +49,40 @@ def _config(connection: Connection | None = None) -> Config:
 
 @lru_cache(maxsize=1)
 def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(_config()).get_current_head() or ""
 
 
 def current_revision(connection: Connection) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     return MigrationContext.configure(connection).get_current_revision()
+
+
+_REVISION = re.compile(r"^(down_revision|revision)\s*=\s*[\"']([^\"']+)[\"']", re.M)
+
+
+@lru_cache(maxsize=1)
+def _head_from_files() -> str | None:
+    """The newest revision, read from the migration files' `revision`/`down_revision` lines without
+    importing Alembic (opening an up-to-date database is most commands' first step); None when the
+    files do not name exactly one head (then Alembic decides)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        for name, value in _REVISION.findall(path.read_text(encoding="utf-8")):
+            (revisions if name == "revision" else parents).add(value)
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
+
+
+def _stored_revision(connection: Connection) -> str | None:
+    """The revision in the database's alembic_version table, read with one query."""
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    rows = connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    return rows[0] if len(rows) == 1 else None
 
 
 @contextmanager
@@ -70,8 +102,11 @@ def _sqlite_lock(engine: Engine) -> Iterator[None]:
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the database at `engine` to `revision` (default: the newest)."""
     with engine.connect() as connection:
+        head = _head_from_files()
+        if revision == "head" and head is not None and _stored_revision(connection) == head:
+            return  # the common case: nothing to do, no lock taken, Alembic not even imported
         if revision == "head" and current_revision(connection) == head_revision():
-            return  # the common case: nothing to do, no lock taken
+            return
     if engine.dialect.name == "postgresql":
         with engine.begin() as connection:
             # Held to the end of this transaction, which also carries every migration step.
@@ -83,6 +118,8 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 
 def _upgrade_locked(connection: Connection, revision: str) -> None:
+    from alembic import command
+
     current = current_revision(connection)
     if current is None and inspect(connection).has_table("documents"):
         # Made by create_all before migrations existed: it has the baseline's tables.

@@ -12,6 +12,9 @@ Three tables:
   carries the obligation key it answers and the parts the key is made of, so it attaches to
   the obligation whenever that is (re)derived, before or after the filing.
 - ``obligation_events``: events that open event-relative duties (决策出台 …), per unit.
+- ``obligation_derivations``: per plan, the hash of everything its last derivation read (the
+  plan's content, registry, policy, calendar, events, the filing that names its unit, the rules'
+  version) with what it reported, so a night re-derives only the plans whose inputs changed.
 """
 
 from __future__ import annotations
@@ -111,6 +114,50 @@ class EventRecord(Base):
     occurred_on: Mapped[date] = mapped_column(Date)
     note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class DerivationRecord(Base):
+    """The inputs' hash of a plan's last derivation and what it reported (see module doc)."""
+
+    __tablename__ = "obligation_derivations"
+
+    doc_key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64))
+    document_id: Mapped[int | None] = mapped_column(Integer)
+    district: Mapped[str | None] = mapped_column(String(50))
+    unit: Mapped[str | None] = mapped_column(String(200))
+    obligations: Mapped[int] = mapped_column(Integer, default=0)
+    warnings: Mapped[list] = mapped_column(JSON, default=list)
+    derived_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+def derivation_keys(session: Session) -> dict[str, DerivationRecord]:
+    """doc key → its last derivation's record, in one query."""
+    return {r.doc_key: r for r in session.scalars(select(DerivationRecord))}
+
+
+def save_derivation(session: Session, doc_key: str, key: str, *, document_id: int | None, district: str | None,
+                    unit: str | None, obligations: int, warnings: list[str]) -> None:
+    """Record (or replace) the inputs' hash of `doc_key`'s derivation and what it reported."""
+    record = session.get(DerivationRecord, doc_key)
+    if record is None:
+        record = DerivationRecord(doc_key=doc_key)
+        session.add(record)
+    record.key = key
+    record.document_id = document_id
+    record.district = district
+    record.unit = unit
+    record.obligations = obligations
+    record.warnings = list(warnings)
+    record.derived_at = datetime.now(UTC)
+
+
+def events_by_plan(session: Session) -> dict[str, list[EventRecord]]:
+    """doc key → its recorded events (in `events_for`'s order), in one query."""
+    out: dict[str, list[EventRecord]] = {}
+    for record in session.scalars(select(EventRecord).order_by(EventRecord.occurred_on, EventRecord.id)):
+        out.setdefault(record.doc_key, []).append(record)
+    return out
 
 
 # Columns a derivation sets; everything else (id, created_at, active) is the store's business.
@@ -221,20 +268,17 @@ def obligation_rows(
     district: str | None = None,
     units: Iterable[str] | None = None,
 ) -> list[Any]:
-    """Active obligations as `list_obligations` orders them, read as plain rows (named columns,
-    no ORM objects): what a status view reads for a whole city, several times faster."""
-    columns = [getattr(ObligationRecord, name) for name in ("id", "obligation_key", *DERIVED_COLUMNS)]
-    stmt = select(*columns).where(ObligationRecord.active.is_(True))
+    """`list_obligations` (active ones) as plain rows with the same attribute names, for readers
+    that only read them: no ORM objects for the tens of thousands a city's night evaluates."""
+    table = cast(Table, ObligationRecord.__table__)
+    stmt = select(table).where(table.c.active.is_(True))
     if doc_key is not None:
-        stmt = stmt.where(ObligationRecord.doc_key == doc_key)
+        stmt = stmt.where(table.c.doc_key == doc_key)
     if district is not None:
-        stmt = stmt.where(ObligationRecord.district == district)
+        stmt = stmt.where(table.c.district == district)
     if units is not None:
-        stmt = stmt.where(ObligationRecord.unit.in_(list(units)))
-    stmt = stmt.order_by(
-        ObligationRecord.district, ObligationRecord.unit, ObligationRecord.due.is_(None), ObligationRecord.due,
-        ObligationRecord.obligation_key,
-    )
+        stmt = stmt.where(table.c.unit.in_(list(units)))
+    stmt = stmt.order_by(table.c.district, table.c.unit, table.c.due.is_(None), table.c.due, table.c.obligation_key)
     return list(session.execute(stmt))
 
 

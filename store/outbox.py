@@ -20,6 +20,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    Table,
     Text,
     UniqueConstraint,
     and_,
@@ -326,6 +327,52 @@ def mark_sent(session: Session, message_id: int) -> OutboxMessage:
     return message
 
 
+class _NewLedgerRow:
+    """A ledger row `mark_sent_many` inserts in one statement (a plain object: building thousands
+    of ORM instances cost more than the insert)."""
+
+    __slots__ = ("key", "recipient", "state", "first_sent_at", "last_sent_at", "last_as_of", "message_id")
+
+    def __init__(self, **values: Any) -> None:
+        for name, value in values.items():
+            setattr(self, name, value)
+
+    def values(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__slots__}
+
+
+def mark_sent_many(session: Session, message_ids: Iterable[int]) -> list[int]:
+    """`mark_sent` for several messages in the caller's one transaction: the messages are marked
+    in one UPDATE, their ledger rows read in one query and the new ones inserted in one more.
+    Returns the ids marked."""
+    ids = list(message_ids)
+    if not ids:
+        return []
+    table = cast(Table, OutboxMessage.__table__)
+    rows = {r.id: r for r in session.execute(
+        select(table.c.id, table.c.recipient, table.c.message_id, table.c.as_of, table.c.alerts)
+        .where(table.c.id.in_(ids)))}
+    missing = [i for i in ids if i not in rows]
+    if missing:
+        raise LookupError(f"outbox messages {missing} not found")
+    now = utcnow()
+    session.execute(update(table).where(table.c.id.in_(ids)).values(status=SENT, sent_at=now, last_error=None))
+    known: dict[tuple[str, str], Any] = dict(
+        ledger_rows(session, [a["key"] for r in rows.values() for a in r.alerts or []]))
+    new_rows: list[Any] = []
+    for message_id in ids:  # in sending order: a later message's state wins, as one by one
+        row = rows[message_id]
+        for alert in row.alerts or []:
+            record_sent_alert(session, alert["key"], row.recipient, alert["state"], row.message_id,
+                              as_of=row.as_of, when=now, known=known, new_rows=new_rows)
+    if new_rows:
+        # New ledger rows in one INSERT (the ORM would flush them one by one): same transaction.
+        session.execute(cast(Table, AlertLedger.__table__).insert(), [r.values() for r in new_rows])
+    # (the messages were updated by a statement: a caller holding them as ORM objects in this
+    # session should expire them; the delivery loop does not)
+    return ids
+
+
 def mark_failed(session: Session, message_id: int, error: str) -> None:
     message = session.get(OutboxMessage, message_id)
     if message is not None:
@@ -362,7 +409,8 @@ def mark_reported(session: Session, message_id: int) -> None:
 
 def record_sent_alert(
     session: Session, key: str, recipient: str, state: str, message_id: str, *, as_of: date,
-    when: datetime | None = None, known: dict[tuple[str, str], AlertLedger] | None = None,
+    when: datetime | None = None, known: dict[tuple[str, str], Any] | None = None,
+    new_rows: list[Any] | None = None,
 ) -> None:
     """Record that `recipient` was told about `key` in `state`. `known`: the ledger rows of these
     keys read beforehand (`ledger_rows`), kept up to date here, so recording a message's alerts
@@ -373,6 +421,12 @@ def record_sent_alert(
     else:
         row = known.get((key, recipient))
     if row is None:
+        if new_rows is not None and known is not None:
+            pending = _NewLedgerRow(key=key, recipient=recipient, state=state, first_sent_at=when,
+                                    last_sent_at=when, last_as_of=as_of, message_id=message_id)
+            new_rows.append(pending)  # the caller inserts these in one statement
+            known[(key, recipient)] = pending
+            return
         row = AlertLedger(key=key, recipient=recipient, state=state, first_sent_at=when,
                           last_sent_at=when, last_as_of=as_of, message_id=message_id)
         session.add(row)
@@ -395,6 +449,17 @@ def ledger_rows(session: Session, keys: Iterable[str]) -> dict[tuple[str, str], 
     for start in range(0, len(wanted), 500):
         chunk = wanted[start:start + 500]
         for row in session.scalars(select(AlertLedger).where(AlertLedger.key.in_(chunk))):
+            rows[(row.key, row.recipient)] = row
+    return rows
+
+
+def ledger_view(session: Session, keys: Iterable[str]) -> dict[tuple[str, str], Any]:
+    """`ledger_rows` as plain read-only rows (same attribute names), for planning a run."""
+    table = cast(Table, AlertLedger.__table__)
+    wanted = sorted(set(keys))
+    rows: dict[tuple[str, str], Any] = {}
+    for start in range(0, len(wanted), 500):
+        for row in session.execute(select(table).where(table.c.key.in_(wanted[start:start + 500]))):
             rows[(row.key, row.recipient)] = row
     return rows
 

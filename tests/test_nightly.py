@@ -23,6 +23,7 @@ from pipeline.alerts import (
 from pipeline.checks import check_documents
 from pipeline.ingest import ingest_files
 from store.checks import CheckRun, alertable_runs
+from store.db import open_store
 from store.documents import DocumentRecord
 from tests.drafts import make_draft
 
@@ -158,7 +159,48 @@ def test_run_nightly_over_the_samples(samples_store, policy, tmp_path) -> None:
     assert again["alerts"]["sent"] == 0 and again["alerts"]["skipped_duplicates"] > 0
 
 
-def test_one_failing_district_does_not_stop_the_others(samples_store, policy, monkeypatch, tmp_path) -> None:
+def _without_timings(summary: dict) -> dict:
+    out = {k: v for k, v in summary.items() if k != "seconds"}
+    # where the mail went differs (each night has its own folder); what went out must not
+    out["alerts"] = {k: v for k, v in summary["alerts"].items() if k not in ("destination", "outbox_dir")}
+    out["districts"] = {d: {k: v for k, v in r.items() if k not in ("seconds",)}
+                        for d, r in summary["districts"].items()}
+    for result in out["districts"].values():
+        for plan in result["plans"]:
+            plan.pop("run_id", None)
+    return out
+
+
+def test_districts_in_two_processes_give_the_same_night(store, policy, tmp_path) -> None:
+    """Each district checked in a worker process: the same findings, counts, obligations and
+    alerts as one process (on two copies of the same store), and a failing district is kept apart."""
+    import shutil
+
+    ingest_files(store, [CITY, CHANGNING, JINGAN])
+    db = Path(store.url.removeprefix("sqlite:///"))
+    store.dispose()
+    copies = {}
+    for workers in (1, 2):
+        copy = tmp_path / f"w{workers}.db"
+        shutil.copy(db, copy)
+        copies[workers] = open_store(str(copy))
+    try:
+        nights = {w: steps.run_nightly(s, AS_OF, policy, transport=EmlFolderTransport(tmp_path / f"eml{w}"),
+                                       workers=w) for w, s in copies.items()}
+        assert nights[2]["failed"] == {} and nights[2]["plans"] == 2
+        assert _without_timings(nights[2]) == _without_timings(nights[1])
+        assert sorted(eml_recipients(tmp_path / "eml2")) == sorted(eml_recipients(tmp_path / "eml1"))
+        # Stored as in one process: one nightly run per plan.
+        with copies[2].transaction() as session:
+            assert session.query(CheckRun).filter_by(kind="nightly").count() == 2
+    finally:
+        for s in copies.values():
+            s.dispose()
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_one_failing_district_does_not_stop_the_others(samples_store, policy, monkeypatch, tmp_path,
+                                                       workers) -> None:
     import pipeline.checks
 
     real = pipeline.checks.check_plan
@@ -169,7 +211,8 @@ def test_one_failing_district_does_not_stop_the_others(samples_store, policy, mo
         return real(plan, directive, **kwargs)
 
     monkeypatch.setattr(pipeline.checks, "check_plan", flaky)
-    summary = steps.run_nightly(samples_store, AS_OF, policy, transport=EmlFolderTransport(tmp_path / "eml"))
+    summary = steps.run_nightly(samples_store, AS_OF, policy, transport=EmlFolderTransport(tmp_path / "eml"),
+                                workers=workers)
     assert list(summary["failed"]) == ["静安区"]
     assert "静府办发〔2025〕4号" in summary["failed"]["静安区"] and "磁盘坏了" in summary["failed"]["静安区"]
     assert sorted(summary["districts"]) == ["长宁区"]

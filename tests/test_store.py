@@ -55,7 +55,7 @@ def test_new_database_gets_the_newest_revision(store_url) -> None:
     store = open_store(store_url)
     try:
         with store.engine.connect() as conn:
-            assert migrate.current_revision(conn) == migrate.head_revision() == "0003_check_results"
+            assert migrate.current_revision(conn) == migrate.head_revision() == "0004_obligation_derivations"
         tables = set(inspect(store.engine).get_table_names())
         assert set(Base.metadata.tables) <= tables
         # Opening again is a no-op, not a second migration.
@@ -118,7 +118,7 @@ def test_upgrade_from_the_baseline_keeps_rows(store_url) -> None:
     store = open_store(store_url)
     try:
         with store.engine.connect() as conn:
-            assert migrate.current_revision(conn) == "0003_check_results"
+            assert migrate.current_revision(conn) == "0004_obligation_derivations"
         _assert_baseline_rows_kept(store)
     finally:
         store.dispose()

@@ -23,6 +23,9 @@ import chinese_calendar
 import pendulum
 import yaml
 
+# libyaml's loader when it is built in (several times faster than the pure-Python one)
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 __all__ = ["HolidayFileError", "WorkdayCalendar", "default_calendar", "today_shanghai"]
 
 log = logging.getLogger(__name__)
@@ -54,6 +57,7 @@ class WorkdayCalendar:
         self._file_years: set[int] = set()
         self.warnings: list[str] = []
         self._warned_years: set[int] = set()
+        self._fingerprint: str | None = None
         if self.holiday_file is not None:
             self._load(self.holiday_file)
 
@@ -102,6 +106,22 @@ class WorkdayCalendar:
                 count += 1
         return count
 
+    def fingerprint(self) -> str:
+        """A hash of the schedule this calendar follows (the holiday package's version, the
+        holiday file's path and dates): due dates derived under an equal fingerprint are equal."""
+        if self._fingerprint is None:
+            import hashlib
+            from importlib.metadata import PackageNotFoundError, version
+
+            try:
+                package = version("chinesecalendar")
+            except PackageNotFoundError:
+                package = "?"
+            parts = [package, str(self.holiday_file or ""), *sorted(f"-{d}" for d in self._file_holidays),
+                     *sorted(f"+{d}" for d in self._file_workdays), *sorted(f"y{y}" for y in self._file_years)]
+            self._fingerprint = hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
+        return self._fingerprint
+
     @property
     def file_years(self) -> frozenset[int]:
         """Years for which the holiday file gives the schedule."""
@@ -136,7 +156,7 @@ class WorkdayCalendar:
         except (OSError, UnicodeDecodeError) as exc:
             raise HolidayFileError(path, f"无法读取 (cannot read): {exc}") from None
         try:
-            data = yaml.safe_load(text)
+            data = yaml.load(text, Loader=YAML_LOADER)
         except yaml.YAMLError as exc:
             raise HolidayFileError(path, f"不是有效的YAML (not valid YAML): {exc}") from None
         if data is None:
