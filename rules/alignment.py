@@ -33,11 +33,12 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.metrics.pairwise import cosine_similarity
 
 from documents.model import Item
 from rules.policy import CoveragePolicy
 from rules.similarity import PairScore, Scorer, normalize_for_matching
-from rules.tfidf import CharTfidf, cosine_similarity
 
 NUMBERING = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|\d+[.．、])\s*")
 UNIT_LEVEL = re.compile(r"^(?:上海市|市|区|各区|各)")
@@ -96,7 +97,7 @@ def _heading_matrix(d_items: list[Item], p_items: list[Item], scorer: Scorer) ->
     p_heads = [normalize_for_matching(_heading(i), scorer.lexicon) for i in p_items]
     if not any(d_heads) or not any(p_heads):
         return np.zeros((len(d_items), len(p_items)))
-    vectorizer = CharTfidf((2, 3))
+    vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(2, 3))
     matrix = vectorizer.fit_transform(d_heads + p_heads)
     out = cosine_similarity(matrix[: len(d_heads)], matrix[len(d_heads) :])
     for k, head in enumerate(d_heads):

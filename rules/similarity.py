@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from rapidfuzz import fuzz
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.metrics.pairwise import cosine_similarity
 
 from rules.lexicon import lexicon_file
-from rules.tfidf import CharTfidf, cosine_similarity
 
 if TYPE_CHECKING:
     from rules.policy import CoveragePolicy
@@ -43,18 +44,14 @@ class PairScore:
     discounted: bool = False
 
 
-def containment(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def containment(a, b) -> np.ndarray:  # noqa: ANN001 - sparse matrices
     """For each row of `a`, the share of its TF-IDF weight whose n-grams occur in each row of `b`.
 
     Asymmetric on purpose: a merged plan item contains each directive item it takes up."""
-    if a.ndim == 1:
-        a = a[None, :]
-    if b.ndim == 1:
-        b = b[None, :]
     present = (b > 0).astype(float)
-    totals = a.sum(axis=1)
+    totals = np.asarray(a.sum(axis=1)).ravel()
     totals[totals == 0] = 1.0
-    return (a @ present.T) / totals[:, None]
+    return np.asarray((a @ present.T).todense()) / totals[:, None]
 
 
 class Lexicon:
@@ -111,7 +108,7 @@ class Scorer:
         self.d_raw, self.p_raw = directive_texts, plan_texts
         self.d_norm = [normalize_for_matching(t, self.lexicon) for t in directive_texts]
         self.p_norm = [normalize_for_matching(t, self.lexicon) for t in plan_texts]
-        self.vectorizer = CharTfidf((lo, hi), sublinear_tf=True)
+        self.vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(lo, hi), sublinear_tf=True)
         matrix = self.vectorizer.fit_transform(self.d_norm + self.p_norm)
         self.d_vec = matrix[: len(self.d_norm)]
         self.p_vec = matrix[len(self.d_norm) :]
@@ -175,7 +172,7 @@ class Scorer:
         p_topics = [self.lexicon.topic(t) for t in self.p_norm]
         if not p_topics or not any(d_topics) or not any(p_topics):
             return np.zeros((len(d_topics), len(p_topics)))
-        vectorizer = CharTfidf(self.vectorizer.ngram_range, sublinear_tf=True)
+        vectorizer = TfidfVectorizer(analyzer="char", ngram_range=self.vectorizer.ngram_range, sublinear_tf=True)
         matrix = vectorizer.fit_transform(d_topics + p_topics)
         d_vec, p_vec = matrix[: len(d_topics)], matrix[len(d_topics) :]
         return np.maximum(cosine_similarity(d_vec, p_vec), containment(d_vec, p_vec))
