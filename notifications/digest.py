@@ -7,19 +7,20 @@ template engine before it goes into the HTML part.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import re
-import uuid
 from collections import Counter
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime
 from email import message_from_bytes
+from email.header import Header
 from email.headerregistry import Address
-from email.message import EmailMessage
-from email.policy import SMTP
-from email.utils import format_datetime
+from email.message import EmailMessage, Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.policy import SMTP, compat32
+from email.utils import format_datetime, formataddr
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, cast
@@ -179,35 +180,12 @@ class Digest:
 
 
 # --------------------------------------------------------------------------- the wire form
-# A digest is written straight to its wire form: the stdlib's header registry parses every header
-# it is given and folds it again on output, which cost more than rendering the digest itself.
-# The form is the one EmailMessage(policy=SMTP) gives (tests parse it back with the stdlib).
+# Digests are built with the stdlib's `email.mime` classes and `email.header`: the modern
+# `EmailMessage` API parses every header through its header registry and folds it again on output,
+# which cost more than rendering the digest itself; the older API writes the same RFC 2047 encoded
+# words and base64 parts without that round trip (tests parse the result back with policy SMTP).
 
-_WORD_BYTES = 45  # UTF-8 bytes per encoded word (60 base64 characters), as the stdlib splits them
-
-
-def encoded_words(text: str) -> list[str]:
-    """`text` as RFC 2047 base64 encoded words, split between characters (never inside one)."""
-    words: list[str] = []
-    chunk = bytearray()
-    for char in text:
-        data = char.encode("utf-8", "surrogatepass")
-        if chunk and len(chunk) + len(data) > _WORD_BYTES:
-            words.append(f"=?utf-8?b?{base64.b64encode(bytes(chunk)).decode('ascii')}?=")
-            chunk.clear()
-        chunk += data
-    if chunk:
-        words.append(f"=?utf-8?b?{base64.b64encode(bytes(chunk)).decode('ascii')}?=")
-    return words
-
-
-def _unstructured(name: str, value: str) -> str:
-    """One header line (folded) for free text: ASCII words as they are when that is safe, else
-    encoded words."""
-    if value.isascii() and value.isprintable() and "=?" not in value and len(name) + len(value) < 76 \
-            and value == value.strip():
-        return f"{name}: {value}"
-    return f"{name}: " + "\r\n ".join(encoded_words(value))
+_WIRE = compat32.clone(linesep="\r\n")
 
 
 @lru_cache(maxsize=4096)
@@ -216,36 +194,32 @@ def _checked_addr_spec(addr_spec: str) -> str:
     return Address(addr_spec=addr_spec).addr_spec
 
 
-def _address(name: str, display: str, addr_spec: str) -> str:
-    spec = _checked_addr_spec(addr_spec)
-    if not display:
-        return f"{name}: {spec}"
-    words = encoded_words(display)
-    line = f"{name}: " + "\r\n ".join(words)
-    last = len(words[-1]) + (len(name) + 2 if len(words) == 1 else 1)
-    return line + ("\r\n " if last + len(spec) + 3 > 76 else " ") + f"<{spec}>"
+def _text_header(value: str) -> str | Header:
+    """A free-text header: ASCII as it is, anything else as UTF-8 encoded words."""
+    return value if value.isascii() else Header(value, "utf-8")
 
 
-def _base64_body(text: str) -> str:
-    data = b"\r\n".join(text.encode("utf-8", "surrogateescape").splitlines()) + b"\r\n"
-    return base64.encodebytes(data).decode("ascii").replace("\n", "\r\n")
+def _address_header(display: str, addr_spec: str) -> str:
+    return formataddr((display, _checked_addr_spec(addr_spec)), charset="utf-8") if display \
+        else _checked_addr_spec(addr_spec)
 
 
-def wire_message(headers: list[str], parts: list[tuple[str, str]]) -> bytes:
-    """A message of `headers` (already formed lines) and text `parts` ((subtype, text), UTF-8,
-    base64): one part is the body itself, several make a multipart/alternative."""
-    lines = [*headers, "MIME-Version: 1.0"]
+def wire_message(headers: list[tuple[str, str | Header]], parts: list[tuple[str, str]]) -> bytes:
+    """A message of `headers` and text `parts` ((subtype, text); UTF-8, base64 so that relays
+    without 8BITMIME pass it): one part is the body itself, several a multipart/alternative."""
     if len(parts) == 1:
-        subtype, text = parts[0]
-        lines += [f'Content-Type: text/{subtype}; charset="utf-8"', "Content-Transfer-Encoding: base64"]
-        return ("\r\n".join(lines) + "\r\n\r\n" + _base64_body(text)).encode("ascii")
-    boundary = f"==============={uuid.uuid4().int % 10**19:019d}=="
-    lines += ["Content-Type: multipart/alternative;", f' boundary="{boundary}"', ""]
-    for subtype, text in parts:
-        lines += [f"--{boundary}", f'Content-Type: text/{subtype}; charset="utf-8"',
-                  "Content-Transfer-Encoding: base64", "MIME-Version: 1.0", "", _base64_body(text)]
-    lines.append(f"--{boundary}--\r\n")
-    return "\r\n".join(lines).encode("ascii")
+        message: Message = MIMEText(parts[0][1], parts[0][0], "utf-8")
+    else:
+        message = MIMEMultipart("alternative")
+        for subtype, text in parts:
+            message.attach(MIMEText(text, subtype, "utf-8"))
+    # MIME-Version and Content-Type come first from the constructors; ours go before them
+    constructed = [(name, message[name]) for name in list(message.keys())]
+    for name, _ in constructed:
+        del message[name]
+    for name, value in [*headers, *constructed]:
+        message[name] = value
+    return message.as_bytes(policy=_WIRE)
 
 
 def _sort_key(entry: AlertEntry) -> tuple:
@@ -517,17 +491,16 @@ def build_digest(
     html_body = render("digest.html.j2", **context)
 
     sender_spec = header_safe(sender.address, 320)
-    headers = [
-        _unstructured("Subject", subject),
-        _address("From", header_safe(sender.name or f"{district}政务公开工作提醒", 60), sender_spec),
-        _address("To", header_safe(recipient.name, 60), header_safe(recipient.email, 320)),
-        f"Date: {format_datetime((now or datetime.now()).astimezone())}",
-        f"Message-ID: {message_id}",
+    headers: list[tuple[str, str | Header]] = [
+        ("Subject", _text_header(subject)),
+        ("From", _address_header(header_safe(sender.name or f"{district}政务公开工作提醒", 60), sender_spec)),
+        ("To", _address_header(header_safe(recipient.name, 60), header_safe(recipient.email, 320))),
+        ("Date", format_datetime((now or datetime.now()).astimezone())),
+        ("Message-ID", message_id),
         # RFC 3834: tells auto-responders (out-of-office replies) not to answer.
-        "Auto-Submitted: auto-generated",
-        f"X-Gongkai-As-Of: {as_of.isoformat()}",
+        ("Auto-Submitted", "auto-generated"),
+        ("X-Gongkai-As-Of", as_of.isoformat()),
     ]
-    # Base64 keeps the message 7-bit clean for relays that do not announce 8BITMIME.
     raw = wire_message(headers, [("plain", text_body), ("html", html_body)])
     return Digest(recipient, district, as_of, ordered, summary, subject, message_id, _raw=raw,
                   sender_address=_checked_addr_spec(sender_spec))
@@ -583,14 +556,14 @@ def build_rejection_notice(
         "在此之前请另行通知该单位。\n"
     )
     sender_spec = header_safe(sender.address, 320)
-    headers = [
-        _unstructured("Subject", header_safe(subject)),
-        _address("From", header_safe(sender.name or f"{district}政务公开工作提醒", 60), sender_spec),
-        _address("To", header_safe(section.name, 60), header_safe(section.email, 320)),
-        f"Date: {format_datetime((now or datetime.now()).astimezone())}",
-        f"Message-ID: {message_id}",
-        "Auto-Submitted: auto-generated",
-        f"X-Gongkai-As-Of: {as_of.isoformat()}",
+    headers: list[tuple[str, str | Header]] = [
+        ("Subject", _text_header(header_safe(subject))),
+        ("From", _address_header(header_safe(sender.name or f"{district}政务公开工作提醒", 60), sender_spec)),
+        ("To", _address_header(header_safe(section.name, 60), header_safe(section.email, 320))),
+        ("Date", format_datetime((now or datetime.now()).astimezone())),
+        ("Message-ID", message_id),
+        ("Auto-Submitted", "auto-generated"),
+        ("X-Gongkai-As-Of", as_of.isoformat()),
     ]
     raw = wire_message(headers, [("plain", body)])
     return Digest(section, district, as_of, [], None, subject, message_id, _raw=raw,
