@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,8 +35,20 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API
     # The busy timeout first: switching a new database to WAL takes a lock that another process
     # opening it at the same moment may hold, and without a timeout that is "database is locked".
     cursor.execute("PRAGMA busy_timeout=30000")
-    # WAL lets the nightly run and an on-demand check read while the other writes.
-    cursor.execute("PRAGMA journal_mode=WAL")
+    # WAL lets the nightly run and an on-demand check read while the other writes. The mode is kept
+    # in the file, so only a new database switches; SQLite may refuse that switch at once (without
+    # waiting out the busy timeout) while another connection opens the same new file, so it is
+    # tried again for a while.
+    if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                cursor.execute("PRAGMA journal_mode=WAL")
+                break
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
     cursor.execute("PRAGMA foreign_keys=ON")
     # In WAL mode NORMAL is safe against a crashed or killed process (only a power cut can lose the
     # last commits) and spares an fsync per commit: the outbox commits once per message.
