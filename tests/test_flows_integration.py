@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -24,13 +23,13 @@ import httpx
 import pytest
 
 from tests.drafts import make_draft
-from tests.processes import stop
+from tests.processes import BIN, start_prefect_server, stop
 from tests.smtp_server import SmtpTestServer, free_port
 
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
+
 SAMPLES = ROOT / "data" / "samples"
 CITY = SAMPLES / "shanghai-2026-municipal-plan.txt"
 CHANGNING = SAMPLES / "changning-2026-district-plan.txt"
@@ -118,21 +117,7 @@ def server(tmp_path_factory) -> Iterator[Server]:
     log = base / "server.log"
     proc = None
     try:
-        with log.open("wb") as sink:
-            proc = subprocess.Popen(
-                [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port), "--no-ui"],
-                env=env, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True, cwd=base,
-            )
-        deadline = time.monotonic() + 240  # a loaded 2-core CI machine can take minutes
-        while True:
-            try:
-                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"Prefect server did not start:\n{log.read_text(errors='replace')[-3000:]}")
-            time.sleep(0.3)
+        proc = start_prefect_server(port, env, log, base)
         srv = Server(url=url, env=env, db=base / "gongkai.db", workdir=base, smtp=smtp, logs=[log])
         srv.run("prefect", "work-pool", "create", POOL, "--type", "process")
         srv.run("prefect", "--no-prompt", "deploy", "--all", timeout=180)

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -36,13 +35,13 @@ import psutil
 import pytest
 
 from tests.pg_cluster import PgCluster
-from tests.processes import stop
+from tests.processes import BIN, start_prefect_server, stop
 from tests.smtp_server import SmtpTestServer, free_port
 
 pytestmark = [pytest.mark.workers, pytest.mark.integration, pytest.mark.postgres]
 
 ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
+
 POOL = "gongkai-workers"
 NIGHTLY = "nightly-compliance/nightly-fanout"
 DISTRICTS = 4
@@ -228,20 +227,7 @@ def pool(pg_cluster: PgCluster, tmp_path_factory) -> Iterator[Pool]:
     try:
         log = work / "server.log"
         started = time.perf_counter()
-        with log.open("wb") as sink:
-            server = subprocess.Popen(
-                [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port), "--no-ui"],
-                env=env, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True, cwd=work)
-        deadline = time.monotonic() + 240
-        while True:
-            try:
-                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"Prefect server did not start:\n{log.read_text(errors='replace')[-3000:]}")
-            time.sleep(0.3)
+        server = start_prefect_server(port, env, log, work)
         srv.seconds["server_start"] = time.perf_counter() - started
         started = time.perf_counter()
         srv.run("prefect", "work-pool", "create", POOL, "--type", "process")
