@@ -24,10 +24,7 @@ from typing import Any
 import yaml
 from rapidfuzz import fuzz, process
 
-from offices.names import canonical_name, is_collective, normalize_name
-
-# libyaml's loader when it is built in (several times faster than the pure-Python one)
-YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+from offices.names import YAML_LOADER, canonical_name, is_collective, normalize_name
 
 DEFAULT_REGISTRY_DIR = Path(__file__).resolve().parent.parent / "data" / "registry"
 

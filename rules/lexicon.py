@@ -8,10 +8,8 @@ from pathlib import Path
 
 import yaml
 
+from offices.names import YAML_LOADER
 from rules.policy import PolicyError
-
-# libyaml's loader when it is built in (several times faster than the pure-Python one)
-YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 

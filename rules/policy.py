@@ -20,8 +20,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-# libyaml's loader when it is built in (several times faster than the pure-Python one)
-YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+from offices.names import YAML_LOADER
 
 DEFAULT_POLICY_PATH = Path(__file__).resolve().parent.parent / "data" / "policy.yaml"
 
