@@ -490,10 +490,19 @@ def build_digest(
     text_body = render("digest.txt.j2", **context)
     html_body = render("digest.html.j2", **context)
 
-    sender_spec = header_safe(sender.address, 320)
-    headers: list[tuple[str, str | Header]] = [
-        ("Subject", _text_header(subject)),
-        ("From", _address_header(header_safe(sender.name or f"{district}政务公开工作提醒", 60), sender_spec)),
+    headers = _headers(subject, sender, district, recipient, message_id, as_of, now)
+    raw = wire_message(headers, [("plain", text_body), ("html", html_body)])
+    return Digest(recipient, district, as_of, ordered, summary, subject, message_id, _raw=raw,
+                  sender_address=_checked_addr_spec(header_safe(sender.address, 320)))
+
+
+def _headers(subject: str, sender: Sender, district: str, recipient: Recipient, message_id: str,
+             as_of: date, now: datetime | None) -> list[tuple[str, str | Header]]:
+    """The headers every gongkai mail carries, names and subject made header-safe."""
+    return [
+        ("Subject", _text_header(header_safe(subject))),
+        ("From", _address_header(header_safe(sender.name or f"{district}政务公开工作提醒", 60),
+                                 header_safe(sender.address, 320))),
         ("To", _address_header(header_safe(recipient.name, 60), header_safe(recipient.email, 320))),
         ("Date", format_datetime((now or datetime.now()).astimezone())),
         ("Message-ID", message_id),
@@ -501,9 +510,6 @@ def build_digest(
         ("Auto-Submitted", "auto-generated"),
         ("X-Gongkai-As-Of", as_of.isoformat()),
     ]
-    raw = wire_message(headers, [("plain", text_body), ("html", html_body)])
-    return Digest(recipient, district, as_of, ordered, summary, subject, message_id, _raw=raw,
-                  sender_address=_checked_addr_spec(sender_spec))
 
 
 def _summary_view(summary: DistrictSummary) -> dict[str, Any]:
@@ -555,16 +561,6 @@ def build_rejection_notice(
         "请核实该单位的邮箱地址，在单位名录（data/registry/）中更正后，下次运行会按新地址提醒；"
         "在此之前请另行通知该单位。\n"
     )
-    sender_spec = header_safe(sender.address, 320)
-    headers: list[tuple[str, str | Header]] = [
-        ("Subject", _text_header(header_safe(subject))),
-        ("From", _address_header(header_safe(sender.name or f"{district}政务公开工作提醒", 60), sender_spec)),
-        ("To", _address_header(header_safe(section.name, 60), header_safe(section.email, 320))),
-        ("Date", format_datetime((now or datetime.now()).astimezone())),
-        ("Message-ID", message_id),
-        ("Auto-Submitted", "auto-generated"),
-        ("X-Gongkai-As-Of", as_of.isoformat()),
-    ]
-    raw = wire_message(headers, [("plain", body)])
+    raw = wire_message(_headers(subject, sender, district, section, message_id, as_of, now), [("plain", body)])
     return Digest(section, district, as_of, [], None, subject, message_id, _raw=raw,
-                  sender_address=_checked_addr_spec(sender_spec))
+                  sender_address=_checked_addr_spec(header_safe(sender.address, 320)))
