@@ -24,7 +24,7 @@ from typing import Any
 import yaml
 from rapidfuzz import fuzz, process
 
-from offices.names import YAML_LOADER, canonical_name, is_collective, normalize_name
+from offices.names import YAML_LOADER, aliases_path, canonical_name, is_collective, normalize_name
 
 DEFAULT_REGISTRY_DIR = Path(__file__).resolve().parent.parent / "data" / "registry"
 
@@ -132,17 +132,21 @@ class Registry:
             for written in [office.name, *office.aliases]:
                 self._index.setdefault(canonical_name(written), office)
         self._choices = list(self._index)
+        # find() answers per (written name, alias file): a night asks the same few dozen names
+        # tens of thousands of times (every directive item against every unit plan).
+        self._found: dict[tuple[str, str], Office | None] = {}
 
     def __repr__(self) -> str:
         return f"Registry({self.district!r}, {self.level}, {len(self.offices)} offices)"
 
     def find(self, name: str) -> Office | None:
         """The office called ``name`` (its name, an alias, or a generic abbreviation of either)."""
-        for candidate in self._candidates(name):
-            office = self._index.get(candidate)
-            if office is not None:
-                return office
-        return None
+        key = (name, str(aliases_path()))
+        if key in self._found:
+            return self._found[key]
+        found = next((self._index[c] for c in self._candidates(name) if c in self._index), None)
+        self._found[key] = found
+        return found
 
     def members(self, collective: str) -> list[Office]:
         """The offices a collective name stands for ([] when it is not a known collective)."""

@@ -33,12 +33,10 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.metrics.pairwise import cosine_similarity
 
 from documents.model import Item
 from rules.policy import CoveragePolicy
-from rules.similarity import PairScore, Scorer, normalize_for_matching
+from rules.similarity import PairModel, PairScore, Scorer, cosine, normalize_for_matching
 
 NUMBERING = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|\d+[.．、])\s*")
 UNIT_LEVEL = re.compile(r"^(?:上海市|市|区|各区|各)")
@@ -97,9 +95,8 @@ def _heading_matrix(d_items: list[Item], p_items: list[Item], scorer: Scorer) ->
     p_heads = [normalize_for_matching(_heading(i), scorer.lexicon) for i in p_items]
     if not any(d_heads) or not any(p_heads):
         return np.zeros((len(d_items), len(p_items)))
-    vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(2, 3))
-    matrix = vectorizer.fit_transform(d_heads + p_heads)
-    out = cosine_similarity(matrix[: len(d_heads)], matrix[len(d_heads) :])
+    model = PairModel(d_heads, p_heads, (2, 3), sublinear_tf=False)
+    out = cosine(model.d_vec, model.p_vec)
     for k, head in enumerate(d_heads):
         if not head:
             out[k, :] = 0.0

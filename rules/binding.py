@@ -58,8 +58,11 @@ def plan_issuer(plan: Document, registry: Registry | None = None) -> tuple[str, 
     return "unit", "区" + rest
 
 
-def item_binding(item: Item, plan: Document, policy: Policy, registry: Registry | None) -> Binding:
-    level, who = plan_issuer(plan, registry)
+def item_binding(item: Item, plan: Document, policy: Policy, registry: Registry | None,
+                 issuer: tuple[str, str | None] | None = None) -> Binding:
+    """Whether `item` binds the issuer of `plan` (`issuer`: plan_issuer's answer, when the caller
+    has it already), and why."""
+    level, who = issuer or plan_issuer(plan, registry)
     pilots = set(policy.pilot_districts)
     for unit in item.units:
         name = unit.name
@@ -94,4 +97,5 @@ def _names_unit(name: str, unit: str, registry: Registry) -> bool:
 def binding_items(
     directive: Document, plan: Document, policy: Policy, registry: Registry | None
 ) -> list[Binding]:
-    return [item_binding(item, plan, policy, registry) for item in directive.items]
+    issuer = plan_issuer(plan, registry)  # once per plan, not per item
+    return [item_binding(item, plan, policy, registry, issuer) for item in directive.items]

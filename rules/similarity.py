@@ -3,6 +3,11 @@ shared quoted key phrases (“政策公开讲”, “阅办联动”) as named e
 
 District plans reword the city's text (全市 → 全区, 统筹推进 → 配合推进), merge two items
 into one and split one over several, so every pair is scored and links are many-to-many.
+
+The TF-IDF model of a check is fitted over both documents' items, as one `TfidfVectorizer` would
+be; the directive's half of that fit (its n-gram vocabulary and counts) is the same for every plan
+checked against the same directive version, so it is counted once (`directive_counts`) and only
+the plan's n-grams are counted per check (`fit_pair`).
 """
 
 from __future__ import annotations
@@ -14,8 +19,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from rapidfuzz import fuzz
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.metrics.pairwise import cosine_similarity
+from scipy import sparse
+from sklearn import config_context
+from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 
 from rules.lexicon import lexicon_file
 
@@ -44,6 +50,18 @@ class PairScore:
     discounted: bool = False
 
 
+def cosine(a, b) -> np.ndarray:  # noqa: ANN001 - sparse matrices
+    """Cosine similarity of every row of `a` with every row of `b`, for rows already L2-normalised
+    (as TfidfTransformer leaves them): their dot products, as sklearn's `linear_kernel` computes
+    for TF-IDF rows, without re-validating and re-normalising tiny matrices on every check."""
+    return np.asarray((a @ b.T).todense())
+
+
+# The matrices here have a few dozen rows: sklearn's input validation costs more than the
+# arithmetic. The inputs are counts made by CountVectorizer itself, so it has nothing to catch.
+_TRUSTED_INPUT = {"assume_finite": True, "skip_parameter_validation": True}
+
+
 def containment(a, b) -> np.ndarray:  # noqa: ANN001 - sparse matrices
     """For each row of `a`, the share of its TF-IDF weight whose n-grams occur in each row of `b`.
 
@@ -52,6 +70,62 @@ def containment(a, b) -> np.ndarray:  # noqa: ANN001 - sparse matrices
     totals = np.asarray(a.sum(axis=1)).ravel()
     totals[totals == 0] = 1.0
     return np.asarray((a @ present.T).todense()) / totals[:, None]
+
+
+@dataclass(frozen=True)
+class SideCounts:
+    """One side's n-gram counts: the vocabulary (n-gram → column) and a count row per text."""
+
+    vocabulary: dict[str, int]
+    counts: sparse.csr_matrix
+
+
+@lru_cache(maxsize=64)
+def directive_counts(texts: tuple[str, ...], ngram_range: tuple[int, int]) -> SideCounts:
+    """The n-gram counts of a directive's texts, kept per (texts, n-gram range): the plans under
+    one directive version (a district plan's 60 units, say) all reuse them. Read-only."""
+    counter = CountVectorizer(analyzer="char", ngram_range=ngram_range)
+    try:
+        counts = counter.fit_transform(texts)
+    except ValueError:  # no n-gram in any text (all empty or one character): only the plan's count
+        return SideCounts({}, sparse.csr_matrix((len(texts), 0), dtype=np.int64))
+    return SideCounts(dict(counter.vocabulary_), counts.tocsr())
+
+
+class PairModel:
+    """TF-IDF over a directive's and a plan's texts together, the same weights as
+    `TfidfVectorizer(analyzer="char", ngram_range, sublinear_tf).fit_transform(d + p)` (columns
+    in another order, which no similarity depends on), with the directive's counts reused."""
+
+    def __init__(self, d_texts: list[str], p_texts: list[str], ngram_range: tuple[int, int],
+                 sublinear_tf: bool = True):
+        self.ngram_range = ngram_range
+        with config_context(**_TRUSTED_INPUT):
+            self._fit(d_texts, p_texts, ngram_range, sublinear_tf)
+
+    def _fit(self, d_texts: list[str], p_texts: list[str], ngram_range: tuple[int, int],
+             sublinear_tf: bool) -> None:
+        side = directive_counts(tuple(d_texts), ngram_range)
+        vocabulary = dict(side.vocabulary)
+        analyze = CountVectorizer(analyzer="char", ngram_range=ngram_range).build_analyzer()
+        for text in p_texts:
+            for gram in analyze(text):
+                vocabulary.setdefault(gram, len(vocabulary))
+        if not vocabulary:
+            raise ValueError("empty vocabulary: no item text has an n-gram to compare")
+        self.counter = CountVectorizer(analyzer="char", ngram_range=ngram_range, vocabulary=vocabulary)
+        d_counts = side.counts.copy()
+        d_counts.resize((len(d_texts), len(vocabulary)))  # the plan's own n-grams count 0 there
+        p_counts = self.counter.transform(p_texts)
+        self.tfidf = TfidfTransformer(sublinear_tf=sublinear_tf)
+        matrix = self.tfidf.fit_transform(sparse.vstack([d_counts, p_counts], format="csr"))
+        self.d_vec = matrix[: len(d_texts)]
+        self.p_vec = matrix[len(d_texts) :]
+
+    def transform(self, texts: list[str]):  # noqa: ANN201 - a sparse matrix
+        """Texts weighted by this fit (n-grams neither document has are left out, as sklearn's)."""
+        with config_context(**_TRUSTED_INPUT):
+            return self.tfidf.transform(self.counter.transform(texts))
 
 
 class Lexicon:
@@ -108,10 +182,8 @@ class Scorer:
         self.d_raw, self.p_raw = directive_texts, plan_texts
         self.d_norm = [normalize_for_matching(t, self.lexicon) for t in directive_texts]
         self.p_norm = [normalize_for_matching(t, self.lexicon) for t in plan_texts]
-        self.vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(lo, hi), sublinear_tf=True)
-        matrix = self.vectorizer.fit_transform(self.d_norm + self.p_norm)
-        self.d_vec = matrix[: len(self.d_norm)]
-        self.p_vec = matrix[len(self.d_norm) :]
+        self.model = PairModel(self.d_norm, self.p_norm, (lo, hi))
+        self.d_vec, self.p_vec = self.model.d_vec, self.model.p_vec
         self.d_keys = [key_phrases(t) for t in directive_texts]
         self.p_keys = [key_phrases(t) for t in plan_texts]
         self.copy_level = settings.dedicated_copy
@@ -129,7 +201,7 @@ class Scorer:
         the fuzzy match only runs where the n-grams already overlap)."""
         if not self.p_norm:
             return [[] for _ in self.d_norm]
-        cos = cosine_similarity(self.d_vec, self.p_vec)
+        cos = cosine(self.d_vec, self.p_vec)
         forward = containment(self.d_vec, self.p_vec)  # directive item's text found in the plan item
         reverse = containment(self.p_vec, self.d_vec)  # plan item's text found in the directive item
         fuzzy = np.zeros_like(cos)
@@ -172,10 +244,9 @@ class Scorer:
         p_topics = [self.lexicon.topic(t) for t in self.p_norm]
         if not p_topics or not any(d_topics) or not any(p_topics):
             return np.zeros((len(d_topics), len(p_topics)))
-        vectorizer = TfidfVectorizer(analyzer="char", ngram_range=self.vectorizer.ngram_range, sublinear_tf=True)
-        matrix = vectorizer.fit_transform(d_topics + p_topics)
-        d_vec, p_vec = matrix[: len(d_topics)], matrix[len(d_topics) :]
-        return np.maximum(cosine_similarity(d_vec, p_vec), containment(d_vec, p_vec))
+        model = PairModel(d_topics, p_topics, self.model.ngram_range)
+        d_vec, p_vec = model.d_vec, model.p_vec
+        return np.maximum(cosine(d_vec, p_vec), containment(d_vec, p_vec))
 
     def combined(self, d_index: int, p_indices: list[int]) -> float:
         """Score of a directive item against several plan items read together (a split item)."""
@@ -188,14 +259,14 @@ class Scorer:
         out = [0.0] * len(groups)
         if not live:
             return out
-        vectors = self.vectorizer.transform([texts[k] for k in live])
+        vectors = self.model.transform([texts[k] for k in live])
         for row, k in enumerate(live):
             d_index, p_indices = groups[k]
             vector = vectors[row]
-            cosine = float(cosine_similarity(self.d_vec[d_index], vector)[0, 0])
+            likeness = float(cosine(self.d_vec[d_index], vector)[0, 0])
             contained = float(containment(self.d_vec[d_index], vector)[0, 0])
             shared = sorted(self.d_keys[d_index] & set().union(*(self.p_keys[j] for j in p_indices)))
-            out[k] = self._score(cosine, contained, self.d_norm[d_index], texts[k], shared).score
+            out[k] = self._score(likeness, contained, self.d_norm[d_index], texts[k], shared).score
         return out
 
 
