@@ -196,7 +196,9 @@ def check_coverage(
 ) -> tuple[list[CoverageRow], list[Finding]]:
     _define()
     facts = coverage_facts(directive, plan, bindings, policy)
-    conclusions = run_ruleset(RULESET, facts)
+    # Every coverage rule is about a binding item; the others are "not_binding" rows (most of a
+    # district plan's items, for a unit plan): they stay out of the engine's working memory.
+    conclusions = run_ruleset(RULESET, [fact for fact in facts if fact["binding"]])
     status = {c.fact["directive_item"]: c for c in conclusions}
     rows: list[CoverageRow] = []
     findings: list[Finding] = []

@@ -84,12 +84,7 @@ class SideCounts:
 def directive_counts(texts: tuple[str, ...], ngram_range: tuple[int, int]) -> SideCounts:
     """The n-gram counts of a directive's texts, kept per (texts, n-gram range): the plans under
     one directive version (a district plan's 60 units, say) all reuse them. Read-only."""
-    counter = CountVectorizer(analyzer="char", ngram_range=ngram_range)
-    try:
-        counts = counter.fit_transform(texts)
-    except ValueError:  # no n-gram in any text (all empty or one character): only the plan's count
-        return SideCounts({}, sparse.csr_matrix((len(texts), 0), dtype=np.int64))
-    return SideCounts(dict(counter.vocabulary_), counts.tocsr())
+    return _own_counts(list(texts), ngram_range)
 
 
 class PairModel:
@@ -106,17 +101,25 @@ class PairModel:
     def _fit(self, d_texts: list[str], p_texts: list[str], ngram_range: tuple[int, int],
              sublinear_tf: bool) -> None:
         side = directive_counts(tuple(d_texts), ngram_range)
-        vocabulary = dict(side.vocabulary)
-        analyze = CountVectorizer(analyzer="char", ngram_range=ngram_range).build_analyzer()
-        for text in p_texts:
-            for gram in analyze(text):
-                vocabulary.setdefault(gram, len(vocabulary))
-        if not vocabulary:
+        p_own = _own_counts(p_texts, ngram_range)
+        # the plan's n-grams the directive lacks get the columns after the directive's
+        self._extra: dict[str, int] = {}
+        columns = np.empty(len(p_own.vocabulary), dtype=np.int64)
+        for gram, own in p_own.vocabulary.items():
+            column = side.vocabulary.get(gram)
+            if column is None:
+                column = self._extra.setdefault(gram, len(side.vocabulary) + len(self._extra))
+            columns[own] = column
+        width = len(side.vocabulary) + len(self._extra)
+        if not width:
             raise ValueError("empty vocabulary: no item text has an n-gram to compare")
-        self.counter = CountVectorizer(analyzer="char", ngram_range=ngram_range, vocabulary=vocabulary)
+        self._side = side
+        self._counter: CountVectorizer | None = None
         d_counts = side.counts.copy()
-        d_counts.resize((len(d_texts), len(vocabulary)))  # the plan's own n-grams count 0 there
-        p_counts = self.counter.transform(p_texts)
+        d_counts.resize((len(d_texts), width))  # the plan's own n-grams count 0 there
+        p_counts = sparse.csr_matrix((p_own.counts.data, columns[p_own.counts.indices], p_own.counts.indptr),
+                                     shape=(len(p_texts), width))
+        p_counts.sort_indices()
         self.tfidf = TfidfTransformer(sublinear_tf=sublinear_tf)
         matrix = self.tfidf.fit_transform(sparse.vstack([d_counts, p_counts], format="csr"))
         self.d_vec = matrix[: len(d_texts)]
@@ -125,7 +128,20 @@ class PairModel:
     def transform(self, texts: list[str]):  # noqa: ANN201 - a sparse matrix
         """Texts weighted by this fit (n-grams neither document has are left out, as sklearn's)."""
         with config_context(**_TRUSTED_INPUT):
-            return self.tfidf.transform(self.counter.transform(texts))
+            if self._counter is None:  # the whole vocabulary, only when a caller needs it
+                self._counter = CountVectorizer(analyzer="char", ngram_range=self.ngram_range,
+                                                vocabulary={**self._side.vocabulary, **self._extra})
+            return self.tfidf.transform(self._counter.transform(texts))
+
+
+def _own_counts(texts: list[str], ngram_range: tuple[int, int]) -> SideCounts:
+    """The n-gram counts of `texts` over their own vocabulary (empty when they have none)."""
+    counter = CountVectorizer(analyzer="char", ngram_range=ngram_range)
+    try:
+        counts = counter.fit_transform(texts)
+    except ValueError:  # no n-gram in any text (all empty or one character)
+        return SideCounts({}, sparse.csr_matrix((len(texts), 0), dtype=np.int64))
+    return SideCounts(dict(counter.vocabulary_), counts.tocsr())
 
 
 class Lexicon:
