@@ -30,7 +30,7 @@ from pipeline.summary import SEVERITIES, URGENT_STATES, DistrictResult, RunSumma
 from rules.obligation_states import ObligationStatus
 from rules.policy import Policy
 from store.db import Store
-from store.documents import plan_heads, stored_plans
+from store.documents import plan_heads
 
 logger = logging.getLogger(__name__)
 
@@ -57,8 +57,8 @@ def shared_store(db: str | None = None) -> Store:
 
 def plan_districts(store: Store) -> list[str]:
     """Every district with at least one stored (issued) plan, in a stable order."""
-    with store.transaction() as session:
-        places = {r.place or UNKNOWN_DISTRICT for r in stored_plans(session)}
+    with store.transaction() as session:  # the plans' places, not their content
+        places = {head["place"] or UNKNOWN_DISTRICT for head in plan_heads(session)}
     return sorted(places)
 
 
