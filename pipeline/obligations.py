@@ -139,12 +139,14 @@ def derive_obligations(
     calendar = calendar or default_calendar()
     summary = DeriveSummary()
     with store.transaction() as session:
-        unit_filings = ob_store.unit_plan_filings(session)
-        events = ob_store.events_by_plan(session)
-        kept = ob_store.derivation_keys(session)
+        # a filing derives one plan or a few: only their rows are read, not the whole city's
+        wanted = set(doc_keys) if doc_keys is not None else None
+        unit_filings = ob_store.unit_plan_filings(session, wanted)
+        events = ob_store.events_by_plan(session, wanted)
+        kept = ob_store.derivation_keys(session, wanted)
         parent_places = _parent_places(session, unit_filings)
         registries: dict[str, Any] = {}  # by place, read once for the whole derivation
-        for record in latest_documents(session, with_data=False):
+        for record in latest_documents(session, with_data=False, doc_keys=wanted):
             if record.level not in ("district", "unit"):
                 continue
             if doc_keys is not None and record.doc_key not in doc_keys:
@@ -316,7 +318,7 @@ def _ensure_derived(
         return []
     if not force and ob_store.derived_document_ids(session, record.doc_key).get(record.doc_key) == record.id:
         return []
-    result = _derive_record(session, record, policy, calendar, ob_store.unit_plan_filings(session))
+    result = _derive_record(session, record, policy, calendar, ob_store.unit_plan_filings(session, [record.doc_key]))
     return result[0].warnings if result else []
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -131,17 +132,25 @@ def save_document(
     return IngestResult(record.id, key, version, "new" if version == 1 else "new_version")
 
 
-def latest_documents(session: Session, *, include_drafts: bool = False, with_data: bool = True
-                     ) -> list[DocumentRecord]:
-    """The newest version of every stored document (`with_data=False`: the parsed content is
-    read only when a record's `data` is first used, for callers that skip most records)."""
+def latest_documents(session: Session, *, include_drafts: bool = False, with_data: bool = True,
+                     doc_keys: Collection[str] | None = None) -> list[DocumentRecord]:
+    """The newest version of every stored document, or of those named in `doc_keys`
+    (`with_data=False`: the parsed content is read only when a record's `data` is first used, for
+    callers that skip most records)."""
     stmt = select(DocumentRecord).order_by(DocumentRecord.doc_key, DocumentRecord.version)
+    if doc_keys is not None:
+        if not doc_keys:
+            return []
+        if len(doc_keys) <= 500:  # by name; a longer list is filtered below
+            stmt = stmt.where(DocumentRecord.doc_key.in_(sorted(set(doc_keys))))
     if not with_data:
         stmt = stmt.options(defer(DocumentRecord.data))
     records = session.scalars(stmt)
     latest: dict[str, DocumentRecord] = {}
     for record in records:
         if record.is_draft and not include_drafts:
+            continue
+        if doc_keys is not None and record.doc_key not in doc_keys:
             continue
         latest[record.doc_key] = record
     return list(latest.values())

@@ -19,7 +19,7 @@ Three tables:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, cast
@@ -131,9 +131,21 @@ class DerivationRecord(Base):
     derived_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-def derivation_keys(session: Session) -> dict[str, DerivationRecord]:
-    """doc key → its last derivation's record, in one query."""
-    return {r.doc_key: r for r in session.scalars(select(DerivationRecord))}
+# Up to this many document keys are asked for by name; more, and everything is read (one query).
+FEW_KEYS = 500
+
+
+def _few(doc_keys: Collection[str] | None) -> list[str] | None:
+    return sorted(set(doc_keys)) if doc_keys is not None and len(doc_keys) <= FEW_KEYS else None
+
+
+def derivation_keys(session: Session, doc_keys: Collection[str] | None = None) -> dict[str, DerivationRecord]:
+    """doc key → its last derivation's record (of `doc_keys` when given; more may come back), in
+    one query."""
+    stmt = select(DerivationRecord)
+    if (few := _few(doc_keys)) is not None:
+        stmt = stmt.where(DerivationRecord.doc_key.in_(few))
+    return {r.doc_key: r for r in session.scalars(stmt)}
 
 
 def save_derivation(session: Session, doc_key: str, key: str, *, document_id: int | None, district: str | None,
@@ -152,10 +164,14 @@ def save_derivation(session: Session, doc_key: str, key: str, *, document_id: in
     record.derived_at = datetime.now(UTC)
 
 
-def events_by_plan(session: Session) -> dict[str, list[EventRecord]]:
-    """doc key → its recorded events (in `events_for`'s order), in one query."""
+def events_by_plan(session: Session, doc_keys: Collection[str] | None = None) -> dict[str, list[EventRecord]]:
+    """doc key → its recorded events (in `events_for`'s order; of `doc_keys` when given, more may
+    come back), in one query."""
     out: dict[str, list[EventRecord]] = {}
-    for record in session.scalars(select(EventRecord).order_by(EventRecord.occurred_on, EventRecord.id)):
+    stmt = select(EventRecord)
+    if (few := _few(doc_keys)) is not None:
+        stmt = stmt.where(EventRecord.doc_key.in_(few))
+    for record in session.scalars(stmt.order_by(EventRecord.occurred_on, EventRecord.id)):
         out.setdefault(record.doc_key, []).append(record)
     return out
 
@@ -369,13 +385,16 @@ def list_filings(session: Session, *, doc_key: str | None = None, unit: str | No
     return list(session.scalars(stmt))
 
 
-def unit_plan_filings(session: Session) -> dict[str, FilingRecord]:
-    """Stored unit plan document key → the plan filing that brought it in (the latest one)."""
+def unit_plan_filings(session: Session, doc_keys: Collection[str] | None = None) -> dict[str, FilingRecord]:
+    """Stored unit plan document key → the plan filing that brought it in (the latest one; of
+    `doc_keys` when given, more may come back)."""
     stmt = (
         select(FilingRecord)
         .where(FilingRecord.kind == "plan", FilingRecord.document_key.is_not(None))
         .order_by(FilingRecord.id)
     )
+    if (few := _few(doc_keys)) is not None:
+        stmt = stmt.where(FilingRecord.document_key.in_(few))
     return {r.document_key: r for r in session.scalars(stmt) if r.document_key is not None}
 
 
