@@ -24,7 +24,7 @@ from typing import Any
 import yaml
 from rapidfuzz import fuzz, process
 
-from offices.names import YAML_LOADER, aliases_path, canonical_name, is_collective, normalize_name
+from offices.names import YAML_LOADER, canonical_name, is_collective, load_alias_table, normalize_name
 
 DEFAULT_REGISTRY_DIR = Path(__file__).resolve().parent.parent / "data" / "registry"
 
@@ -132,20 +132,23 @@ class Registry:
             for written in [office.name, *office.aliases]:
                 self._index.setdefault(canonical_name(written), office)
         self._choices = list(self._index)
-        # find() answers per (written name, alias file): a night asks the same few dozen names
-        # tens of thousands of times (every directive item against every unit plan).
-        self._found: dict[tuple[str, str], Office | None] = {}
+        # find()'s answers, while the alias table stays the same: a night asks the same few dozen
+        # names tens of thousands of times (every directive item against every unit plan).
+        self._found: dict[str, Office | None] = {}
+        self._found_with: object = None
 
     def __repr__(self) -> str:
         return f"Registry({self.district!r}, {self.level}, {len(self.offices)} offices)"
 
     def find(self, name: str) -> Office | None:
         """The office called ``name`` (its name, an alias, or a generic abbreviation of either)."""
-        key = (name, str(aliases_path()))
-        if key in self._found:
-            return self._found[key]
+        table = load_alias_table()
+        if table is not self._found_with:  # another alias file, or the same one read again
+            self._found, self._found_with = {}, table
+        if name in self._found:
+            return self._found[name]
         found = next((self._index[c] for c in self._candidates(name) if c in self._index), None)
-        self._found[key] = found
+        self._found[name] = found
         return found
 
     def members(self, collective: str) -> list[Office]:

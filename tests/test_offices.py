@@ -447,3 +447,23 @@ def test_alias_file_override_and_error(tmp_path: Path, monkeypatch: pytest.Monke
         monkeypatch.delenv("GONGKAI_ALIASES")
         names.clear_cache()
     assert canonical_name("区府办") == "区政府办公室"
+
+
+def test_find_follows_the_alias_file_it_reads(tmp_path, monkeypatch) -> None:
+    """find() keeps its answers per alias table: another alias file (or the same file read again
+    after an edit) answers anew, never from the old table."""
+    registry = load_registry(DEFAULT_REGISTRY_DIR / "changning.yaml")
+    assert registry.find("区数治办") is None
+    aliases = tmp_path / "aliases.yaml"
+    aliases.write_text("aliases:\n  区数治办: 区数据局\n", encoding="utf-8")
+    monkeypatch.setenv("GONGKAI_ALIASES", str(aliases))
+    names.clear_cache()
+    try:
+        office = registry.find("区数治办")
+        assert office is not None and office.name == "区数据局"
+        aliases.write_text("aliases: {}\n", encoding="utf-8")
+        names.clear_cache()
+        assert registry.find("区数治办") is None
+    finally:
+        monkeypatch.delenv("GONGKAI_ALIASES")
+        names.clear_cache()
