@@ -7,7 +7,7 @@ into one and split one over several, so every pair is scored and links are many-
 The TF-IDF model of a check is fitted over both documents' items, as one `TfidfVectorizer` would
 be; the directive's half of that fit (its n-gram vocabulary and counts) is the same for every plan
 checked against the same directive version, so it is counted once (`directive_counts`) and only
-the plan's n-grams are counted per check (`fit_pair`).
+the plan's n-grams are counted per check (`PairModel`).
 """
 
 from __future__ import annotations
