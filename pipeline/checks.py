@@ -19,7 +19,14 @@ from documents.parser import parse_file
 from offices.registry import registry_for_place
 from rules.check import CheckResult, check_key, check_plan, document_hash, level_problem, stored_document_hash
 from rules.policy import Policy
-from store.checks import cache_result, cache_results, cached_results, newest_run_keys, save_check
+from store.checks import (
+    cache_result,
+    cache_results,
+    cached_results,
+    newest_run_keys,
+    run_summaries,
+    save_check,
+)
 from store.db import Store, open_store
 from store.documents import STORED_ID, DocumentRecord, document_key, find_document, find_parent
 from workdays.calendar import today_shanghai
@@ -114,10 +121,12 @@ def check_stored_plans(
     """Check stored plans (each a mapping with `id`, `content_hash`, `place`, `parent` and
     `parent_hash`) and return (result as a dict, check run id) for each, in order.
 
-    What is unchanged costs two queries for all of them: their kept results, and their newest
-    runs, which stand when they carry the same key and are of the same kind. Only the plans whose inputs changed are read
-    and checked (a parent is read once for all its plans), and everything new is written in one
-    transaction."""
+    A plan's newest run stands when it carries the same key and is of the same kind: its dict is
+    then that run's summary (`store.checks.run_summaries`: the documents' heading fields, the
+    counts and the findings without evidence), not the whole kept result. A plan whose kept
+    result matches its key gets that result and a new run; only the plans whose inputs changed
+    are read and checked (a parent is read once for all its plans), and everything new is written
+    in one transaction."""
     plans = list(plans)
     keys: list[tuple[str, dict[str, str]]] = []
     registries: dict[str | None, Any] = {}
@@ -128,9 +137,13 @@ def check_stored_plans(
         keys.append(check_key(stored_document_hash(plan["content_hash"]),
                               stored_document_hash(plan["parent_hash"]), policy, registries[place]))
     with store.transaction() as session:
-        kept = cached_results(session, [k for k, _ in keys])
         newest = newest_run_keys(session, [p["id"] for p in plans], as_of)
-    results: list[dict[str, Any] | None] = [kept.get(k) for k, _ in keys]
+        standing = {i: newest[plan["id"]][0] for i, plan in enumerate(plans)
+                    if (newest.get(plan["id"]) or (None, None, None))[1:] == (keys[i][0], kind)}
+        kept = cached_results(session, [k for i, (k, _) in enumerate(keys) if i not in standing])
+        summaries = run_summaries(session, standing.values())
+    results: list[dict[str, Any] | None] = [summaries[standing[i]] if i in standing else kept.get(k)
+                                            for i, (k, _) in enumerate(keys)]
     fresh: set[int] = set()
     missing = [i for i, r in enumerate(results) if r is None]
     if missing:
@@ -159,8 +172,7 @@ def check_stored_plans(
     run_ids: dict[int, int] = {}
     # A run of the same kind with the same key stands (an explicit re-check, e.g. after a directive
     # was filed, still records its own run, from the kept result).
-    to_save = [i for i, plan in enumerate(plans)
-               if (newest.get(plan["id"]) or (None, None, None))[1:] != (keys[i][0], kind)]
+    to_save = [i for i in range(len(plans)) if i not in standing]
     if to_save:
         with store.transaction() as session:
             cache_results(session, [(keys[i][0], keys[i][1], results[i]) for i in to_save

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text, func, select
-from sqlalchemy.orm import Mapped, Session, defer, mapped_column, relationship, selectinload
+from sqlalchemy.orm import Mapped, Session, aliased, defer, mapped_column, relationship, selectinload
 
 from documents.model import jsonable
 from store.db import Base
@@ -210,3 +210,40 @@ def alertable_runs(session: Session, as_of: date, *, districts: Iterable[str] | 
         select(CheckRun).where(CheckRun.id.in_(list(latest.values())))
         .options(defer(CheckRun.coverage), selectinload(CheckRun.findings).defer(FindingRecord.evidence)))}
     return [runs[i] for i in latest.values()]
+
+
+def run_summaries(session: Session, run_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """Per check run, what a night's summary reads of its result, from the run's own rows: the
+    plan's and the directive's heading fields, the counts and the findings (without evidence).
+    A kept result carries the coverage and every finding's evidence too, and decoding those for
+    every unchanged plan was most of an unchanged night's check stage."""
+    ids = sorted(set(run_ids))
+    plan_doc, directive_doc = aliased(DocumentRecord), aliased(DocumentRecord)
+    heading = ("doc_number", "title", "place", "level", "year", "issue_date")
+    out: dict[int, dict[str, Any]] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        stmt = (
+            select(CheckRun.id, CheckRun.counts, CheckRun.directive_document_id,
+                   *(getattr(plan_doc, c) for c in heading), *(getattr(directive_doc, c) for c in heading))
+            .outerjoin(plan_doc, plan_doc.id == CheckRun.plan_document_id)
+            .outerjoin(directive_doc, directive_doc.id == CheckRun.directive_document_id)
+            .where(CheckRun.id.in_(chunk))
+        )
+        for row in session.execute(stmt):
+            plan = dict(zip(heading, row[3 : 3 + len(heading)], strict=True))
+            directive = dict(zip(heading, row[3 + len(heading) :], strict=True))
+            for doc in (plan, directive):
+                doc["issue_date"] = doc["issue_date"].isoformat() if doc["issue_date"] else None
+            out[row.id] = {"plan": plan, "directive": directive if row.directive_document_id is not None else None,
+                           "counts": dict(row.counts or {}), "findings": []}
+        findings = (
+            select(FindingRecord.run_id, FindingRecord.code, FindingRecord.severity, FindingRecord.directive_item,
+                   FindingRecord.plan_item, FindingRecord.units, FindingRecord.message)
+            .where(FindingRecord.run_id.in_(chunk))
+            .order_by(FindingRecord.run_id, FindingRecord.id)  # the order save_check stored them in
+        )
+        for run_id, code, severity, directive_item, plan_item, units, message in session.execute(findings):
+            out[run_id]["findings"].append({"code": code, "severity": severity, "directive_item": directive_item,
+                                            "plan_item": plan_item, "units": list(units or []), "message": message})
+    return out
