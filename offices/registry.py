@@ -145,10 +145,11 @@ class Registry:
         table = load_alias_table()
         if table is not self._found_with:  # another alias file, or the same one read again
             self._found, self._found_with = {}, table
-        if name in self._found:
-            return self._found[name]
+        memo = self._found  # this table's, even if another thread starts a new one meanwhile
+        if name in memo:
+            return memo[name]
         found = next((self._index[c] for c in self._candidates(name) if c in self._index), None)
-        self._found[name] = found
+        memo[name] = found
         return found
 
     def members(self, collective: str) -> list[Office]:

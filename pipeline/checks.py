@@ -24,6 +24,7 @@ from store.checks import (
     cache_results,
     cached_results,
     newest_run_keys,
+    result_summary,
     run_summaries,
     save_check,
 )
@@ -121,12 +122,12 @@ def check_stored_plans(
     """Check stored plans (each a mapping with `id`, `content_hash`, `place`, `parent` and
     `parent_hash`) and return (result as a dict, check run id) for each, in order.
 
-    A plan's newest run stands when it carries the same key and is of the same kind: its dict is
-    then that run's summary (`store.checks.run_summaries`: the documents' heading fields, the
-    counts and the findings without evidence), not the whole kept result. A plan whose kept
-    result matches its key gets that result and a new run; only the plans whose inputs changed
-    are read and checked (a parent is read once for all its plans), and everything new is written
-    in one transaction."""
+    The dict is the result's summary (`store.checks.result_summary`: the documents' heading
+    fields, the counts and the findings without evidence). A plan's newest run stands when it
+    carries the same key and is of the same kind: its summary is read from that run's rows
+    (`run_summaries`), not by decoding the whole kept result. A plan whose kept result matches its
+    key gets a new run from that result; only the plans whose inputs changed are read and checked
+    (a parent is read once for all its plans), and everything new is written in one transaction."""
     plans = list(plans)
     keys: list[tuple[str, dict[str, str]]] = []
     registries: dict[str | None, Any] = {}
@@ -199,7 +200,8 @@ def check_stored_plans(
     for i, plan in enumerate(plans):
         data = results[i]
         assert data is not None
-        out.append((data, run_ids[i] if i in run_ids else newest[plan["id"]][0]))
+        out.append((data if i in standing else result_summary(data),
+                    run_ids[i] if i in run_ids else newest[plan["id"]][0]))
     return out
 
 

@@ -212,6 +212,25 @@ def alertable_runs(session: Session, as_of: date, *, districts: Iterable[str] | 
     return [runs[i] for i in latest.values()]
 
 
+SUMMARY_HEADING = ("doc_number", "title", "place", "level", "year", "issue_date")
+SUMMARY_FINDING = ("code", "severity", "directive_item", "plan_item", "units", "message")
+
+
+def result_summary(result: dict[str, Any]) -> dict[str, Any]:
+    """The part of a check result (rules.check.CheckResult.to_dict) that `run_summaries` reads
+    back from a stored run: the same shape, whichever way a night got it."""
+    def heading(doc: dict[str, Any] | None) -> dict[str, Any] | None:
+        return {k: doc.get(k) for k in SUMMARY_HEADING} if doc is not None else None
+
+    return {
+        "plan": heading(result.get("plan") or {}),
+        "directive": heading(result.get("directive")),
+        "counts": dict(result.get("counts") or {}),
+        "findings": [{k: (list(f.get(k) or []) if k == "units" else f.get(k)) for k in SUMMARY_FINDING}
+                     for f in result.get("findings", [])],
+    }
+
+
 def run_summaries(session: Session, run_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
     """Per check run, what a night's summary reads of its result, from the run's own rows: the
     plan's and the directive's heading fields, the counts and the findings (without evidence).
@@ -219,7 +238,7 @@ def run_summaries(session: Session, run_ids: Iterable[int]) -> dict[int, dict[st
     every unchanged plan was most of an unchanged night's check stage."""
     ids = sorted(set(run_ids))
     plan_doc, directive_doc = aliased(DocumentRecord), aliased(DocumentRecord)
-    heading = ("doc_number", "title", "place", "level", "year", "issue_date")
+    heading = SUMMARY_HEADING
     out: dict[int, dict[str, Any]] = {}
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]

@@ -92,6 +92,13 @@ def test_unchanged_inputs_reuse_the_result_and_the_run(city_store, policy, check
         assert kept.rules_version == rules.check.RULES_VERSION
         kept_result = kept.result
     assert kept_result == fresh_result(city_store, policy)
+    # check_stored_plans gives a plan answered from its kept result (a new run) and one whose run
+    # stands (read back from the run's rows) the same shape and content
+    heads = steps._plans_of(city_store, "长宁区")
+    (from_kept,) = pipeline.checks.check_stored_plans(city_store, heads, policy, as_of=AS_OF, kind="on_demand")
+    (standing,) = pipeline.checks.check_stored_plans(city_store, heads, policy, as_of=AS_OF, kind="on_demand")
+    assert standing[1] == from_kept[1] and runs(city_store) == 2
+    assert standing[0] == from_kept[0] and set(standing[0]) == {"plan", "directive", "counts", "findings"}
 
 
 def test_a_changed_plan_is_checked_again(city_store, policy, checks_run, tmp_path) -> None:
