@@ -311,12 +311,15 @@ def _run_size(n_districts: int, args: argparse.Namespace) -> dict[str, Any]:
             shutil.copy(city["db"], work / "city-2w.db")
         store = open_store(city["db"])
 
+        cpu: list[float] = []  # this process's CPU seconds per night: what the load cannot inflate
+
         def night(day: date, on: Any = None, workers: int = 1) -> tuple[float, dict[str, Any]]:
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             summary = steps.run_nightly(on or store, day, policy, transport=SmtpTransport(settings),
                                         workers=workers)
             if summary["failed"]:
                 raise RuntimeError(f"districts failed: {summary['failed']}")
+            cpu.append(time.process_time() - cpu_started)
             return time.perf_counter() - started, summary
 
         with FactRecorder() as recorder:
@@ -350,6 +353,7 @@ def _run_size(n_districts: int, args: argparse.Namespace) -> dict[str, Any]:
     result = {
         "districts": n_districts, "plans": cold["plans"], "documents": city["documents"], "setup_s": setup,
         "cold_s": cold_s, "warm_s": warm_s, "one_changed_s": one_s,
+        "cold_cpu_s": cpu[0], "warm_cpu_s": cpu[1], "one_changed_cpu_s": cpu[2],
         "cold_rules_s": rules_s, "cold_obligations_s": cold["seconds"]["obligations"]
         + sum(r["seconds"]["obligations"] for r in cold["districts"].values()),
         "cold_alerts_s": alerts_s, "warm_rules_s": rules_seconds(warm), "one_changed_rules_s": rules_seconds(one),
@@ -450,6 +454,11 @@ def main() -> None:
         if r.get("cold_2w_s"):
             print(f"cold night, {r['districts']} districts: 1 worker process {r['cold_s']:.2f} s, "
                   f"2 worker processes {r['cold_2w_s']:.2f} s (pipeline.nightly.run_nightly(workers=…))")
+    print(f"load average at the end: {os.getloadavg()[0]:.1f}; CPU seconds of the nights' process (the "
+          "SMTP server's thread included; what other load on the machine cannot inflate):")
+    for r in results:
+        print(f"  {r['districts']} districts: cold {r['cold_cpu_s']:.2f}, warm {r['warm_cpu_s']:.2f}, "
+              f"one changed {r['one_changed_cpu_s']:.2f}")
     for r in results:
         print(f"rules stage, cold night, {r['districts']} districts: {r['cold_rules_s']:.2f} s, of it "
               f"{r['engine_s']:.2f} s in run_ruleset (rules.engine + durable-rules); the same facts asserted "
