@@ -67,10 +67,11 @@ class Store:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False, future=True)
 
     def create_schema(self) -> None:
-        """Create or upgrade the schema through the Alembic migrations in store/migrations/."""
-        from store.migrate import import_tables, upgrade
+        """Create or upgrade the schema through the Alembic migrations in store/migrations/ (the
+        table modules are imported by the migrations when they run, else by their users: a check
+        never loads the outbox's or the obligations' tables)."""
+        from store.migrate import upgrade
 
-        import_tables()
         upgrade(self.engine)
 
     @contextmanager
