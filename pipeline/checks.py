@@ -11,6 +11,7 @@ SQLAlchemy), and a kept result is answered without the rules. Hence the imports 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from contextlib import ExitStack
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -111,33 +112,39 @@ def run_check(
         policy = load_policy(policy_file)
     from offices.registry import registry_for_place
     from rules.check import CheckResult, check_key, document_hash, level_problem, stored_document_hash
-    from store.checks import cache_result, cached_results
     from store.db import open_store
+    from store.tables import keep_result, kept_result, record_check
     from workdays.calendar import today_shanghai
 
     store = store or open_store(db)
-    with store.transaction() as session:
-        plan, plan_record = (plan_file, None) if plan_file is not None else _find_stored(plan_ref, session)
-        directive: Document | None
-        directive_record: DocumentRecord | None
-        if directive_file is not None:
-            directive, directive_record = directive_file, None
-        elif against_ref:
-            directive, directive_record = _find_stored(against_ref, session)
+    plan_record: DocumentRecord | None = None
+    directive_record: DocumentRecord | None = None
+    with ExitStack() as stack:
+        if plan_file is not None and directive_file is not None:
+            # Both from files: the kept result is read through SQLAlchemy Core, and a check
+            # answered from it never loads the ORM.
+            connection = stack.enter_context(store.engine.connect())
+            plan, directive = plan_file, directive_file
         else:
-            directive_record = find_parent(session, plan)
-            directive = directive_record.to_document() if directive_record else None
+            session = stack.enter_context(store.transaction())
+            connection = session.connection()
+            plan, plan_record = (plan_file, None) if plan_file is not None else _find_stored(plan_ref, session)
+            if directive_file is not None:
+                directive = directive_file
+            elif against_ref:
+                directive, directive_record = _find_stored(against_ref, session)
+            else:
+                directive_record = find_parent(session, plan)
+                directive = directive_record.to_document() if directive_record else None
         problem = level_problem(plan, directive)
         if problem:
             raise DocumentError(plan_ref, problem)
-        plan_id = plan_record.id if plan_record else None
-        directive_id = directive_record.id if directive_record else None
         registry = registry_for_place(plan.place) if plan.place else None
         key, parts = check_key(
             stored_document_hash(plan_record.content_hash) if plan_record else document_hash(plan),
             stored_document_hash(directive_record.content_hash) if directive_record else document_hash(directive),
             policy, registry)
-        kept = cached_results(session, [key]).get(key)
+        kept = kept_result(connection, key)
     if kept is not None:
         result = CheckResult.from_dict(kept, plan, directive)
     else:
@@ -145,22 +152,21 @@ def run_check(
     run_id = None
     if save:
         data = result.to_dict()
-        with store.transaction() as session:
+        with store.engine.begin() as connection:
             if kept is None:
-                cache_result(session, key, parts, data)
-            run = save_check(
-                session,
+                keep_result(connection, key, parts, data)
+            run_id = record_check(
+                connection,
                 kind=kind,
                 result=data,
-                plan_document_id=plan_id,
-                directive_document_id=directive_id,
+                plan_document_id=plan_record.id if plan_record else None,
+                directive_document_id=directive_record.id if directive_record else None,
                 plan_key=document_key(plan),
                 directive_key=document_key(directive) if directive else None,
                 district=plan.place,
                 as_of=as_of or today_shanghai(),
                 result_key=key,
             )
-            run_id = run.id
     return result, run_id
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, Session, defer, mapped_column, relationship
 
 from documents.header import cited_place
 from documents.model import Document, DocumentError
-from store.db import Base
+from store.base import Base
 from store.names import STORED_ID, document_key
 
 
