@@ -77,18 +77,10 @@ def cached_results(session: Session, keys: Iterable[str]) -> dict[str, dict[str,
     return out
 
 
-def cache_result(session: Session, key: str, parts: dict[str, str], result: dict[str, Any]) -> None:
-    """Keep `result` under `key` (a result already kept under that key is left as it is: the same
-    inputs give the same result)."""
-    if session.get(CachedCheck, key) is not None:
-        return
-    session.add(CachedCheck(key=key, result=jsonable(result), created_at=datetime.now(UTC), **parts))
-    session.flush()
-
-
 def cache_results(session: Session, items: Iterable[tuple[str, dict[str, str], dict[str, Any]]]) -> None:
-    """`cache_result` for many (key, parts, result) at once: the keys already kept are found in
-    one query, the new results written at the next flush (a key given twice is kept once)."""
+    """`store.tables.keep_result` for many (key, parts, result) at once, through the session: the
+    keys already kept are found in one query, the new results written at the next flush (a key
+    given twice is kept once)."""
     todo: dict[str, tuple[dict[str, str], dict[str, Any]]] = {}
     for key, parts, result in items:
         todo.setdefault(key, (parts, result))

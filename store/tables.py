@@ -130,8 +130,8 @@ def kept_result(connection: Connection, key: str) -> dict[str, Any] | None:
 
 
 def keep_result(connection: Connection, key: str, parts: Mapping[str, str], result: Mapping[str, Any]) -> None:
-    """Keep `result` under `key` (store.checks.cache_result: a result already kept under that key
-    is left as it is, the same inputs give the same result)."""
+    """Keep `result` under `key` (a result already kept under that key is left as it is: the same
+    inputs give the same result)."""
     if connection.execute(select(check_results.c.key).where(check_results.c.key == key)).first() is None:
         connection.execute(insert(check_results).values(key=key, result=jsonable(result),
                                                         created_at=datetime.now(UTC), **parts))
