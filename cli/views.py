@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
-from importlib.abc import MetaPathFinder
 from importlib.machinery import ModuleSpec
 from types import ModuleType
 from typing import Any
@@ -191,10 +190,12 @@ def _localize_rich_utils(rich_utils: ModuleType) -> None:
     rich_utils.RICH_HELP = "运行 [blue]'{command_path} {help_option}'[/] 查看帮助。"
 
 
-class _AfterImport(MetaPathFinder):
-    """Calls `patch` on the module `name` as soon as it has been imported, without importing it:
-    typer imports its rich_utils only to show help or an error, and importing it up front would
-    cost every command rich's markdown, syntax and traceback modules (about 0.1 s)."""
+class _AfterImport:
+    """A finder on sys.meta_path (importlib.abc.MetaPathFinder's protocol; importing that module
+    costs importlib.resources and tempfile) that calls `patch` on the module `name` as soon as it
+    has been imported, without importing it: typer imports its rich_utils only to show help or an
+    error, and importing it up front would cost every command rich's markdown, syntax and
+    traceback modules (about 0.1 s)."""
 
     def __init__(self, name: str, patch: Callable[[ModuleType], None]) -> None:
         self.name = name
