@@ -39,6 +39,8 @@ def test_help_loads_no_heavy_library(tmp_path) -> None:
     out = run_cli("--help", cwd=tmp_path)
     assert out["exit"] == 0 and "check" in out["output"] and "nightly" in out["output"]
     assert out["heavy"] == []
+    # typer's help module, loaded only now, is in Chinese all the same (cli.views.localize_cli)
+    assert "typer.rich_utils" in out["store"] and "选项" in out["output"] and "Options" not in out["output"]
 
 
 def test_an_empty_plan_is_rejected_before_the_rules_load(tmp_path) -> None:
