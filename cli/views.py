@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 from collections.abc import Callable, Sequence
 from importlib.machinery import ModuleSpec
@@ -205,12 +206,9 @@ class _AfterImport:
                   ) -> ModuleSpec | None:
         if fullname != self.name:
             return None
-        sys.meta_path.remove(self)  # once: the finders after this one find the module
-        for finder in sys.meta_path:
-            spec = finder.find_spec(fullname, path, target)
-            if spec is not None:
-                break
-        else:
+        sys.meta_path.remove(self)  # once: the usual finders find the module
+        spec = importlib.util.find_spec(fullname)
+        if spec is None:
             return None
         loader = spec.loader
         if loader is not None and hasattr(loader, "exec_module"):
