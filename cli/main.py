@@ -56,11 +56,9 @@ class BadInput(Exception):
 def handles_bad_input(func: Callable[..., Any]) -> Callable[..., Any]:
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from rules.policy import PolicyError
-
         try:
             return func(*args, **kwargs)
-        except (DocumentError, BadInput, PolicyError, ValueError) as exc:
+        except (DocumentError, BadInput, ValueError) as exc:  # rules.policy.PolicyError is a ValueError
             err_console.print(f"[bold red]错误[/]: {escape(str(exc))}", highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
 
@@ -113,11 +111,11 @@ def check(
 ) -> None:
     """即时检查一份（草稿）方案：覆盖、责任单位、时限。有错误级问题时退出码为 1。"""
     from pipeline.checks import check_documents
-    from rules.policy import load_policy
 
     if (plan is None) == (doc is None):
         raise BadInput("请给出一个方案：文件路径或 #编号，或用 --doc 给出发文字号（二者取一）")
-    result = check_documents(plan or doc or "", against, policy=load_policy(policy), db=db,
+    # The policy is read after the files (an unreadable file is rejected before anything heavy loads).
+    result = check_documents(plan or doc or "", against, policy_file=policy, db=db,
                              as_of=as_of_day(as_of), plan_by_number=doc is not None)
     if as_json:
         sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n")

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
+import sys
+from collections.abc import Callable, Sequence
+from importlib.machinery import ModuleSpec
+from types import ModuleType
 from typing import Any
 
 from rich.console import Console
@@ -174,16 +179,7 @@ def _chinese_message(original: Any) -> Any:
     return format_message
 
 
-def localize_cli() -> None:
-    """Help, usage lines and parameter errors in Chinese; option types shown as 文本/整数/路径,
-    and none for on/off switches (a `<bool>` next to --json tells a person nothing)."""
-    import typer.core
-    import typer.rich_utils as rich_utils
-
-    click = getattr(typer, "_click", None) or __import__("click")
-    if getattr(click, "_gongkai_zh", False):
-        return
-    click._gongkai_zh = True
+def _localize_rich_utils(rich_utils: ModuleType) -> None:
     rich_utils.ARGUMENTS_PANEL_TITLE = "参数"
     rich_utils.OPTIONS_PANEL_TITLE = "选项"
     rich_utils.COMMANDS_PANEL_TITLE = "命令"
@@ -193,6 +189,53 @@ def localize_cli() -> None:
     rich_utils.REQUIRED_LONG_STRING = "[必填]"
     rich_utils.DEPRECATED_STRING = "（已弃用）"
     rich_utils.RICH_HELP = "运行 [blue]'{command_path} {help_option}'[/] 查看帮助。"
+
+
+class _AfterImport:
+    """A finder on sys.meta_path (importlib.abc.MetaPathFinder's protocol; importing that module
+    costs importlib.resources and tempfile) that calls `patch` on the module `name` as soon as it
+    has been imported, without importing it: typer imports its rich_utils only to show help or an
+    error, and importing it up front would cost every command rich's markdown, syntax and
+    traceback modules (about 0.1 s)."""
+
+    def __init__(self, name: str, patch: Callable[[ModuleType], None]) -> None:
+        self.name = name
+        self.patch = patch
+
+    def find_spec(self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
+                  ) -> ModuleSpec | None:
+        if fullname != self.name:
+            return None
+        sys.meta_path.remove(self)  # once: the usual finders find the module
+        spec = importlib.util.find_spec(fullname)
+        if spec is None:
+            return None
+        loader = spec.loader
+        if loader is not None and hasattr(loader, "exec_module"):
+            run = loader.exec_module
+            patch = self.patch
+
+            def exec_module(module: ModuleType) -> None:
+                run(module)
+                patch(module)
+
+            loader.exec_module = exec_module  # type: ignore[method-assign]
+        return spec
+
+
+def localize_cli() -> None:
+    """Help, usage lines and parameter errors in Chinese; option types shown as 文本/整数/路径,
+    and none for on/off switches (a `<bool>` next to --json tells a person nothing)."""
+    import typer.core
+
+    click = getattr(typer, "_click", None) or __import__("click")
+    if getattr(click, "_gongkai_zh", False):
+        return
+    click._gongkai_zh = True
+    if "typer.rich_utils" in sys.modules:
+        _localize_rich_utils(sys.modules["typer.rich_utils"])
+    else:
+        sys.meta_path.insert(0, _AfterImport("typer.rich_utils", _localize_rich_utils))
 
     formatter = click.formatting.HelpFormatter
     write_usage = formatter.write_usage

@@ -6,46 +6,47 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text, func, select
-from sqlalchemy.orm import Mapped, Session, aliased, defer, mapped_column, relationship, selectinload
+from sqlalchemy import func, select
+from sqlalchemy.orm import Mapped, Session, aliased, defer, relationship, selectinload
 
 from documents.model import jsonable
-from store.db import Base
+from store import tables
+from store.base import Base
 from store.documents import DocumentRecord
 
 
 class CheckRun(Base):
-    __tablename__ = "check_runs"
+    __table__ = tables.check_runs
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    kind: Mapped[str] = mapped_column(String(20))  # on_demand | nightly | draft
-    plan_document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id", ondelete="SET NULL"))
-    directive_document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id", ondelete="SET NULL"))
-    plan_key: Mapped[str] = mapped_column(String(200), index=True)
-    directive_key: Mapped[str | None] = mapped_column(String(200))
-    district: Mapped[str | None] = mapped_column(String(50), index=True)
-    as_of: Mapped[date] = mapped_column(Date)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    coverage: Mapped[list] = mapped_column(JSON)
-    counts: Mapped[dict] = mapped_column(JSON)
+    id: Mapped[int]
+    kind: Mapped[str]  # on_demand | nightly | draft
+    plan_document_id: Mapped[int | None]
+    directive_document_id: Mapped[int | None]
+    plan_key: Mapped[str]
+    directive_key: Mapped[str | None]
+    district: Mapped[str | None]
+    as_of: Mapped[date]
+    created_at: Mapped[datetime]
+    coverage: Mapped[list]
+    counts: Mapped[dict]
     # The key of the cached result this run stored (None for runs made before the cache).
-    result_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    result_key: Mapped[str | None]
 
     findings: Mapped[list[FindingRecord]] = relationship(back_populates="run", cascade="all, delete-orphan")
 
 
 class FindingRecord(Base):
-    __tablename__ = "findings"
+    __table__ = tables.findings
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    run_id: Mapped[int] = mapped_column(ForeignKey("check_runs.id", ondelete="CASCADE"), index=True)
-    code: Mapped[str] = mapped_column(String(40), index=True)
-    severity: Mapped[str] = mapped_column(String(10))
-    directive_item: Mapped[int | None] = mapped_column(Integer)
-    plan_item: Mapped[int | None] = mapped_column(Integer)
-    units: Mapped[list] = mapped_column(JSON)
-    message: Mapped[str] = mapped_column(Text)
-    evidence: Mapped[dict] = mapped_column(JSON)
+    id: Mapped[int]
+    run_id: Mapped[int]
+    code: Mapped[str]
+    severity: Mapped[str]
+    directive_item: Mapped[int | None]
+    plan_item: Mapped[int | None]
+    units: Mapped[list]
+    message: Mapped[str]
+    evidence: Mapped[dict]
 
     run: Mapped[CheckRun] = relationship(back_populates="findings")
 
@@ -53,16 +54,16 @@ class FindingRecord(Base):
 class CachedCheck(Base):
     """One check's result under the hash of all its inputs (see rules.check.check_key)."""
 
-    __tablename__ = "check_results"
+    __table__ = tables.check_results
 
-    key: Mapped[str] = mapped_column(String(64), primary_key=True)
-    plan_hash: Mapped[str] = mapped_column(String(64))
-    parent_hash: Mapped[str] = mapped_column(String(64))
-    policy_hash: Mapped[str] = mapped_column(String(64))
-    registry_hash: Mapped[str] = mapped_column(String(64))
-    rules_version: Mapped[str] = mapped_column(String(20))
-    result: Mapped[dict] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    key: Mapped[str]
+    plan_hash: Mapped[str]
+    parent_hash: Mapped[str]
+    policy_hash: Mapped[str]
+    registry_hash: Mapped[str]
+    rules_version: Mapped[str]
+    result: Mapped[dict]
+    created_at: Mapped[datetime]
 
 
 def cached_results(session: Session, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
@@ -76,18 +77,10 @@ def cached_results(session: Session, keys: Iterable[str]) -> dict[str, dict[str,
     return out
 
 
-def cache_result(session: Session, key: str, parts: dict[str, str], result: dict[str, Any]) -> None:
-    """Keep `result` under `key` (a result already kept under that key is left as it is: the same
-    inputs give the same result)."""
-    if session.get(CachedCheck, key) is not None:
-        return
-    session.add(CachedCheck(key=key, result=jsonable(result), created_at=datetime.now(UTC), **parts))
-    session.flush()
-
-
 def cache_results(session: Session, items: Iterable[tuple[str, dict[str, str], dict[str, Any]]]) -> None:
-    """`cache_result` for many (key, parts, result) at once: the keys already kept are found in
-    one query, the new results written at the next flush (a key given twice is kept once)."""
+    """`store.tables.keep_result` for many (key, parts, result) at once, through the session: the
+    keys already kept are found in one query, the new results written at the next flush (a key
+    given twice is kept once)."""
     todo: dict[str, tuple[dict[str, str], dict[str, Any]]] = {}
     for key, parts, result in items:
         todo.setdefault(key, (parts, result))
@@ -136,31 +129,10 @@ def save_check(
 ) -> CheckRun:
     """Store one check (the JSON form of rules.check.CheckResult) with its findings
     (`flush=False`: the run gets its id at the caller's next flush)."""
-    run = CheckRun(
-        kind=kind,
-        plan_document_id=plan_document_id,
-        directive_document_id=directive_document_id,
-        plan_key=plan_key,
-        directive_key=directive_key,
-        district=district,
-        as_of=as_of,
-        created_at=datetime.now(UTC),
-        coverage=result["coverage"],
-        counts=result["counts"],
-        result_key=result_key,
-    )
-    for f in result["findings"]:
-        run.findings.append(
-            FindingRecord(
-                code=f["code"],
-                severity=f["severity"],
-                directive_item=f["directive_item"],
-                plan_item=f["plan_item"],
-                units=f["units"],
-                message=f["message"],
-                evidence=jsonable(f["evidence"]),
-            )
-        )
+    run = CheckRun(**tables.run_row(
+        kind=kind, result=result, plan_document_id=plan_document_id, directive_document_id=directive_document_id,
+        plan_key=plan_key, directive_key=directive_key, district=district, as_of=as_of, result_key=result_key))
+    run.findings.extend(FindingRecord(**row) for row in tables.finding_rows(result))
     session.add(run)
     if flush:
         session.flush()

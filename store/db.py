@@ -1,4 +1,6 @@
-"""Engine, sessions and the declarative base shared by every table module."""
+"""Engine and sessions of the store. The ORM is imported when a session is first opened (the
+declarative base is store.base.Base, also reachable here as `store.db.Base`): a store used only
+through SQLAlchemy Core (store.tables) never loads it."""
 
 from __future__ import annotations
 
@@ -8,16 +10,23 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_DB_PATH = Path("var") / "gongkai.db"
 
 
-class Base(DeclarativeBase):
-    pass
+def __getattr__(name: str) -> Any:
+    if name == "Base":
+        from store.base import Base
+
+        return Base
+    raise AttributeError(f"module 'store.db' has no attribute {name!r}")
 
 
 def database_url(db: str | None = None) -> str:
@@ -64,18 +73,23 @@ class Store:
         self.engine: Engine = create_engine(url, future=True)
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False, future=True)
+        self._sessions: sessionmaker[Session] | None = None
 
     def create_schema(self) -> None:
-        """Create or upgrade the schema through the Alembic migrations in store/migrations/."""
-        from store.migrate import import_tables, upgrade
+        """Create or upgrade the schema through the Alembic migrations in store/migrations/ (the
+        table modules are imported by the migrations when they run, else by their users: a check
+        never loads the outbox's or the obligations' tables)."""
+        from store.migrate import upgrade
 
-        import_tables()
         upgrade(self.engine)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """One unit of work: committed on success, rolled back on any error."""
+        if self._sessions is None:
+            from sqlalchemy.orm import sessionmaker
+
+            self._sessions = sessionmaker(self.engine, expire_on_commit=False, future=True)
         session = self._sessions()
         try:
             yield session

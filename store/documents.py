@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -13,7 +12,8 @@ from sqlalchemy.orm import Mapped, Session, defer, mapped_column, relationship
 
 from documents.header import cited_place
 from documents.model import Document, DocumentError
-from store.db import Base
+from store.base import Base
+from store.names import STORED_ID, document_key
 
 
 class DocumentRecord(Base):
@@ -68,13 +68,6 @@ class IngestResult:
     doc_key: str
     version: int
     status: str  # new | unchanged | new_version
-
-
-def document_key(doc: Document) -> str:
-    """What identifies a document across versions: its 发文字号, else issuer, year and title."""
-    if doc.doc_number:
-        return doc.doc_number
-    return f"{doc.issuer or doc.place or '?'}:{doc.year or '?'}:{doc.title}"
 
 
 def save_document(
@@ -154,10 +147,6 @@ def latest_documents(session: Session, *, include_drafts: bool = False, with_dat
             continue
         latest[record.doc_key] = record
     return list(latest.values())
-
-
-# A stored document named by its id: `#12` (a bare 12 may be a file of that name).
-STORED_ID = re.compile(r"#(\d+)")
 
 
 def find_document(session: Session, ref: str, *, include_drafts: bool = True) -> DocumentRecord | None:

@@ -43,7 +43,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from store.db import Base
+from store.base import Base
 
 KINDS = ("plan", "report", "item", "yearly", "next_year", "event")
 # Kinds a unit files once per plan or per period, whichever item asked for them: the item

@@ -32,7 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from store.db import Base
+from store.base import Base
 
 QUEUED = "queued"
 SENDING = "sending"

@@ -210,3 +210,39 @@ def test_a_file_check_is_answered_from_its_kept_result(store, policy, registry_d
     third, _ = run_check(str(revised), str(CITY), policy=policy, store=store)
     assert checks_run == [PLAN, PLAN]
     assert third.to_dict()["findings"] != first.to_dict()["findings"]
+
+
+def test_a_run_recorded_through_core_reads_back_as_one_the_orm_saved(store_url, policy, registry_dir) -> None:
+    # `gongkai check` of two files records its run with SQLAlchemy Core (store.tables): the rows
+    # must be those store.checks.save_check writes for the same check, on SQLite and PostgreSQL.
+    from sqlalchemy import select
+    from sqlalchemy.orm import selectinload
+
+    from store.checks import save_check
+    from store.db import open_store
+
+    store = open_store(store_url)
+
+    result, run_id = run_check(str(CHANGNING), str(CITY), policy=policy, store=store, as_of=AS_OF)
+    data = result.to_dict()
+    assert data["findings"]
+    with store.transaction() as session:
+        core = session.get(CheckRun, run_id)
+        twin = save_check(session, kind=core.kind, result=data, plan_document_id=None, directive_document_id=None,
+                          plan_key=core.plan_key, directive_key=core.directive_key, district=core.district,
+                          as_of=AS_OF, result_key=core.result_key)
+        twin_id = twin.id
+    with store.transaction() as session:
+        runs = {r.id: r for r in session.scalars(select(CheckRun).options(selectinload(CheckRun.findings)))}
+        columns = [c.key for c in CheckRun.__table__.c if c.key not in ("id", "created_at")]
+        assert [getattr(runs[run_id], c) for c in columns] == [getattr(runs[twin_id], c) for c in columns]
+        assert runs[run_id].created_at.tzinfo == runs[twin_id].created_at.tzinfo
+
+        def rows(run: CheckRun) -> list[tuple]:
+            return sorted((f.code, f.severity, f.directive_item, f.plan_item, f.units, f.message, repr(f.evidence))
+                          for f in run.findings)
+
+        assert rows(runs[run_id]) == rows(runs[twin_id]) and len(rows(runs[run_id])) == len(data["findings"])
+        (kept,) = session.query(CachedCheck).all()
+        assert kept.key == runs[run_id].result_key and kept.result == data
+    store.dispose()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from store.db import Base
+from store.base import Base
 from store.migrate import import_tables
 
 import_tables()
