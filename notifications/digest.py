@@ -210,7 +210,8 @@ def _folded(name: str, value: str) -> bytes:
 
 @lru_cache(maxsize=4096)
 def _folded_utf8(name: str, text: str) -> bytes:
-    return Compat32.fold_binary(_WIRE, name, Header(text, "utf-8"))
+    header: Any = Header(text, "utf-8")  # compat32 folds a Header as well as a str
+    return Compat32.fold_binary(_WIRE, name, header)
 
 
 @lru_cache(maxsize=4096)
@@ -413,7 +414,7 @@ def _sections(
         groups.append((title, [e for e in rest if alert_state(e) in states]))
     known = {s for _, states in SECTIONS for s in states}
     groups.append(("其他事项", [e for e in rest if alert_state(e) not in known]))
-    sections = []
+    sections: list[dict[str, Any]] = []
     for title, group in groups:
         if not group:
             continue
