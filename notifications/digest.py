@@ -259,7 +259,7 @@ def wire_message(headers: list[tuple[str, str | Header]], parts: list[tuple[str,
         for subtype, text in parts:
             message.attach(MIMEText(text, subtype, "utf-8"))
     # MIME-Version and Content-Type come first from the constructors; ours go before them
-    constructed = [(name, message[name]) for name in list(message.keys())]
+    constructed: list[tuple[str, Any]] = [(name, message[name]) for name in list(message.keys())]
     for name, _ in constructed:
         del message[name]
     for name, value in [*headers, *constructed]:
