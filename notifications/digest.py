@@ -14,11 +14,12 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime
 from email import message_from_bytes
+from email.charset import Charset
 from email.header import Header
 from email.headerregistry import Address
 from email.message import EmailMessage, Message
 from email.mime.multipart import MIMEMultipart
-from email.mime.text import MIMEText
+from email.mime.nonmultipart import MIMENonMultipart
 from email.policy import SMTP, Compat32
 from email.utils import format_datetime, formataddr
 from functools import cache, lru_cache
@@ -249,15 +250,28 @@ def _boundary(headers: list[tuple[str, str | Header]]) -> str:
     return f"{'=' * 15}{digits % 10**19:019d}=="
 
 
+_UTF8 = Charset("utf-8")  # base64 bodies, as `MIMEText(text, subtype, "utf-8")` writes them
+
+
+def _text_part(subtype: str, text: str) -> Message:
+    """What `MIMEText(text, subtype, "utf-8")` builds (the same headers in the same order, the same
+    base64 body from the charset's own encoder), without MIMEText's second pass over the
+    Content-Type it has just written (`set_charset` parses it again to set the same charset)."""
+    part = MIMENonMultipart("text", subtype, charset=str(_UTF8.get_output_charset()))
+    part["Content-Transfer-Encoding"] = str(_UTF8.get_body_encoding())
+    part.set_payload(_UTF8.body_encode(text))
+    return part
+
+
 def wire_message(headers: list[tuple[str, str | Header]], parts: list[tuple[str, str]]) -> bytes:
     """A message of `headers` and text `parts` ((subtype, text); UTF-8, base64 so that relays
     without 8BITMIME pass it): one part is the body itself, several a multipart/alternative."""
     if len(parts) == 1:
-        message: Message = MIMEText(parts[0][1], parts[0][0], "utf-8")
+        message: Message = _text_part(*parts[0])
     else:
         message = MIMEMultipart("alternative", boundary=_boundary(headers))
         for subtype, text in parts:
-            message.attach(MIMEText(text, subtype, "utf-8"))
+            message.attach(_text_part(subtype, text))
     # MIME-Version and Content-Type come first from the constructors; ours go before them
     constructed: list[tuple[str, Any]] = [(name, message[name]) for name in list(message.keys())]
     for name, _ in constructed:
