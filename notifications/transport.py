@@ -166,7 +166,7 @@ class SmtpSettings:
         try:
             port = int(values.get("port") or default_port)
             timeout = float(values.get("timeout") or 30.0)
-            connections = int(values.get("connections") or 4)
+            connections = int(values["connections"]) if values.get("connections") not in (None, "") else 4
         except (TypeError, ValueError) as exc:
             raise SettingsError("SMTP 端口、超时或连接数设置不是数字") from exc
         if not 0 < port < 65536:

@@ -247,6 +247,22 @@ def test_smtp_delivers_one_chinese_digest_per_recipient(store, registries, smtp)
     assert "汇总" in section.get_body(("html",)).get_content()
 
 
+@pytest.mark.parametrize("connections", [1, 3])
+def test_sessions_share_a_batch_and_each_message_goes_once(store, registries, smtp, connections):
+    """With several SMTP sessions open at once every message still reaches the server once, and the
+    ledger and outbox end as with one session."""
+    report = send_alerts(store, sample_entries(), registries, FAST, as_of=AS_OF,
+                         settings=smtp_settings(smtp, connections=connections))
+    assert report.delivery is not None and not report.delivery.failed and report.delivery.remaining == 0
+    ids = [r.message().get("Message-ID") for r in smtp.received]
+    assert len(ids) == len(set(ids)) == len(EXPECTED_RECIPIENTS)
+    assert sorted(report.delivery.sent) == sorted(ids)
+    assert set(statuses(store).values()) == {outbox_store.SENT}
+    assert SmtpSettings.from_env({"GONGKAI_SMTP_HOST": "smtp.test", "GONGKAI_SMTP_CONNECTIONS": "2"}).connections == 2
+    with pytest.raises(SettingsError, match="连接数"):
+        SmtpSettings.from_mapping({"host": "smtp.test", "connections": 0 if connections == 1 else 99})
+
+
 @pytest.mark.integration
 def test_rerun_same_day_sends_nothing(store, registries, smtp):
     send_alerts(store, sample_entries(), registries, FAST, as_of=AS_OF, settings=smtp_settings(smtp))
