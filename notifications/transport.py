@@ -287,6 +287,7 @@ class SmtpTransport:
         self.reuse_connection = reuse_connection
         self.parallel = settings.connections
         self._idle: list[aiosmtplib.SMTP] = []  # open sessions no send is using
+        self._open: set[aiosmtplib.SMTP] = set()  # every session opened and not yet closed
 
     def __repr__(self) -> str:
         return f"SmtpTransport({self.settings!r}, reuse_connection={self.reuse_connection})"
@@ -317,8 +318,10 @@ class SmtpTransport:
             client = self._idle.pop()
             if client.is_connected:
                 return client
+            self._open.discard(client)
             client.close()
         client = self._new_client()
+        self._open.add(client)
         await client.connect()
         return client
 
@@ -339,8 +342,8 @@ class SmtpTransport:
             # `from None`: the original exception's args could carry server text with credentials.
             raise _classify(exc, self.settings) from None
 
-    @staticmethod
-    async def _quit(client: aiosmtplib.SMTP) -> None:
+    async def _quit(self, client: aiosmtplib.SMTP) -> None:
+        self._open.discard(client)
         try:
             await client.quit()
         except Exception:
@@ -350,6 +353,10 @@ class SmtpTransport:
         idle, self._idle = self._idle, []
         for client in idle:
             await self._quit(client)
+        # A session whose send was cancelled (an error stopped the batch) is closed without QUIT.
+        stray, self._open = self._open, set()
+        for client in stray:
+            client.close()
 
 
 class EmlFolderTransport:
