@@ -500,12 +500,23 @@ def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
-@lru_cache(maxsize=16384)
+# id(entry) → (entry, its JSON): by identity, not equality (1 == 1.0 would share a cache slot
+# and not a JSON text); holding the entry keeps its id from being reused while it is cached.
+_ENTRY_JSON: dict[int, tuple[AlertEntry, str]] = {}
+
+
 def _entry_json(entry: AlertEntry) -> str:
     """An entry as `content_hash` writes it (an entry goes into its units' digests and their
     政务公开科's: serialised once). Its fields are plain values: what asdict gives, without its
     deep copy."""
-    return _json({name: getattr(entry, name) for name in _entry_fields()})
+    hit = _ENTRY_JSON.get(id(entry))
+    if hit is not None and hit[0] is entry:
+        return hit[1]
+    text = _json({name: getattr(entry, name) for name in _entry_fields()})
+    if len(_ENTRY_JSON) >= 16384:
+        _ENTRY_JSON.clear()
+    _ENTRY_JSON[id(entry)] = (entry, text)
+    return text
 
 
 def content_hash(recipient: Recipient, entries: list[AlertEntry], summary: DistrictSummary | None) -> str:
