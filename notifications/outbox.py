@@ -2,9 +2,10 @@
 
 Delivery guarantees (docs/alerts.md has the long form):
 - every digest is stored in the outbox before any send, so a crash or a dead server loses nothing;
-- a message is marked 'sending' (own transaction) before the SMTP call and 'sent' right after
-  (own transaction, together with the ledger rows for what it carried);
-- a run that dies between the two leaves it 'sending'; the next run (once the claim is older than
+- messages are claimed ('sending') a batch of 50 at a time (one transaction) before their SMTP
+  calls (over up to `GONGKAI_SMTP_CONNECTIONS` sessions at once), and the ones the server accepted
+  are marked 'sent' with the ledger rows for what they carried in one transaction per batch;
+- a run that dies between the two leaves them 'sending'; the next run (once the claim is older than
   the policy's `sending_lease_seconds`) sends the same bytes again — same Message-ID — so delivery is
   at-least-once and a receiving system can drop the duplicate by Message-ID.
 """
