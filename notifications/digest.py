@@ -14,18 +14,19 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime
 from email import message_from_bytes
+from email.charset import Charset
 from email.header import Header
 from email.headerregistry import Address
 from email.message import EmailMessage, Message
 from email.mime.multipart import MIMEMultipart
-from email.mime.text import MIMEText
-from email.policy import SMTP, compat32
+from email.mime.nonmultipart import MIMENonMultipart
+from email.policy import SMTP, Compat32
 from email.utils import format_datetime, formataddr
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, cast
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
 
 from notifications.entries import STATE_LABELS, STATE_RANK, AlertEntry, alert_state
 from notifications.routing import Recipient
@@ -185,7 +186,33 @@ class Digest:
 # which cost more than rendering the digest itself; the older API writes the same RFC 2047 encoded
 # words and base64 parts without that round trip (tests parse the result back with policy SMTP).
 
-_WIRE = compat32.clone(linesep="\r\n")
+class _WirePolicy(Compat32):
+    """compat32 with CRLF line ends, folding a header value it has folded before from a cache: the
+    part headers (Content-Type, MIME-Version, Content-Transfer-Encoding), From, Auto-Submitted and
+    the run date are the same in every digest of a run, and folding one through `Header` cost more
+    than rendering a row. The folded form is a function of (name, value), so the bytes are the
+    same as compat32's."""
+
+    def fold_binary(self, name: str, value: Any) -> bytes:
+        if isinstance(value, str):
+            return _folded(name, value)
+        if type(value) is _Utf8Header:
+            return _folded_utf8(name, value.text)
+        return super().fold_binary(name, value)
+
+
+_WIRE = _WirePolicy(linesep="\r\n")
+
+
+@lru_cache(maxsize=8192)
+def _folded(name: str, value: str) -> bytes:
+    return Compat32.fold_binary(_WIRE, name, value)
+
+
+@lru_cache(maxsize=4096)
+def _folded_utf8(name: str, text: str) -> bytes:
+    header: Any = Header(text, "utf-8")  # compat32 folds a Header as well as a str
+    return Compat32.fold_binary(_WIRE, name, header)
 
 
 @lru_cache(maxsize=4096)
@@ -194,9 +221,18 @@ def _checked_addr_spec(addr_spec: str) -> str:
     return Address(addr_spec=addr_spec).addr_spec
 
 
+class _Utf8Header(Header):
+    """`Header(text, "utf-8")` that `_WIRE` folds from a cache keyed by its text (many digests of a
+    run share a subject, and encoding one into encoded words measures it character by character)."""
+
+    def __init__(self, text: str):
+        super().__init__(text, "utf-8")
+        self.text = text
+
+
 def _text_header(value: str) -> str | Header:
     """A free-text header: ASCII as it is, anything else as UTF-8 encoded words."""
-    return value if value.isascii() else Header(value, "utf-8")
+    return value if value.isascii() else _Utf8Header(value)
 
 
 def _address_header(display: str, addr_spec: str) -> str:
@@ -204,17 +240,40 @@ def _address_header(display: str, addr_spec: str) -> str:
         else _checked_addr_spec(addr_spec)
 
 
+def _boundary(headers: list[tuple[str, str | Header]]) -> str:
+    """The multipart boundary, in the stdlib's form (15 '=', 19 digits, '=='), taken from the
+    Message-ID instead of `random`: the generator then need not search the parts for a random one
+    (a regular expression compiled per message). It cannot occur in them: every part is base64
+    (UTF-8 text, see `wire_message`) under fixed ASCII headers, and no base64 line starts "--"."""
+    seed = next((str(v) for n, v in headers if n == "Message-ID"), "")
+    digits = int.from_bytes(hashlib.sha256(seed.encode("utf-8", "surrogateescape")).digest()[:8], "big")
+    return f"{'=' * 15}{digits % 10**19:019d}=="
+
+
+_UTF8 = Charset("utf-8")  # base64 bodies, as `MIMEText(text, subtype, "utf-8")` writes them
+
+
+def _text_part(subtype: str, text: str) -> Message:
+    """What `MIMEText(text, subtype, "utf-8")` builds (the same headers in the same order, the same
+    base64 body from the charset's own encoder), without MIMEText's second pass over the
+    Content-Type it has just written (`set_charset` parses it again to set the same charset)."""
+    part = MIMENonMultipart("text", subtype, charset=str(_UTF8.get_output_charset()))
+    part["Content-Transfer-Encoding"] = str(_UTF8.get_body_encoding())
+    part.set_payload(_UTF8.body_encode(text))
+    return part
+
+
 def wire_message(headers: list[tuple[str, str | Header]], parts: list[tuple[str, str]]) -> bytes:
     """A message of `headers` and text `parts` ((subtype, text); UTF-8, base64 so that relays
     without 8BITMIME pass it): one part is the body itself, several a multipart/alternative."""
     if len(parts) == 1:
-        message: Message = MIMEText(parts[0][1], parts[0][0], "utf-8")
+        message: Message = _text_part(*parts[0])
     else:
-        message = MIMEMultipart("alternative")
+        message = MIMEMultipart("alternative", boundary=_boundary(headers))
         for subtype, text in parts:
-            message.attach(MIMEText(text, subtype, "utf-8"))
+            message.attach(_text_part(subtype, text))
     # MIME-Version and Content-Type come first from the constructors; ours go before them
-    constructed = [(name, message[name]) for name in list(message.keys())]
+    constructed: list[tuple[str, Any]] = [(name, message[name]) for name in list(message.keys())]
     for name, _ in constructed:
         del message[name]
     for name, value in [*headers, *constructed]:
@@ -260,12 +319,27 @@ def _source(entry: AlertEntry) -> str:
     return f"{title}（{number}）" if title and number else (title or number)
 
 
+class Row(dict[str, Any]):
+    """What a template shows of one thing (a row, a section, the summary): a dict whose keys also
+    read as attributes. Jinja's `row.name` tries an attribute first; on a plain dict that lookup
+    fails (an exception raised and caught inside, for every field of every row) before the key is
+    tried."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
 def _view(entry: AlertEntry, as_of: date) -> dict[str, Any]:
     state = alert_state(entry)
     source = _source(entry)
     item = one_line(entry.item, 20)
     days = _days_left(entry, as_of)
-    return {
+    return Row({
         "key": entry.key,
         "state": state,
         "state_label": STATE_LABELS.get(state, state),
@@ -281,7 +355,7 @@ def _view(entry: AlertEntry, as_of: date) -> dict[str, Any]:
         "link": entry.link or entry.plan_link,
         "unit_count": len(entry.units),
         "count": 1,
-    }
+    })
 
 
 LATE_STATES = ("escalated", "overdue")
@@ -354,17 +428,17 @@ def _sections(
         groups.append((title, [e for e in rest if alert_state(e) in states]))
     known = {s for _, states in SECTIONS for s in states}
     groups.append(("其他事项", [e for e in rest if alert_state(e) not in known]))
-    sections = []
+    sections: list[dict[str, Any]] = []
     for title, group in groups:
         if not group:
             continue
         rows = _rows(group, as_of, by_item, own)
-        sections.append({
+        sections.append(Row({
             "title": title,
             "total": len(rows),
             "entries": rows[:limit],
             "more": max(0, len(rows) - limit),
-        })
+        }))
     return sections
 
 
@@ -397,18 +471,24 @@ def subject_for(entries: list[AlertEntry], district: str, summary: DistrictSumma
 @lru_cache(maxsize=1)
 def _environments() -> tuple[Environment, Environment]:
     loader = FileSystemLoader(str(TEMPLATES))
+    # auto_reload off: the templates ship with the package; an include is not re-checked on disk.
     text = Environment(loader=loader, autoescape=False, trim_blocks=True, lstrip_blocks=True,
-                       keep_trailing_newline=True, undefined=StrictUndefined)
+                       keep_trailing_newline=True, undefined=StrictUndefined, auto_reload=False)
     # Autoescape on for every HTML template, whatever its file name ends with (.html.j2).
     html = Environment(loader=loader, autoescape=True, trim_blocks=True, lstrip_blocks=True,
-                       undefined=StrictUndefined)
+                       undefined=StrictUndefined, auto_reload=False)
     return text, html
 
 
-def render(template: str, **context: Any) -> str:
+@cache
+def _template(name: str) -> Template:
+    """A compiled template, looked up once per process (the loader would stat its file per call)."""
     text_env, html_env = _environments()
-    env = html_env if ".html" in template else text_env
-    return env.get_template(template).render(**context)
+    return (html_env if ".html" in name else text_env).get_template(name)
+
+
+def render(template: str, **context: Any) -> str:
+    return _template(template).render(**context)
 
 
 @lru_cache(maxsize=1)
@@ -416,15 +496,36 @@ def _entry_fields() -> tuple[str, ...]:
     return tuple(f.name for f in fields(AlertEntry))
 
 
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+# id(entry) → (entry, its JSON): by identity, not equality (1 == 1.0 would share a cache slot
+# and not a JSON text); holding the entry keeps its id from being reused while it is cached.
+_ENTRY_JSON: dict[int, tuple[AlertEntry, str]] = {}
+
+
+def _entry_json(entry: AlertEntry) -> str:
+    """An entry as `content_hash` writes it (an entry goes into its units' digests and their
+    政务公开科's: serialised once). Its fields are plain values: what asdict gives, without its
+    deep copy."""
+    hit = _ENTRY_JSON.get(id(entry))
+    if hit is not None and hit[0] is entry:
+        return hit[1]
+    text = _json({name: getattr(entry, name) for name in _entry_fields()})
+    if len(_ENTRY_JSON) >= 16384:
+        _ENTRY_JSON.clear()
+    _ENTRY_JSON[id(entry)] = (entry, text)
+    return text
+
+
 def content_hash(recipient: Recipient, entries: list[AlertEntry], summary: DistrictSummary | None) -> str:
-    names = _entry_fields()
-    payload = {
-        "recipient": recipient.email.lower(),
-        # an entry's fields are plain values: what asdict gives, without its deep copy
-        "entries": [{name: getattr(e, name) for name in names} for e in entries],
-        "summary": asdict(summary) if summary else None,
-    }
-    blob = json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str)
+    """SHA-256 of the JSON of {"entries": [each entry's fields], "recipient": address, "summary":
+    the summary's fields or null} (keys sorted, json.dumps' default separators), written from
+    the entries' cached JSON: the same text json.dumps gives for the whole."""
+    blob = (f'{{"entries": [{", ".join(_entry_json(e) for e in entries)}], '
+            f'"recipient": {_json(recipient.email.lower())}, '
+            f'"summary": {_json(asdict(summary) if summary else None)}}}')
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
@@ -513,7 +614,7 @@ def _headers(subject: str, sender: Sender, district: str, recipient: Recipient, 
 
 
 def _summary_view(summary: DistrictSummary) -> dict[str, Any]:
-    return {
+    return Row({
         "district": one_line(summary.district, 20),
         "as_of": cn_date(summary.as_of),
         "total": summary.total,
@@ -526,11 +627,11 @@ def _summary_view(summary: DistrictSummary) -> dict[str, Any]:
             ) if n
         ],
         # the units most behind first; the rest are counted (the rows above name them per item)
-        "units": [asdict(u) for u in summary.units[:UNITS_LISTED]],
+        "units": [Row(asdict(u)) for u in summary.units[:UNITS_LISTED]],
         "more_units": max(0, len(summary.units) - UNITS_LISTED),
         "digests": [(one_line(name, 60), n) for name, n in summary.digests],
         "earliest_due": cn_date(summary.earliest_due),
-    }
+    })
 
 
 def build_rejection_notice(

@@ -2,9 +2,10 @@
 
 Delivery guarantees (docs/alerts.md has the long form):
 - every digest is stored in the outbox before any send, so a crash or a dead server loses nothing;
-- a message is marked 'sending' (own transaction) before the SMTP call and 'sent' right after
-  (own transaction, together with the ledger rows for what it carried);
-- a run that dies between the two leaves it 'sending'; the next run (once the claim is older than
+- messages are claimed ('sending') a batch of 50 at a time (one transaction) before their SMTP
+  calls (over up to `GONGKAI_SMTP_CONNECTIONS` sessions at once), and the ones the server accepted
+  are marked 'sent' with the ledger rows for what they carried in one transaction per batch;
+- a run that dies between the two leaves them 'sending'; the next run (once the claim is older than
   the policy's `sending_lease_seconds`) sends the same bytes again — same Message-ID — so delivery is
   at-least-once and a receiving system can drop the duplicate by Message-ID.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import uuid
+from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -175,31 +177,31 @@ async def adeliver_outbox(
         # accepted are marked sent, with their ledger rows, in one transaction per batch, so a kill
         # between a send and that commit re-sends at most the batch's accepted messages, each with
         # its own Message-ID (the documented same-Message-ID re-send), and never loses one.
+        parallel = max(1, int(getattr(transport, "parallel", 1) or 1))
         for start in range(0, len(ids), DELIVERY_BATCH):
             chunk = ids[start : start + DELIVERY_BATCH]
             with store.transaction() as session:
                 claimed = outbox_store.claim_many(session, chunk, worker, lease_seconds=pol.sending_lease_seconds)
             report.busy += len(chunk) - len(claimed)
-            tried = 0
+            untried = deque(claimed)
             accepted: list[outbox_store.Claimed] = []
+
             try:
-                for message in claimed:
-                    tried += 1
-                    report.attempted += 1
-                    if await _send_one(store, transport, pol, message, report, sleep):
-                        accepted.append(message)
-                    if report.aborted:
-                        break
+                # Up to `parallel` senders share the batch, each taking the next untried message.
+                await _all(_send_untried(store, transport, pol, untried, accepted, report, sleep)
+                           for _ in range(min(parallel, len(claimed))))
             finally:
                 # What the server took is recorded even when a later send stopped the batch; what
-                # a stop (server down, an error) left untried goes back exactly as it was.
+                # a stop (server down, an error) left untried goes back exactly as it was. A send
+                # in progress when an error stopped the others stays 'sending' (re-sent after the
+                # lease, same Message-ID).
                 if accepted:
                     with store.transaction() as session:
                         outbox_store.mark_sent_many(session, [m.id for m in accepted])
                     report.sent.extend(m.message_id for m in accepted)
-                if tried < len(claimed):
+                if untried:
                     with store.transaction() as session:
-                        outbox_store.release(session, claimed[tried:], worker)
+                        outbox_store.release(session, list(untried), worker)
             if report.aborted:
                 break
     finally:
@@ -207,6 +209,34 @@ async def adeliver_outbox(
     with store.transaction() as session:
         report.remaining = outbox_store.undelivered_count(session, wanted)
     return report
+
+
+async def _send_untried(store: Store, transport: Transport, pol: AlertPolicy,
+                        untried: deque[outbox_store.Claimed], accepted: list[outbox_store.Claimed],
+                        report: DeliveryReport, sleep: Callable[[float], Awaitable[Any]]) -> None:
+    """Send the batch's untried messages one after another until none is left or delivery stops."""
+    while untried and not report.aborted:
+        message = untried.popleft()
+        report.attempted += 1
+        if await _send_one(store, transport, pol, message, report, sleep):
+            accepted.append(message)
+
+
+async def _all(coroutines: Iterable[Awaitable[None]]) -> None:
+    """Run `coroutines` together; the first error cancels the others (waited for) and is raised."""
+    pending = list(coroutines)
+    if len(pending) <= 1:
+        for coroutine in pending:
+            await coroutine
+        return
+    tasks = [asyncio.ensure_future(c) for c in pending]
+    try:
+        await asyncio.gather(*tasks)
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
 
 
 async def _send_one(store: Store, transport: Transport, pol: AlertPolicy, message: outbox_store.Claimed,

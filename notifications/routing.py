@@ -118,6 +118,15 @@ def route(
     """
     by_email: dict[str, Recipient] = {}
     routed: dict[str, dict[str, AlertEntry]] = {}
+    # A district's unit names recur in entry after entry: each is resolved once per call.
+    resolved: dict[tuple[int, str, str], tuple[list[Recipient], list[tuple[str, str]]]] = {}
+    sections: dict[tuple[int, str], Recipient] = {}
+
+    def resolve(district_registry: _Registry, name: str, district: str) -> tuple[list[Recipient], list[tuple[str, str]]]:
+        key = (id(district_registry), name, district)
+        if key not in resolved:
+            resolved[key] = _resolve(district_registry, name, district)
+        return resolved[key]
 
     def add(recipient: Recipient, entry: AlertEntry) -> None:
         email = recipient.email.lower()
@@ -130,12 +139,15 @@ def route(
 
     for entry in entries:
         district_registry = _registry_for(registry, entry.district)
-        section = transparency_recipient(district_registry, entry.district)
+        where = (id(district_registry), entry.district)
+        if where not in sections:
+            sections[where] = transparency_recipient(district_registry, entry.district)
+        section = sections[where]
         names = [n for n in dict.fromkeys(entry.units) if n and n.strip()]
         if not names:
             add(section, _note(entry, "-", "本条未明确责任单位，提醒发送至政务公开科"))
         for name in names:
-            recipients, notes = _resolve(district_registry, name, entry.district)
+            recipients, notes = resolve(district_registry, name, entry.district)
             for recipient in recipients:
                 add(recipient, entry)
             for tag, note in notes:
@@ -143,7 +155,7 @@ def route(
         if alert_state(entry) == "escalated":
             # 督办: the lead unit answers for the whole item and the 政务公开科 chases it.
             for name in dict.fromkeys(entry.lead_units):
-                recipients, _notes = _resolve(district_registry, name, entry.district)
+                recipients, _notes = resolve(district_registry, name, entry.district)
                 for recipient in recipients:
                     add(recipient, entry)
             add(section, entry)

@@ -87,6 +87,9 @@ class SmtpSettings:
     outbox_dir: Path = DEFAULT_OUTBOX
     # CA certificates to trust for STARTTLS/SSL besides the system's (a private mail server's CA).
     ca_file: Path | None = None
+    # SMTP sessions a delivery run keeps open at once (each reused for message after message): the
+    # server's answers to one session's commands are awaited while the others send.
+    connections: int = 4
 
     def __repr__(self) -> str:
         # Only a flag for the password: even '***' would be noise, its presence is what matters.
@@ -140,6 +143,7 @@ class SmtpSettings:
             ("timeout", "GONGKAI_SMTP_TIMEOUT"),
             ("outbox_dir", "GONGKAI_OUTBOX"),
             ("ca_file", "GONGKAI_SMTP_CA_FILE"),
+            ("connections", "GONGKAI_SMTP_CONNECTIONS"),
         ):
             if env.get(var):
                 values[key] = env[var]
@@ -162,10 +166,13 @@ class SmtpSettings:
         try:
             port = int(values.get("port") or default_port)
             timeout = float(values.get("timeout") or 30.0)
+            connections = int(values["connections"]) if values.get("connections") not in (None, "") else 4
         except (TypeError, ValueError) as exc:
-            raise SettingsError("SMTP 端口或超时设置不是数字") from exc
+            raise SettingsError("SMTP 端口、超时或连接数设置不是数字") from exc
         if not 0 < port < 65536:
             raise SettingsError(f"SMTP 端口 {port} 超出范围")
+        if not 0 < connections <= 32:
+            raise SettingsError(f"SMTP 连接数 {connections} 应在 1 到 32 之间（GONGKAI_SMTP_CONNECTIONS）")
         password = values.get("password")
         if password is not None and not isinstance(password, SecretStr):
             password = SecretStr(str(password))
@@ -189,6 +196,7 @@ class SmtpSettings:
             timeout=timeout,
             outbox_dir=Path(values.get("outbox_dir") or DEFAULT_OUTBOX),
             ca_file=ca_file,
+            connections=connections,
         )
 
 
@@ -232,7 +240,8 @@ def envelope(message: EmailMessage) -> tuple[str, list[str]]:
 
 
 class Transport(Protocol):
-    """What the outbox needs: send one raw message; open/close around a batch."""
+    """What the outbox needs: send one raw message; open/close around a batch. A transport that
+    takes several sends at once says how many in an attribute `parallel` (1 when it has none)."""
 
     def describe(self) -> str: ...
 
@@ -266,15 +275,19 @@ def _classify(exc: BaseException, settings: SmtpSettings) -> TransportError:
 
 
 class SmtpTransport:
-    """aiosmtplib. With `reuse_connection` one session carries the whole batch (reconnecting after
-    an error); without it every message opens and closes its own connection."""
+    """aiosmtplib. With `reuse_connection` each session carries message after message (one is
+    opened when a send finds none free, up to `parallel` = the settings' `connections`; a session
+    that fails is closed and the next send opens another); without it every message opens and
+    closes its own connection."""
 
     def __init__(self, settings: SmtpSettings, *, reuse_connection: bool = True):
         if not settings.configured:
             raise SettingsError("未配置 SMTP 服务器（GONGKAI_SMTP_HOST）")
         self.settings = settings
         self.reuse_connection = reuse_connection
-        self._client: aiosmtplib.SMTP | None = None
+        self.parallel = settings.connections
+        self._idle: list[aiosmtplib.SMTP] = []  # open sessions no send is using
+        self._open: set[aiosmtplib.SMTP] = set()  # every session opened and not yet closed
 
     def __repr__(self) -> str:
         return f"SmtpTransport({self.settings!r}, reuse_connection={self.reuse_connection})"
@@ -299,38 +312,51 @@ class SmtpTransport:
     async def open(self) -> None:
         return None  # connect lazily, so a batch with nothing to send never touches the server
 
-    async def _connected(self) -> aiosmtplib.SMTP:
-        if self._client is None or not self._client.is_connected:
-            client = self._new_client()
-            await client.connect()
-            self._client = client
-        return self._client
+    async def _checkout(self) -> aiosmtplib.SMTP:
+        """A connected session no other send is using (an idle one, else a new one)."""
+        while self._idle:
+            client = self._idle.pop()
+            if client.is_connected:
+                return client
+            self._open.discard(client)
+            client.close()
+        client = self._new_client()
+        self._open.add(client)
+        await client.connect()
+        return client
 
     async def send(self, raw: bytes, sender: str, recipients: list[str]) -> None:
+        client: aiosmtplib.SMTP | None = None
         try:
             if self.reuse_connection:
-                client = await self._connected()
+                client = await self._checkout()
                 await client.sendmail(sender, recipients, raw)
+                self._idle.append(client)
             else:
                 client = self._new_client()
                 async with client:
                     await client.sendmail(sender, recipients, raw)
         except Exception as exc:
-            if self.reuse_connection:
-                await self._drop()
+            if self.reuse_connection and client is not None:
+                await self._quit(client)
             # `from None`: the original exception's args could carry server text with credentials.
             raise _classify(exc, self.settings) from None
 
-    async def _drop(self) -> None:
-        client, self._client = self._client, None
-        if client is not None:
-            try:
-                await client.quit()
-            except Exception:
-                client.close()
+    async def _quit(self, client: aiosmtplib.SMTP) -> None:
+        self._open.discard(client)
+        try:
+            await client.quit()
+        except Exception:
+            client.close()
 
     async def close(self) -> None:
-        await self._drop()
+        idle, self._idle = self._idle, []
+        for client in idle:
+            await self._quit(client)
+        # A session whose send was cancelled (an error stopped the batch) is closed without QUIT.
+        stray, self._open = self._open, set()
+        for client in stray:
+            client.close()
 
 
 class EmlFolderTransport:

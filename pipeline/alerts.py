@@ -24,7 +24,7 @@ from rules.binding import plan_issuer
 from rules.findings import CATALOG
 from rules.obligation_states import ObligationStatus
 from rules.policy import Policy, load_policy
-from store.checks import CheckRun, alertable_runs
+from store.checks import AlertableRun, CheckRun, alertable_run_rows
 from store.db import Store
 from store.documents import DocumentRecord
 from web.links import page_url
@@ -133,7 +133,7 @@ class _DocumentMemo:
         return self.issuers[record.id]
 
 
-def entries_for_run(session: Session, run: CheckRun,
+def entries_for_run(session: Session, run: CheckRun | AlertableRun,
                     registries: dict[str, Registry | None] | None = None,
                     memo: _DocumentMemo | None = None) -> list[AlertEntry]:
     """Alert entries for the error and warning findings of one stored check run."""
@@ -145,7 +145,8 @@ def entries_for_run(session: Session, run: CheckRun,
     registry = registries[district]
     plan = memo.document(session, run.plan_document_id)
     directive = memo.document(session, run.directive_document_id)
-    findings = [f for f in sorted(run.findings, key=lambda f: f.id or 0) if f.severity in ALERT_SEVERITIES]
+    stored: list[Any] = list(run.findings)
+    findings = [f for f in sorted(stored, key=lambda f: f.id or 0) if f.severity in ALERT_SEVERITIES]
     if not findings:
         return []
     # Item texts are needed only for findings that name an item (the content is decoded lazily).
@@ -199,10 +200,11 @@ def finding_entries(store: Store, as_of: date, *, run_ids: Iterable[int] | None 
     registries: dict[str, Registry | None] = {}
     memo = _DocumentMemo()
     with store.transaction() as session:
+        runs: list[CheckRun] | list[AlertableRun]
         if run_ids is not None:
             runs = [r for r in (session.get(CheckRun, i) for i in run_ids) if r is not None]
         else:
-            runs = alertable_runs(session, as_of, districts=districts)
+            runs = alertable_run_rows(session, as_of, districts=districts, severities=ALERT_SEVERITIES)
         # The runs' plans and directives in one query (their content is read only if needed).
         ids = {i for r in runs for i in (r.plan_document_id, r.directive_document_id) if i is not None}
         if ids:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -150,12 +151,8 @@ def latest_runs(session: Session, kind: str | None = None) -> list[CheckRun]:
     return list(latest.values())
 
 
-def alertable_runs(session: Session, as_of: date, *, districts: Iterable[str] | None = None) -> list[CheckRun]:
-    """The newest check run on or before `as_of` of every stored, issued plan.
-
-    Drafts are left out (a draft alerts only from its own check, when the policy says so), and so
-    are runs of an older version of a plan or of a file never stored: their findings may no longer
-    hold for the plan in force."""
+def _latest_alertable(session: Session, as_of: date, districts: Iterable[str] | None) -> list[int]:
+    """Ids of the newest check run on or before `as_of` of every stored, issued plan."""
     # Ids and keys only: neither the documents' content nor the runs' coverage is read here.
     newest_version: dict[str, tuple[int, str]] = {}
     for doc_id, doc_key, level, is_draft in session.execute(
@@ -175,13 +172,75 @@ def alertable_runs(session: Session, as_of: date, *, districts: Iterable[str] | 
     for run_id, plan_key, plan_document_id, district in session.execute(stmt):
         if plan_document_id in current and (wanted is None or district in wanted):
             latest[plan_key] = run_id
+    return list(latest.values())
+
+
+def alertable_runs(session: Session, as_of: date, *, districts: Iterable[str] | None = None) -> list[CheckRun]:
+    """The newest check run on or before `as_of` of every stored, issued plan.
+
+    Drafts are left out (a draft alerts only from its own check, when the policy says so), and so
+    are runs of an older version of a plan or of a file never stored: their findings may no longer
+    hold for the plan in force."""
+    latest = _latest_alertable(session, as_of, districts)
     if not latest:
         return []
     # The chosen runs with their findings, in two queries (not one per run).
     runs = {r.id: r for r in session.scalars(
-        select(CheckRun).where(CheckRun.id.in_(list(latest.values())))
+        select(CheckRun).where(CheckRun.id.in_(latest))
         .options(defer(CheckRun.coverage), selectinload(CheckRun.findings).defer(FindingRecord.evidence)))}
-    return [runs[i] for i in latest.values()]
+    return [runs[i] for i in latest]
+
+
+@dataclass(frozen=True)
+class FindingRow:
+    """What the alerts read of a stored finding (a plain row, not an ORM instance)."""
+
+    id: int
+    code: str
+    severity: str
+    directive_item: int | None
+    plan_item: int | None
+    units: list[str]
+    message: str
+
+
+@dataclass(frozen=True)
+class AlertableRun:
+    """What the alerts read of a stored check run, with its findings (oldest first)."""
+
+    id: int
+    plan_key: str
+    district: str | None
+    plan_document_id: int | None
+    directive_document_id: int | None
+    findings: list[FindingRow]
+
+
+def alertable_run_rows(session: Session, as_of: date, *, districts: Iterable[str] | None = None,
+                       severities: Iterable[str] | None = None) -> list[AlertableRun]:
+    """`alertable_runs` as plain rows, with only the findings of `severities` (all when None): the
+    runs and their findings in a few queries, without building ORM instances (the alert stage
+    reads every plan's run each night)."""
+    latest = _latest_alertable(session, as_of, districts)
+    wanted = None if severities is None else sorted(set(severities))
+    heads: dict[int, Any] = {}
+    found: dict[int, list[FindingRow]] = {i: [] for i in latest}
+    for start in range(0, len(latest), 500):  # SQLite caps the bound parameters of one statement
+        chunk = latest[start : start + 500]
+        heads.update((r.id, r) for r in session.execute(
+            select(CheckRun.id, CheckRun.plan_key, CheckRun.district, CheckRun.plan_document_id,
+                   CheckRun.directive_document_id).where(CheckRun.id.in_(chunk))))
+        stmt = (select(FindingRecord.run_id, FindingRecord.id, FindingRecord.code, FindingRecord.severity,
+                       FindingRecord.directive_item, FindingRecord.plan_item, FindingRecord.units,
+                       FindingRecord.message)
+                .where(FindingRecord.run_id.in_(chunk)).order_by(FindingRecord.id))
+        if wanted is not None:
+            stmt = stmt.where(FindingRecord.severity.in_(wanted))
+        for f in session.execute(stmt):
+            found[f.run_id].append(FindingRow(f.id, f.code, f.severity, f.directive_item, f.plan_item,
+                                              list(f.units or []), f.message))
+    return [AlertableRun(h.id, h.plan_key, h.district, h.plan_document_id, h.directive_document_id, found[i])
+            for i in latest if (h := heads.get(i)) is not None]
 
 
 SUMMARY_HEADING = ("doc_number", "title", "place", "level", "year", "issue_date")

@@ -24,7 +24,9 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     and_,
+    bindparam,
     func,
+    insert,
     or_,
     select,
     update,
@@ -148,18 +150,20 @@ def add_messages(session: Session, news: Iterable[NewMessage]) -> tuple[int, int
     statements: returns (newly queued, superseded)."""
     news = list(news)
     existing = existing_message_ids(session, [n.message_id for n in news])
-    added = []
+    added: list[dict[str, Any]] = []
+    now = utcnow()
     for new in news:
         if new.message_id in existing:
             continue
         existing.add(new.message_id)
-        added.append(OutboxMessage(
+        added.append(dict(
             message_id=new.message_id, run_key=new.run_key, district=new.district, recipient=new.recipient,
             recipient_name=new.recipient_name, sender=new.sender, subject=new.subject, raw=new.raw,
-            alerts=new.alerts, as_of=new.as_of, status=QUEUED, attempts=0, created_at=utcnow(),
+            alerts=new.alerts, as_of=new.as_of, status=QUEUED, attempts=0, created_at=now, refusals=0,
         ))
-    session.add_all(added)
-    session.flush()
+    if added:
+        # One INSERT for the batch (ORM instances cost more to build and flush than the rows).
+        session.execute(insert(cast(Table, OutboxMessage.__table__)), added)
     superseded = 0
     by_recipient: dict[str, set[str]] = {}
     for new in news:
@@ -327,24 +331,28 @@ def mark_sent(session: Session, message_id: int) -> OutboxMessage:
     return message
 
 
-class _NewLedgerRow:
-    """A ledger row `mark_sent_many` inserts in one statement (a plain object: building thousands
-    of ORM instances cost more than the insert)."""
+_LEDGER_FIELDS = ("key", "recipient", "state", "first_sent_at", "last_sent_at", "last_as_of", "message_id")
 
-    __slots__ = ("key", "recipient", "state", "first_sent_at", "last_sent_at", "last_as_of", "message_id")
 
-    def __init__(self, **values: Any) -> None:
+class _LedgerRow:
+    """A ledger row as `mark_sent_many` handles it: read (with its id) or new (id None). A plain
+    object: building and flushing thousands of ORM instances cost more than the statements."""
+
+    __slots__ = ("id", *_LEDGER_FIELDS)
+
+    def __init__(self, id: int | None = None, **values: Any) -> None:  # noqa: A002 - the column's name
+        self.id = id
         for name, value in values.items():
             setattr(self, name, value)
 
     def values(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.__slots__}
+        return {name: getattr(self, name) for name in _LEDGER_FIELDS}
 
 
 def mark_sent_many(session: Session, message_ids: Iterable[int]) -> list[int]:
     """`mark_sent` for several messages in the caller's one transaction: the messages are marked
-    in one UPDATE, their ledger rows read in one query and the new ones inserted in one more.
-    Returns the ids marked."""
+    in one UPDATE, their ledger rows read in one query, the changed ones updated in one more and
+    the new ones inserted in another. Returns the ids marked."""
     ids = list(message_ids)
     if not ids:
         return []
@@ -357,19 +365,33 @@ def mark_sent_many(session: Session, message_ids: Iterable[int]) -> list[int]:
         raise LookupError(f"outbox messages {missing} not found")
     now = utcnow()
     session.execute(update(table).where(table.c.id.in_(ids)).values(status=SENT, sent_at=now, last_error=None))
-    known: dict[tuple[str, str], Any] = dict(
-        ledger_rows(session, [a["key"] for r in rows.values() for a in r.alerts or []]))
+    ledger = cast(Table, AlertLedger.__table__)
+    keys = sorted({a["key"] for r in rows.values() for a in r.alerts or []})
+    known: dict[tuple[str, str], Any] = {}
+    for start in range(0, len(keys), 500):  # SQLite caps the bound parameters of one statement
+        for r in session.execute(select(ledger.c.id, *(ledger.c[name] for name in _LEDGER_FIELDS))
+                                 .where(ledger.c.key.in_(keys[start : start + 500]))):
+            known[(r.key, r.recipient)] = _LedgerRow(**r._mapping)
     new_rows: list[Any] = []
+    touched: set[tuple[str, str]] = set()
     for message_id in ids:  # in sending order: a later message's state wins, as one by one
         row = rows[message_id]
         for alert in row.alerts or []:
             record_sent_alert(session, alert["key"], row.recipient, alert["state"], row.message_id,
                               as_of=row.as_of, when=now, known=known, new_rows=new_rows)
+            touched.add((alert["key"], row.recipient))
+    changed = [known[pair] for pair in sorted(touched) if known[pair].id is not None]
+    if changed:
+        # The rows already there in one executemany UPDATE (by id), same transaction.
+        session.execute(
+            update(ledger).where(ledger.c.id == bindparam("row_id")).values(
+                state=bindparam("new_state"), last_sent_at=bindparam("new_sent_at"),
+                last_as_of=bindparam("new_as_of"), message_id=bindparam("new_message_id")),
+            [{"row_id": r.id, "new_state": r.state, "new_sent_at": r.last_sent_at, "new_as_of": r.last_as_of,
+              "new_message_id": r.message_id} for r in changed])
     if new_rows:
         # New ledger rows in one INSERT (the ORM would flush them one by one): same transaction.
-        session.execute(cast(Table, AlertLedger.__table__).insert(), [r.values() for r in new_rows])
-    # (the messages were updated by a statement: a caller holding them as ORM objects in this
-    # session should expire them; the delivery loop does not)
+        session.execute(ledger.insert(), [r.values() for r in new_rows])
     return ids
 
 
@@ -422,8 +444,8 @@ def record_sent_alert(
         row = known.get((key, recipient))
     if row is None:
         if new_rows is not None and known is not None:
-            pending = _NewLedgerRow(key=key, recipient=recipient, state=state, first_sent_at=when,
-                                    last_sent_at=when, last_as_of=as_of, message_id=message_id)
+            pending = _LedgerRow(key=key, recipient=recipient, state=state, first_sent_at=when,
+                                 last_sent_at=when, last_as_of=as_of, message_id=message_id)
             new_rows.append(pending)  # the caller inserts these in one statement
             known[(key, recipient)] = pending
             return

@@ -247,6 +247,22 @@ def test_smtp_delivers_one_chinese_digest_per_recipient(store, registries, smtp)
     assert "汇总" in section.get_body(("html",)).get_content()
 
 
+@pytest.mark.parametrize("connections", [1, 3])
+def test_sessions_share_a_batch_and_each_message_goes_once(store, registries, smtp, connections):
+    """With several SMTP sessions open at once every message still reaches the server once, and the
+    ledger and outbox end as with one session."""
+    report = send_alerts(store, sample_entries(), registries, FAST, as_of=AS_OF,
+                         settings=smtp_settings(smtp, connections=connections))
+    assert report.delivery is not None and not report.delivery.failed and report.delivery.remaining == 0
+    ids = [r.message().get("Message-ID") for r in smtp.received]
+    assert len(ids) == len(set(ids)) == len(EXPECTED_RECIPIENTS)
+    assert sorted(report.delivery.sent) == sorted(ids)
+    assert set(statuses(store).values()) == {outbox_store.SENT}
+    assert SmtpSettings.from_env({"GONGKAI_SMTP_HOST": "smtp.test", "GONGKAI_SMTP_CONNECTIONS": "2"}).connections == 2
+    with pytest.raises(SettingsError, match="连接数"):
+        SmtpSettings.from_mapping({"host": "smtp.test", "connections": 0 if connections == 1 else 99})
+
+
 @pytest.mark.integration
 def test_rerun_same_day_sends_nothing(store, registries, smtp):
     send_alerts(store, sample_entries(), registries, FAST, as_of=AS_OF, settings=smtp_settings(smtp))
@@ -472,6 +488,55 @@ def test_any_text_in_header_fields_stays_one_header(name, title):
     assert set(message.keys()) == {"Subject", "From", "To", "Date", "Message-ID", "Auto-Submitted",
                                    "X-Gongkai-As-Of", "MIME-Version", "Content-Type"}
     assert "\n" not in header_safe(name) and "\r" not in header_safe(title)
+
+
+@settings(max_examples=40, deadline=None)
+@given(subject=st.text(min_size=1, max_size=120), body=st.text(max_size=400), name=st.text(max_size=30))
+def test_wire_form_is_what_the_stdlib_writes(subject, body, name):
+    """The shortcuts of `wire_message` (cached header folds, parts without MIMEText's second pass,
+    the boundary from the Message-ID) give the bytes `MIMEText`, `MIMEMultipart` and compat32 give."""
+    import email.policy
+    from email.mime.multipart import MIMEMultipart
+    from email.mime.text import MIMEText
+
+    from notifications.digest import _address_header, _boundary, _text_header, wire_message
+
+    headers = [("Subject", _text_header(header_safe(subject))),
+               ("From", _address_header(header_safe(name, 60), "noreply@cn.gov.test")),
+               ("Message-ID", "<gongkai.20260610.x@cn.gov.test>"), ("Auto-Submitted", "auto-generated")]
+    for parts in ([("plain", body)], [("plain", body), ("html", f"<p>{body}</p>")]):
+        if len(parts) == 1:
+            reference = MIMEText(parts[0][1], parts[0][0], "utf-8")
+        else:
+            reference = MIMEMultipart("alternative", boundary=_boundary(headers))
+            for subtype, text in parts:
+                reference.attach(MIMEText(text, subtype, "utf-8"))
+        constructed = [(n, reference[n]) for n in list(reference.keys())]
+        for n, _ in constructed:
+            del reference[n]
+        for n, v in [*headers, *constructed]:
+            reference[n] = v
+        expected = reference.as_bytes(policy=email.policy.compat32.clone(linesep="\r\n"))
+        assert wire_message(headers, parts) == expected
+        assert wire_message(headers, parts) == expected  # the second time from the caches
+
+
+def test_content_hash_is_the_json_of_the_whole():
+    import hashlib
+    import json
+    from dataclasses import asdict
+
+    from notifications.digest import content_hash
+
+    entries = sample_entries()
+    summary = district_summary(entries, "长宁区", AS_OF, [("区教育局", 2)])
+    for recipient, summ in ((Recipient("JYJ@cn.gov.test", "区教育局"), None), (Recipient(SECTION, "科"), summary)):
+        payload = {"recipient": recipient.email.lower(), "entries": [asdict(e) for e in entries],
+                   "summary": asdict(summ) if summ else None}
+        blob = json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str)
+        assert content_hash(recipient, entries, summ) == hashlib.sha256(blob.encode("utf-8")).hexdigest()
+    assert content_hash(Recipient(SECTION, "科"), [], None) == hashlib.sha256(json.dumps(
+        {"recipient": SECTION, "entries": [], "summary": None}, sort_keys=True).encode()).hexdigest()
 
 
 # --------------------------------------------------------------------------- settings and transport
