@@ -4,7 +4,7 @@ Each district has a 35-item district plan (written as text and parsed, like a re
 units that filed their own plan and quarterly reports; the city plan is the real sample. For each
 city size (4, 8, 16, 32 districts) a fresh child process builds the store (not timed) and runs
 three nights as plain functions (`pipeline.nightly.run_nightly`, alerts over SMTP to aiosmtpd on
-loopback; no Prefect server), and for the size the JSON line reports, the first night again with
+loopback, in a process of its own unless `--server thread`; no Prefect server), and for the size the JSON line reports, the first night again with
 the districts in 2 worker processes:
 
 - cold: the first night, everything new (every plan checked);
@@ -21,6 +21,7 @@ run of the Prefect flow (temporary server, its start-up not counted) with 1 and 
 processes. Asserts nothing about timings.
 
     .venv/bin/python benchmarks/nightly.py [--sizes 4,8,16,32] [--units 60] [--items 35] [--quick] [--flow]
+                                           [--server process|thread]
 """
 
 from __future__ import annotations
@@ -33,7 +34,6 @@ import os
 import random
 import re
 import shutil
-import socket
 import sys
 import tempfile
 import time
@@ -145,17 +145,6 @@ def unit_plan_text(district: str, unit: str, parent_number: str, items: list[str
         lines += [f"{number}. {text}（责任单位：{unit}）", ""]
     return "\n".join(lines) + "\n"
 
-
-
-class CountingHandler:
-    """aiosmtpd handler: counts what arrives."""
-
-    def __init__(self) -> None:
-        self.count = 0
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001 - aiosmtpd hook
-        self.count += 1
-        return "250 OK"
 
 
 def build_city(work: Path, n_districts: int, n_units: int, n_items: int, seed: int,
@@ -278,7 +267,7 @@ def run_size(n_districts: int, args: argparse.Namespace, queue: Any) -> None:
 
 
 def _run_size(n_districts: int, args: argparse.Namespace) -> dict[str, Any]:
-    from aiosmtpd.controller import Controller
+    from benchmarks.alerts import SmtpServer
 
     work = Path(tempfile.mkdtemp(prefix=f"gongkai-nightly-{n_districts}-"))
     os.environ["GONGKAI_REGISTRY_DIR"] = str(work / "registry")
@@ -297,14 +286,11 @@ def _run_size(n_districts: int, args: argparse.Namespace) -> dict[str, Any]:
     city = build_city(work, n_districts, args.units, args.items, args.seed)
     setup = time.perf_counter() - t0
     policy = current_policy()
-    handler = CountingHandler()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(handler, hostname="127.0.0.1", port=port, ready_timeout=60)
-    controller.start()
+    # aiosmtpd on loopback, in a process of its own as a mail server is (`--server thread`: in a
+    # thread of this process, where its Python work competes with the night's for the GIL)
+    server = SmtpServer(args.server).__enter__()
     try:
-        settings = SmtpSettings.from_mapping({"host": "127.0.0.1", "port": port, "timeout": 30,
+        settings = SmtpSettings.from_mapping({"host": "127.0.0.1", "port": server.port, "timeout": 30,
                                               "mail_from": "政务公开科 <noreply@gov.test>"})
         compare = n_districts == args.workers_size
         if compare:  # the same first night again, districts in 2 processes, on a copy of the store
@@ -342,7 +328,8 @@ def _run_size(n_districts: int, args: argparse.Namespace) -> dict[str, Any]:
             if cold_2w["counts"] != cold["counts"] or cold_2w["alerts"]["digests"] != cold["alerts"]["digests"]:
                 raise RuntimeError("2 workers gave another night than 1")
     finally:
-        controller.stop()
+        received = server.count
+        server.__exit__(None, None, None)
 
     def rules_seconds(summary: dict[str, Any]) -> float:
         return sum(r["seconds"]["rules"] for r in summary["districts"].values())
@@ -358,7 +345,7 @@ def _run_size(n_districts: int, args: argparse.Namespace) -> dict[str, Any]:
         + sum(r["seconds"]["obligations"] for r in cold["districts"].values()),
         "cold_alerts_s": alerts_s, "warm_rules_s": rules_seconds(warm), "one_changed_rules_s": rules_seconds(one),
         "warm_alerts_s": warm["seconds"]["alerts"],
-        "digests": digests, "received": handler.count,
+        "digests": digests, "received": received,
         "digests_per_s": digests / alerts_s if alerts_s else 0.0,
         "raw_rules_s": raw_s, "rules_vs_raw": rules_s / raw_s if raw_s else 0.0,
         "engine_s": engine_s, "engine_vs_raw": engine_s / raw_s if raw_s else 0.0,
@@ -415,6 +402,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="a small run: sizes 4,8 with 20 units and 20 items")
     parser.add_argument("--flow", action="store_true", help="also run the Prefect flow with 1 and 2 worker processes")
     parser.add_argument("--keep", action="store_true", help="keep the work directories")
+    parser.add_argument("--server", choices=("process", "thread"), default="process",
+                        help="where aiosmtpd runs: a process of its own (default) or a thread of the night's")
     args = parser.parse_args()
     if args.quick:
         args.sizes, args.units, args.items = "4,8", 20, 20
@@ -454,8 +443,8 @@ def main() -> None:
         if r.get("cold_2w_s"):
             print(f"cold night, {r['districts']} districts: 1 worker process {r['cold_s']:.2f} s, "
                   f"2 worker processes {r['cold_2w_s']:.2f} s (pipeline.nightly.run_nightly(workers=…))")
-    print(f"load average at the end: {os.getloadavg()[0]:.1f}; CPU seconds of the nights' process (the "
-          "SMTP server's thread included; what other load on the machine cannot inflate):")
+    print(f"load average at the end: {os.getloadavg()[0]:.1f}; CPU seconds of the nights' process (with "
+          "--server thread, the SMTP server's work included; what other load cannot inflate):")
     for r in results:
         print(f"  {r['districts']} districts: cold {r['cold_cpu_s']:.2f}, warm {r['warm_cpu_s']:.2f}, "
               f"one changed {r['one_changed_cpu_s']:.2f}")
