@@ -114,30 +114,16 @@ def newest_run_keys(session: Session, plan_document_ids: Iterable[int], as_of: d
     return out
 
 
-def save_check(
-    session: Session,
-    *,
-    kind: str,
-    result: dict[str, Any],
-    plan_document_id: int | None,
-    directive_document_id: int | None,
-    plan_key: str,
-    directive_key: str | None,
-    district: str | None,
-    as_of: date,
-    result_key: str | None = None,
-    flush: bool = True,
-) -> CheckRun:
-    """Store one check (the JSON form of rules.check.CheckResult) with its findings
-    (`flush=False`: the run gets its id at the caller's next flush)."""
-    run = CheckRun(**tables.run_row(
-        kind=kind, result=result, plan_document_id=plan_document_id, directive_document_id=directive_document_id,
-        plan_key=plan_key, directive_key=directive_key, district=district, as_of=as_of, result_key=result_key))
-    run.findings.extend(FindingRecord(**row) for row in tables.finding_rows(result))
-    session.add(run)
+def save_check(session: Session, *, flush: bool = True, **run: Any) -> CheckRun:
+    """Store one check with its findings; `run`: `store.tables.run_row`'s fields (`result`, the JSON
+    form of rules.check.CheckResult, among them). `flush=False`: the run gets its id at the
+    caller's next flush."""
+    record = CheckRun(**tables.run_row(**run))
+    record.findings.extend(FindingRecord(**finding) for finding in tables.finding_rows(run["result"]))
+    session.add(record)
     if flush:
         session.flush()
-    return run
+    return record
 
 
 def latest_runs(session: Session, kind: str | None = None) -> list[CheckRun]:
@@ -216,13 +202,29 @@ class AlertableRun:
     findings: list[FindingRow]
 
 
+def finding_rows_of(session: Session, run_ids: list[int], severities: Iterable[str] | None = None
+                    ) -> dict[int, list[FindingRow]]:
+    """run id → its findings (of `severities`, all when None) as plain rows, in the order they were
+    stored, in one query (callers pass at most a few hundred ids: SQLite caps bound parameters)."""
+    stmt = (select(FindingRecord.run_id, FindingRecord.id, FindingRecord.code, FindingRecord.severity,
+                   FindingRecord.directive_item, FindingRecord.plan_item, FindingRecord.units,
+                   FindingRecord.message)
+            .where(FindingRecord.run_id.in_(run_ids)).order_by(FindingRecord.id))
+    if severities is not None:
+        stmt = stmt.where(FindingRecord.severity.in_(sorted(set(severities))))
+    out: dict[int, list[FindingRow]] = {}
+    for f in session.execute(stmt):
+        out.setdefault(f.run_id, []).append(FindingRow(f.id, f.code, f.severity, f.directive_item, f.plan_item,
+                                                       list(f.units or []), f.message))
+    return out
+
+
 def alertable_run_rows(session: Session, as_of: date, *, districts: Iterable[str] | None = None,
                        severities: Iterable[str] | None = None) -> list[AlertableRun]:
     """`alertable_runs` as plain rows, with only the findings of `severities` (all when None): the
     runs and their findings in a few queries, without building ORM instances (the alert stage
     reads every plan's run each night)."""
     latest = _latest_alertable(session, as_of, districts)
-    wanted = None if severities is None else sorted(set(severities))
     heads: dict[int, Any] = {}
     found: dict[int, list[FindingRow]] = {i: [] for i in latest}
     for start in range(0, len(latest), 500):  # SQLite caps the bound parameters of one statement
@@ -230,15 +232,8 @@ def alertable_run_rows(session: Session, as_of: date, *, districts: Iterable[str
         heads.update((r.id, r) for r in session.execute(
             select(CheckRun.id, CheckRun.plan_key, CheckRun.district, CheckRun.plan_document_id,
                    CheckRun.directive_document_id).where(CheckRun.id.in_(chunk))))
-        stmt = (select(FindingRecord.run_id, FindingRecord.id, FindingRecord.code, FindingRecord.severity,
-                       FindingRecord.directive_item, FindingRecord.plan_item, FindingRecord.units,
-                       FindingRecord.message)
-                .where(FindingRecord.run_id.in_(chunk)).order_by(FindingRecord.id))
-        if wanted is not None:
-            stmt = stmt.where(FindingRecord.severity.in_(wanted))
-        for f in session.execute(stmt):
-            found[f.run_id].append(FindingRow(f.id, f.code, f.severity, f.directive_item, f.plan_item,
-                                              list(f.units or []), f.message))
+        for run_id, rows in finding_rows_of(session, chunk, severities).items():
+            found[run_id] = rows
     return [AlertableRun(h.id, h.plan_key, h.district, h.plan_document_id, h.directive_document_id, found[i])
             for i in latest if (h := heads.get(i)) is not None]
 
@@ -287,13 +282,6 @@ def run_summaries(session: Session, run_ids: Iterable[int]) -> dict[int, dict[st
                 doc["issue_date"] = doc["issue_date"].isoformat() if doc["issue_date"] else None
             out[row.id] = {"plan": plan, "directive": directive if row.directive_document_id is not None else None,
                            "counts": dict(row.counts or {}), "findings": []}
-        findings = (
-            select(FindingRecord.run_id, FindingRecord.code, FindingRecord.severity, FindingRecord.directive_item,
-                   FindingRecord.plan_item, FindingRecord.units, FindingRecord.message)
-            .where(FindingRecord.run_id.in_(chunk))
-            .order_by(FindingRecord.run_id, FindingRecord.id)  # the order save_check stored them in
-        )
-        for run_id, code, severity, directive_item, plan_item, units, message in session.execute(findings):
-            out[run_id]["findings"].append({"code": code, "severity": severity, "directive_item": directive_item,
-                                            "plan_item": plan_item, "units": list(units or []), "message": message})
+        for run_id, rows in finding_rows_of(session, chunk).items():
+            out[run_id]["findings"] = [{k: getattr(row, k) for k in SUMMARY_FINDING} for row in rows]
     return out
