@@ -13,16 +13,18 @@ Delivery guarantees (docs/alerts.md has the long form):
 from __future__ import annotations
 
 import asyncio
+import itertools
 import threading
 import uuid
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy.exc import IntegrityError
 
+from notifications.courier import Courier, CourierError, Inbox, courier_wanted
 from notifications.digest import Digest, Sender, build_digest, build_rejection_notice, district_summary
 from notifications.entries import AlertEntry, AlertPolicy, PolicyLike, alert_policy, alert_state
 from notifications.routing import Recipient, RoutingError, route, transparency_recipient, valid_email
@@ -172,43 +174,66 @@ async def adeliver_outbox(
         ids = outbox_store.deliverable_ids(session, lease_seconds=pol.sending_lease_seconds, recipients=wanted)
     await transport.open()
     try:
-        # Claimed a batch at a time (one transaction: a run killed before sending leaves them
-        # 'sending', re-sent once after the lease, never delivered twice); the messages the server
-        # accepted are marked sent, with their ledger rows, in one transaction per batch, so a kill
-        # between a send and that commit re-sends at most the batch's accepted messages, each with
-        # its own Message-ID (the documented same-Message-ID re-send), and never loses one.
-        parallel = max(1, int(getattr(transport, "parallel", 1) or 1))
-        for start in range(0, len(ids), DELIVERY_BATCH):
-            chunk = ids[start : start + DELIVERY_BATCH]
-            with store.transaction() as session:
-                claimed = outbox_store.claim_many(session, chunk, worker, lease_seconds=pol.sending_lease_seconds)
-            report.busy += len(chunk) - len(claimed)
-            untried = deque(claimed)
-            accepted: list[outbox_store.Claimed] = []
-
-            try:
-                # Up to `parallel` senders share the batch, each taking the next untried message.
-                await _all(_send_untried(store, transport, pol, untried, accepted, report, sleep)
-                           for _ in range(min(parallel, len(claimed))))
-            finally:
-                # What the server took is recorded even when a later send stopped the batch; what
-                # a stop (server down, an error) left untried goes back exactly as it was. A send
-                # in progress when an error stopped the others stays 'sending' (re-sent after the
-                # lease, same Message-ID).
-                if accepted:
-                    with store.transaction() as session:
-                        outbox_store.mark_sent_many(session, [m.id for m in accepted])
-                    report.sent.extend(m.message_id for m in accepted)
-                if untried:
-                    with store.transaction() as session:
-                        outbox_store.release(session, list(untried), worker)
-            if report.aborted:
-                break
+        await deliver_ids(store, transport, pol, ids, worker, report, sleep=sleep)
     finally:
         await transport.close()
     with store.transaction() as session:
         report.remaining = outbox_store.undelivered_count(session, wanted)
     return report
+
+
+async def deliver_ids(
+    store: Store,
+    transport: Transport,
+    pol: AlertPolicy,
+    ids: list[int],
+    worker: str,
+    report: DeliveryReport,
+    *,
+    sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+    partners: Iterable[str] = (),
+) -> None:
+    """One delivery pass over outbox `ids` on an open transport, claiming as `worker`, adding to
+    `report`. `partners`: the claim tokens of the run's other deliveries at the same time (its
+    courier): a message one of them claimed first is theirs to send, not busy."""
+    partners = set(partners)
+    # Claimed a batch at a time (one transaction: a run killed before sending leaves them
+    # 'sending', re-sent once after the lease, never delivered twice); the messages the server
+    # accepted are marked sent, with their ledger rows, in one transaction per batch, so a kill
+    # between a send and that commit re-sends at most the batch's accepted messages, each with
+    # its own Message-ID (the documented same-Message-ID re-send), and never loses one.
+    parallel = max(1, int(getattr(transport, "parallel", 1) or 1))
+    for start in range(0, len(ids), DELIVERY_BATCH):
+        chunk = ids[start : start + DELIVERY_BATCH]
+        with store.transaction() as session:
+            claimed = outbox_store.claim_many(session, chunk, worker, lease_seconds=pol.sending_lease_seconds)
+            if partners and len(claimed) < len(chunk):
+                taken = {c.id for c in claimed}
+                report.busy += outbox_store.held_elsewhere(session, [i for i in chunk if i not in taken],
+                                                           {worker, *partners})
+        if not partners:
+            report.busy += len(chunk) - len(claimed)
+        untried = deque(claimed)
+        accepted: list[outbox_store.Claimed] = []
+
+        try:
+            # Up to `parallel` senders share the batch, each taking the next untried message.
+            await _all(_send_untried(store, transport, pol, untried, accepted, report, sleep)
+                       for _ in range(min(parallel, len(claimed))))
+        finally:
+            # What the server took is recorded even when a later send stopped the batch; what
+            # a stop (server down, an error) left untried goes back exactly as it was. A send
+            # in progress when an error stopped the others stays 'sending' (re-sent after the
+            # lease, same Message-ID).
+            if accepted:
+                with store.transaction() as session:
+                    outbox_store.mark_sent_many(session, [m.id for m in accepted])
+                report.sent.extend(m.message_id for m in accepted)
+            if untried:
+                with store.transaction() as session:
+                    outbox_store.release(session, list(untried), worker)
+        if report.aborted:
+            break
 
 
 async def _send_untried(store: Store, transport: Transport, pol: AlertPolicy,
@@ -337,6 +362,27 @@ def plan_digests(
     now: datetime | None = None,
 ) -> list[Digest]:
     """The digests this run should send: routed, deduplicated against the ledger, rendered."""
+    return [digest for batch in digest_batches(store, entries, registry_by_district, policy, as_of=as_of,
+                                               sender=sender, only_to=only_to, report=report, now=now)
+            for digest in batch]
+
+
+def digest_batches(
+    store: Store,
+    entries: Iterable[AlertEntry],
+    registry_by_district: Mapping[str, Any],
+    policy: PolicyLike,
+    *,
+    as_of: date,
+    sender: Sender,
+    only_to: str | None = None,
+    report: AlertRunReport | None = None,
+    now: datetime | None = None,
+    size: int = DELIVERY_BATCH,
+) -> Iterator[list[Digest]]:
+    """`plan_digests` a batch at a time (the offices' digests, then the 政务公开科's), so that a
+    caller can queue and send one batch while the next is built. A batch's Message-IDs are looked
+    up in the outbox before it is handed out: queue each batch before asking for the next."""
     pol = alert_policy(policy)
     entries = list(entries)
     report = report or AlertRunReport(as_of=as_of, run_key="", dry_run=True)
@@ -402,21 +448,24 @@ def plan_digests(
     # A digest already in the outbox (same Message-ID: queued by an earlier run today and not yet
     # delivered) is not news for the summary; only a new one makes the 政务公开科 hear again.
     section_emails = {r.email.lower(): d for d, r in sections.items()}
-    digests: list[Digest] = []
+    offices = [(email, recipient, fresh) for email, (recipient, fresh) in todo.items() if email not in section_emails]
     told: dict[str, list[tuple[str, int]]] = {}
-    for email, (recipient, fresh) in todo.items():
-        if email in section_emails:
-            continue
-        section = sections.get(fresh[0].district)
-        digest = build_digest(recipient, fresh, as_of=as_of, sender=sender, now=now,
-                              max_per_section=pol.digest_max_per_section,
-                              new_keys=_new_to(recipient, fresh, ledger),
-                              contact=section.name if section is not None else "")
-        digests.append(digest)
-        told.setdefault(digest.district, []).append((recipient.name, len(fresh)))
-    with store.transaction() as session:
-        queued_before = outbox_store.existing_message_ids(session, [d.message_id for d in digests])
-    news = {d.district for d in digests if d.message_id not in queued_before}
+    news: set[str] = set()
+    for start in range(0, len(offices), size):
+        batch: list[Digest] = []
+        for _email, recipient, fresh in offices[start : start + size]:
+            section = sections.get(fresh[0].district)
+            digest = build_digest(recipient, fresh, as_of=as_of, sender=sender, now=now,
+                                  max_per_section=pol.digest_max_per_section,
+                                  new_keys=_new_to(recipient, fresh, ledger),
+                                  contact=section.name if section is not None else "")
+            batch.append(digest)
+            told.setdefault(digest.district, []).append((recipient.name, len(fresh)))
+        with store.transaction() as session:
+            queued_before = outbox_store.existing_message_ids(session, [d.message_id for d in batch])
+        news |= {d.district for d in batch if d.message_id not in queued_before}
+        yield batch
+    sections_batch: list[Digest] = []
     for district, section in sections.items():
         email = section.email.lower()
         if only_to and not _matches(section, only_to, registry_by_district):
@@ -425,10 +474,11 @@ def plan_digests(
         if not fresh and district not in news:
             continue
         summary = district_summary(alertable, district, as_of, told.get(district, []))
-        digests.append(build_digest(section, fresh, as_of=as_of, sender=sender, summary=summary,
-                                    district=district, now=now, max_per_section=pol.digest_max_per_section,
-                                    new_keys=_new_to(section, fresh, ledger), contact=section.name))
-    return digests
+        sections_batch.append(build_digest(section, fresh, as_of=as_of, sender=sender, summary=summary,
+                                           district=district, now=now, max_per_section=pol.digest_max_per_section,
+                                           new_keys=_new_to(section, fresh, ledger), contact=section.name))
+    if sections_batch:
+        yield sections_batch
 
 
 def _new_to(recipient: Recipient, entries: list[AlertEntry], ledger: Mapping[tuple[str, str], Any]) -> set[str]:
@@ -455,30 +505,115 @@ async def asend_alerts(
     run_key = run_key or f"alerts-{as_of.isoformat()}-{uuid.uuid4().hex[:8]}"
     report = AlertRunReport(as_of=as_of, run_key=run_key, dry_run=dry_run)
     sender = Sender(settings.mail_from, settings.mail_from_name)
-    report.digests = plan_digests(store, entries, registry_by_district, pol, as_of=as_of, sender=sender,
-                                  only_to=only_to, report=report)
     if transport is None:
         transport = make_transport(settings)
     report.destination = transport.describe()
-    if dry_run:
-        return report
-    report.queued, report.superseded = queue_digests(store, run_key, report.digests)
-    # With --to, leave other offices' queued mail for a full run rather than sending it now.
-    recipients = [d.recipient.email for d in report.digests] if only_to else None
-    if only_to and not recipients:
-        return report
-    report.delivery = await adeliver_outbox(store, transport, pol, recipients=recipients)
+    batches = digest_batches(store, entries, registry_by_district, pol, as_of=as_of, sender=sender,
+                             only_to=only_to, report=report)
+    # A courier process delivers while the rest is built, when there is more than a batch to send.
+    may_fork = not (dry_run or only_to) and getattr(transport, "forkable", False) and courier_wanted()
+    first = next(batches, []) if may_fork else []
+    recipients: list[str] | None = None
+    if len(first) == DELIVERY_BATCH:
+        report.delivery = await _queue_while_delivering(store, transport, pol, run_key, [first], batches, report)
+    else:
+        report.digests = [*first, *(digest for batch in batches for digest in batch)]
+        if dry_run:
+            return report
+        report.queued, report.superseded = queue_digests(store, run_key, report.digests)
+        # With --to, leave other offices' queued mail for a full run rather than sending it now.
+        recipients = [d.recipient.email for d in report.digests] if only_to else None
+        if only_to and not recipients:
+            return report
+        report.delivery = await adeliver_outbox(store, transport, pol, recipients=recipients)
     notified = queue_rejection_notices(store, registry_by_district, sender, as_of=as_of, run_key=run_key,
                                        errors=report.errors)
     if notified:
         more = await adeliver_outbox(store, transport, pol, recipients=notified)
-        report.delivery.sent.extend(more.sent)
-        report.delivery.failed.extend(more.failed)
-        report.delivery.rejected.extend(more.rejected)
-        report.delivery.attempted += more.attempted
-        report.delivery.aborted = report.delivery.aborted or more.aborted
+        _add_delivery(report.delivery, more)
         with store.transaction() as session:
             report.delivery.remaining = outbox_store.undelivered_count(session, recipients)
+    return report
+
+
+def _add_delivery(report: DeliveryReport, more: DeliveryReport) -> None:
+    """`more` (another pass of the same run) added to `report`; `remaining` is the caller's."""
+    report.sent.extend(more.sent)
+    report.failed.extend(more.failed)
+    report.rejected.extend(more.rejected)
+    report.attempted += more.attempted
+    report.busy += more.busy
+    report.aborted = report.aborted or more.aborted
+
+
+async def _queue_while_delivering(store: Store, transport: Transport, pol: AlertPolicy, run_key: str,
+                                  built: list[list[Digest]], batches: Iterator[list[Digest]],
+                                  report: AlertRunReport) -> DeliveryReport:
+    """Queue the digests a batch at a time as they are built while a courier process sends what is
+    queued; once all are queued this process sends alongside it. Every message is claimed before
+    it is sent (two claim tokens, one per process), so none goes out twice."""
+    token = uuid.uuid4().hex
+    ours, theirs = f"{token}-run", f"{token}-courier"
+    courier = Courier(_courier_work, store, transport, pol, run_key, theirs, ours)
+    try:
+        for batch in itertools.chain(built, batches):
+            report.digests.extend(batch)
+            queued, superseded = queue_digests(store, run_key, batch)
+            report.queued += queued
+            report.superseded += superseded
+            courier.nudge()
+    except BaseException:
+        courier.stop()
+        raise
+    courier.done()
+    delivery = DeliveryReport(destination=transport.describe())
+    try:
+        await transport.open()
+        try:
+            with store.transaction() as session:
+                ids = outbox_store.deliverable_ids(session, lease_seconds=pol.sending_lease_seconds,
+                                                   not_tried_by=(ours, theirs))
+            # Newest first: the courier works from the oldest, so the two rarely reach for the same batch.
+            await deliver_ids(store, transport, pol, ids[::-1], ours, delivery, partners=(theirs,))
+        finally:
+            await transport.close()
+    finally:
+        try:
+            _add_delivery(delivery, await asyncio.to_thread(courier.report))
+        except CourierError as exc:
+            report.errors.append(str(exc))
+    with store.transaction() as session:
+        delivery.remaining = outbox_store.undelivered_count(session)
+    return delivery
+
+
+def _courier_work(inbox: Inbox, store: Store, transport: Transport, pol: AlertPolicy, run_key: str,
+                  worker: str, partner: str) -> DeliveryReport:
+    """What the courier process does: after each nudge a pass over this run's queued digests (an
+    older run's digest to an office may yet be superseded by this run's), after the last one a pass
+    over everything deliverable, as the run itself does; never a message this run tried already."""
+    store.engine.dispose(close=False)  # the run's pooled connections stay the run's
+    own = Store(store.url)
+    report = DeliveryReport(destination=transport.describe())
+
+    async def deliver() -> None:
+        await transport.open()
+        try:
+            async for last in inbox.nudges():
+                if report.aborted:
+                    continue  # the server is down: the run's own pass will say so too
+                with own.transaction() as session:
+                    ids = outbox_store.deliverable_ids(session, lease_seconds=pol.sending_lease_seconds,
+                                                       run_key=None if last else run_key,
+                                                       not_tried_by=(worker, partner))
+                await deliver_ids(own, transport, pol, ids, worker, report, partners=(partner,))
+        finally:
+            await transport.close()
+
+    try:
+        asyncio.run(deliver())
+    finally:
+        own.dispose()
     return report
 
 

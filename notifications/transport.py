@@ -280,6 +280,9 @@ class SmtpTransport:
     that fails is closed and the next send opens another); without it every message opens and
     closes its own connection."""
 
+    # Sessions are opened by sends, none at construction: a forked courier can use a copy.
+    forkable = True
+
     def __init__(self, settings: SmtpSettings, *, reuse_connection: bool = True):
         if not settings.configured:
             raise SettingsError("未配置 SMTP 服务器（GONGKAI_SMTP_HOST）")

@@ -210,15 +210,32 @@ def _deliverable(cutoff: datetime):
 
 def deliverable_ids(
     session: Session, *, lease_seconds: float, recipients: Iterable[str] | None = None,
-    now: datetime | None = None,
+    now: datetime | None = None, run_key: str | None = None, not_tried_by: Iterable[str] = (),
 ) -> list[int]:
     """Messages a delivery run should try: queued, failed, and 'sending' ones whose claim is stale
-    (left by a run that died between handing the message to the server and marking it sent)."""
+    (left by a run that died between handing the message to the server and marking it sent).
+    `run_key`: only that run's; `not_tried_by`: not those deliveries by these workers (claim
+    tokens) claimed already (a pass after another of the same run does not try a failed message twice)."""
     cutoff = (now or utcnow()) - timedelta(seconds=lease_seconds)
     stmt = select(OutboxMessage.id).where(_deliverable(cutoff)).order_by(OutboxMessage.id)
     if recipients is not None:
         stmt = stmt.where(OutboxMessage.recipient.in_(sorted(set(recipients))))
+    if run_key is not None:
+        stmt = stmt.where(OutboxMessage.run_key == run_key)
+    tried = sorted(set(not_tried_by))
+    if tried:
+        stmt = stmt.where(or_(OutboxMessage.claimed_by.is_(None), OutboxMessage.claimed_by.not_in(tried)))
     return list(session.scalars(stmt))
+
+
+def held_elsewhere(session: Session, message_ids: Iterable[int], workers: Iterable[str]) -> int:
+    """How many of `message_ids` a delivery other than `workers` (claim tokens) holds 'sending' now."""
+    ids = sorted(set(message_ids))
+    if not ids:
+        return 0
+    return int(session.scalar(select(func.count()).select_from(OutboxMessage).where(
+        OutboxMessage.id.in_(ids), OutboxMessage.status == SENDING,
+        OutboxMessage.claimed_by.not_in(sorted(set(workers))))) or 0)
 
 
 def undelivered_count(session: Session, recipients: Iterable[str] | None = None) -> int:
