@@ -297,7 +297,9 @@ def obligation_rows(
     if units is not None:
         stmt = stmt.where(table.c.unit.in_(list(units)))
     stmt = stmt.order_by(table.c.district, table.c.unit, table.c.due.is_(None), table.c.due, table.c.obligation_key)
-    return [SimpleNamespace(**row._mapping) for row in session.execute(stmt)]
+    result = session.execute(stmt)
+    names = list(result.keys())  # once: a row's own mapping builds its keys afresh each time
+    return [SimpleNamespace(**dict(zip(names, row, strict=True))) for row in result]
 
 
 def derived_document_ids(session: Session, doc_key: str | None = None) -> dict[str, int | None]:
