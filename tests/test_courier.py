@@ -95,11 +95,12 @@ def slow_build(monkeypatch):
     monkeypatch.setattr(outbox, "build_digest", slower)
 
 
-def test_courier_sends_what_one_process_sends_each_once(tmp_path, registries, monkeypatch, slow_build):
+def test_courier_sends_what_one_process_sends_each_once(tmp_path, registries, monkeypatch, slow_build, store_url):
+    """One process on a SQLite file, then the run with its courier on a SQLite file or PostgreSQL."""
     results = {}
-    for processes in ("1", "2"):
+    for processes, url in (("1", str(tmp_path / "one.db")), ("2", store_url)):
         monkeypatch.setenv(PROCESSES_ENV, processes)
-        store = open_store(str(tmp_path / f"p{processes}.db"))
+        store = open_store(url)
         with SmtpTestServer() as server:
             report = send_alerts(store, city_entries(), registries, POLICY, as_of=AS_OF,
                                  settings=settings_for(server, connections=2))
