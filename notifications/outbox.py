@@ -554,7 +554,12 @@ async def _queue_while_delivering(store: Store, transport: Transport, pol: Alert
     it is sent (two claim tokens, one per process), so none goes out twice."""
     token = uuid.uuid4().hex
     ours, theirs = f"{token}-run", f"{token}-courier"
-    courier = Courier(_courier_work, store, transport, pol, run_key, theirs, ours)
+    try:
+        courier = Courier(_courier_work, store, transport, pol, run_key, theirs, ours)
+    except OSError:  # no process to spare (fork refused): this one does it all
+        report.digests = [digest for batch in itertools.chain(built, batches) for digest in batch]
+        report.queued, report.superseded = queue_digests(store, run_key, report.digests)
+        return await adeliver_outbox(store, transport, pol)
     try:
         for batch in itertools.chain(built, batches):
             report.digests.extend(batch)

@@ -388,8 +388,8 @@ def mark_sent_many(session: Session, message_ids: Iterable[int]) -> list[int]:
     for start in range(0, len(keys), 500):  # SQLite caps the bound parameters of one statement
         for row_id, *values in session.execute(select(ledger.c.id, *(ledger.c[name] for name in _LEDGER_FIELDS))
                                                .where(ledger.c.key.in_(keys[start : start + 500]))):
-            found = _LedgerRow(row_id, **dict(zip(_LEDGER_FIELDS, values, strict=True)))
-            known[(found.key, found.recipient)] = found
+            fields = dict(zip(_LEDGER_FIELDS, values, strict=True))
+            known[(fields["key"], fields["recipient"])] = _LedgerRow(row_id, **fields)
     new_rows: list[Any] = []
     touched: set[tuple[str, str]] = set()
     for message_id in ids:  # in sending order: a later message's state wins, as one by one
