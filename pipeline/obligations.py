@@ -146,6 +146,7 @@ def derive_obligations(
         kept = ob_store.derivation_keys(session, wanted)
         parent_places = _parent_places(session, unit_filings)
         registries: dict[str, Any] = {}  # by place, read once for the whole derivation
+        policy_fingerprint = _policy_fingerprint(policy)
         for record in latest_documents(session, with_data=False, doc_keys=wanted):
             if record.level not in ("district", "unit"):
                 continue
@@ -154,7 +155,7 @@ def derive_obligations(
             if as_of is not None and record.issue_date is not None and record.issue_date > as_of:
                 continue
             key = derivation_key(record, policy, calendar, events.get(record.doc_key, []),
-                                 unit_filings.get(record.doc_key), parent_places, registries)
+                                 unit_filings.get(record.doc_key), parent_places, registries, policy_fingerprint)
             stored = kept.get(record.doc_key)
             if stored is not None and stored.key == key:
                 derivation = Derivation()
@@ -206,11 +207,13 @@ def derivation_key(
     filing: ob_store.FilingRecord | None,
     parent_places: dict[str, str | None],
     registries: dict[str, Any] | None = None,
+    policy_fingerprint: str | None = None,
 ) -> str:
     """The hash of everything a plan's derivation reads: the stored version (id, content hash,
     level, place), the office registry of its place, the whole policy, the working-day calendar,
     the events recorded under it, for a unit plan the filing that names its unit (and the place
-    of the plan it was filed under), and the rules' and derivation's versions."""
+    of the plan it was filed under), and the rules' and derivation's versions. `registries` (by
+    place) and `policy_fingerprint` carry what a derivation of many plans works out once."""
     place = record.place or ""
     if registries is None or place not in registries:
         registry = registry_for_place(place) if place else None
@@ -221,7 +224,7 @@ def derivation_key(
     parts = {
         "document": [record.id, record.content_hash, record.level, record.place, record.doc_key],
         "registry": registry_hash(registry),
-        "policy": _policy_fingerprint(policy),
+        "policy": policy_fingerprint or _policy_fingerprint(policy),
         "calendar": calendar.fingerprint(),
         "events": [[e.item, e.unit, e.occurred_on.isoformat(), e.event] for e in events],
         "filing": ([filing.unit, filing.doc_key, parent_places.get(filing.doc_key)]
