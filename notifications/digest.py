@@ -20,8 +20,6 @@ from email.generator import BytesGenerator
 from email.header import Header
 from email.headerregistry import Address
 from email.message import EmailMessage, Message
-from email.mime.multipart import MIMEMultipart
-from email.mime.nonmultipart import MIMENonMultipart
 from email.policy import SMTP, Compat32
 from email.utils import format_datetime, formataddr
 from functools import cache, lru_cache
@@ -246,7 +244,11 @@ def _text_header(value: str) -> str | Header:
     return value if value.isascii() else _Utf8Header(value)
 
 
+@lru_cache(maxsize=4096)
 def _address_header(display: str, addr_spec: str) -> str:
+    """`Name <address>`, the name as UTF-8 encoded words: cached, as From is the same in every
+    digest of a run and To the same for an office night after night (formataddr sets up a charset
+    and measures the name byte by byte for the shorter encoding)."""
     return formataddr((display, _checked_addr_spec(addr_spec)), charset="utf-8") if display \
         else _checked_addr_spec(addr_spec)
 
@@ -272,14 +274,16 @@ def _base64_body(text: str) -> str:
     return base64.encodebytes(text.encode("utf-8")).decode("ascii")
 
 
-def _text_part(subtype: str, text: str) -> Message:
-    """What `MIMEText(text, subtype, "utf-8")` builds (the same headers in the same order, the same
-    base64 body), without MIMEText's second pass over the Content-Type it has just written
-    (`set_charset` parses it again to set the same charset)."""
-    part = MIMENonMultipart("text", subtype, charset=str(_UTF8.get_output_charset()))
-    part["Content-Transfer-Encoding"] = str(_UTF8.get_body_encoding())
-    part.set_payload(_base64_body(text))
-    return part
+def _set_text(message: Message, subtype: str, text: str) -> Message:
+    """Give `message` the content `MIMEText(text, subtype, "utf-8")` has (its Content-Type,
+    MIME-Version and Content-Transfer-Encoding, as `MIMEBase` adds them, and the same base64 body)
+    after the headers it has: MIMEText would write them first and parse its Content-Type again
+    (`set_charset`) to set the same charset."""
+    message.add_header("Content-Type", f"text/{subtype}", charset=str(_UTF8.get_output_charset()))
+    message["MIME-Version"] = "1.0"
+    message["Content-Transfer-Encoding"] = str(_UTF8.get_body_encoding())
+    message.set_payload(_base64_body(text))
+    return message
 
 
 # The line ends `Generator._write_lines` splits a body on (`email.generator.NLCRE`).
@@ -306,18 +310,17 @@ class _WireGenerator(BytesGenerator):
 def wire_message(headers: list[tuple[str, str | Header]], parts: list[tuple[str, str]]) -> bytes:
     """A message of `headers` and text `parts` ((subtype, text); UTF-8, base64 so that relays
     without 8BITMIME pass it): one part is the body itself, several a multipart/alternative."""
-    if len(parts) == 1:
-        message: Message = _text_part(*parts[0])
-    else:
-        message = MIMEMultipart("alternative", boundary=_boundary(headers))
-        for subtype, text in parts:
-            message.attach(_text_part(subtype, text))
-    # MIME-Version and Content-Type come first from the constructors; ours go before them
-    constructed: list[tuple[str, Any]] = [(name, message[name]) for name in list(message.keys())]
-    for name, _ in constructed:
-        del message[name]
-    for name, value in [*headers, *constructed]:
+    message: Message[str, str | Header] = Message()  # compat32 keeps a Header value as it is
+    for name, value in headers:
         message[name] = value
+    if len(parts) == 1:
+        _set_text(message, *parts[0])
+    else:
+        # what MIMEMultipart("alternative", boundary=...) adds, after our headers rather than before
+        message.add_header("Content-Type", "multipart/alternative", boundary=_boundary(headers))
+        message["MIME-Version"] = "1.0"
+        for subtype, text in parts:
+            message.attach(_set_text(Message(), subtype, text))
     buffer = BytesIO()  # what `message.as_bytes(policy=_WIRE)` does, with our generator
     _WireGenerator(buffer, mangle_from_=False, policy=_WIRE).flatten(message)
     return buffer.getvalue()
@@ -549,8 +552,13 @@ def _entry_fields() -> tuple[str, ...]:
     return tuple(f.name for f in fields(AlertEntry))
 
 
+# json.dumps(value, ensure_ascii=False, sort_keys=True, default=str), its encoder set up once
+# (dumps builds one per call when given options).
+_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=str)
+
+
 def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    return _JSON.encode(value)
 
 
 # id(entry) → (entry, its JSON): by identity, not equality (1 == 1.0 would share a cache slot
@@ -658,12 +666,23 @@ def _headers(subject: str, sender: Sender, district: str, recipient: Recipient, 
         ("From", _address_header(header_safe(sender.name or f"{district}政务公开工作提醒", 60),
                                  header_safe(sender.address, 320))),
         ("To", _address_header(header_safe(recipient.name, 60), header_safe(recipient.email, 320))),
-        ("Date", format_datetime((now or datetime.now()).astimezone())),
+        ("Date", _date_header((now or datetime.now()).astimezone())),
         ("Message-ID", message_id),
         # RFC 3834: tells auto-responders (out-of-office replies) not to answer.
         ("Auto-Submitted", "auto-generated"),
         ("X-Gongkai-As-Of", as_of.isoformat()),
     ]
+
+
+def _date_header(moment: datetime) -> str:
+    """The Date header of `moment` (an aware datetime): RFC 5322 has no fractions of a second, so the
+    digests built within one second share one formatted value."""
+    return _formatted_date(moment.replace(microsecond=0))
+
+
+@lru_cache(maxsize=256)
+def _formatted_date(moment: datetime) -> str:
+    return format_datetime(moment)
 
 
 def _summary_view(summary: DistrictSummary) -> Row:
