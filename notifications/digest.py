@@ -104,8 +104,14 @@ class Sender:
 
     @property
     def domain(self) -> str:
-        domain = self.address.rpartition("@")[2]
-        return re.sub(r"[^A-Za-z0-9.\-]", "", domain) or "gongkai.local"
+        return _domain_of(self.address)
+
+
+@lru_cache(maxsize=64)
+def _domain_of(address: str) -> str:
+    """The domain of the Message-IDs sent from `address` (asked once per digest)."""
+    domain = address.rpartition("@")[2]
+    return re.sub(r"[^A-Za-z0-9.\-]", "", domain) or "gongkai.local"
 
 
 @dataclass(frozen=True)
@@ -248,8 +254,10 @@ class _Utf8Header(Header):
         self.text = text
 
 
+@lru_cache(maxsize=4096)
 def _text_header(value: str) -> str | Header:
-    """A free-text header: ASCII as it is, anything else as UTF-8 encoded words."""
+    """A free-text header: ASCII as it is, anything else as UTF-8 encoded words (one `Header` per
+    text: digests share subjects, and setting one up looks its charset up again)."""
     return value if value.isascii() else _Utf8Header(value)
 
 
@@ -348,6 +356,7 @@ def _sort_key(entry: AlertEntry) -> tuple:
     )
 
 
+@lru_cache(maxsize=4096)
 def _item_number(item: str) -> tuple[int, str]:
     digits = re.match(r"\d+", item or "")
     return (int(digits.group()), item) if digits else (10**6, item or "")
@@ -458,15 +467,20 @@ def _item_row(group: list[AlertEntry], as_of: date) -> Row:
     return view
 
 
-def _rows(group: list[AlertEntry], as_of: date, by_item: bool, own: str = "") -> list[Row]:
-    """A unit's own duties one row each; everything else (the 政务公开科's digest, a lead unit's
-    copies of other units' escalations) one row per item."""
+def _row_groups(group: list[AlertEntry], by_item: bool, own: str = "") -> list[list[AlertEntry]]:
+    """The entries each row stands for: a unit's own duties one row each; everything else (the
+    政务公开科's digest, a lead unit's copies of other units' escalations) one row per item."""
     items: dict[tuple[str, str], list[AlertEntry]] = {}
     for entry in group:
         mine = not by_item and own in entry.units
         items.setdefault(("", entry.key) if mine else _item_key(entry), []).append(entry)
-    return [_item_row(rows, as_of) if len(rows) > 1 or not by_item and own not in rows[0].units
-            else _view(rows[0], as_of) for rows in items.values()]
+    return list(items.values())
+
+
+def _row(entries: list[AlertEntry], as_of: date, by_item: bool, own: str = "") -> Row:
+    if len(entries) > 1 or not by_item and own not in entries[0].units:
+        return _item_row(entries, as_of)
+    return _view(entries[0], as_of)
 
 
 def _sections(
@@ -490,11 +504,12 @@ def _sections(
     for title, group in groups:
         if not group:
             continue
-        rows = _rows(group, as_of, by_item, own)
+        rows = _row_groups(group, by_item, own)
         sections.append(Row(
             title=title,
             total=len(rows),
-            entries=rows[:limit],
+            # only the rows listed are built (a 政务公开科's digest counts hundreds of entries)
+            entries=[_row(entries, as_of, by_item, own) for entries in rows[:limit]],
             more=max(0, len(rows) - limit),
         ))
     return sections

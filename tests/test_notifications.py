@@ -521,6 +521,69 @@ def test_wire_form_is_what_the_stdlib_writes(subject, body, name):
         assert wire_message(headers, parts) == expected  # the second time from the caches
 
 
+@settings(max_examples=60, deadline=None)
+@given(body=st.text(alphabet=st.sampled_from("ab \r\n"), max_size=80), preamble=st.none() | st.text(
+    alphabet=st.sampled_from("xy\r\n"), max_size=20))
+def test_wire_generator_writes_what_bytes_generator_writes(body, preamble):
+    """`_WireGenerator` writes a body in one piece: the bytes BytesGenerator writes line by line,
+    whatever the line ends ("\r\n", "\r", "\n", none at the end)."""
+    import email.policy
+    from email.generator import BytesGenerator
+    from email.message import Message
+    from io import BytesIO
+
+    from notifications.digest import _WireGenerator
+
+    outer = Message()
+    outer["Subject"] = "x"
+    outer.add_header("Content-Type", "multipart/mixed", boundary="BOUNDARY")
+    outer.preamble = preamble
+    inner = Message()
+    inner["Content-Type"] = "text/plain"
+    inner.set_payload(body)
+    outer.attach(inner)
+    for message in (inner, outer):
+        for linesep in ("\r\n", "\n"):
+            policy = email.policy.compat32.clone(linesep=linesep)
+            ours, theirs = BytesIO(), BytesIO()
+            _WireGenerator(ours, mangle_from_=False, policy=policy).flatten(message)
+            BytesGenerator(theirs, mangle_from_=False, policy=policy).flatten(message)
+            assert ours.getvalue() == theirs.getvalue()
+
+
+@settings(max_examples=60, deadline=None)
+@given(text=st.text(max_size=300))
+def test_base64_body_is_the_charsets_own(text):
+    from email.charset import Charset
+
+    from notifications.digest import _base64_body
+
+    assert _base64_body(text) == Charset("utf-8").body_encode(text)
+
+
+_ATEXT = "abcXYZ019!#$%&'*+/=?^_`{|}~-"
+
+
+@settings(max_examples=200, deadline=None)
+@given(local=st.text(alphabet=st.sampled_from(_ATEXT + '."@ '), min_size=1, max_size=12),
+       domain=st.text(alphabet=st.sampled_from("ab-9._"), min_size=1, max_size=10))
+def test_addresses_are_written_as_the_header_registry_writes_them(local, domain):
+    """The shortcut for plain addresses gives what `Address` gives, and refuses what it refuses."""
+    from email.errors import MessageError
+    from email.headerregistry import Address
+
+    from notifications.digest import _checked_addr_spec
+
+    address = f"{local}@{domain}"
+    try:
+        expected = Address(addr_spec=address).addr_spec
+    except (ValueError, MessageError):  # the registry refuses it: so must we
+        with pytest.raises((ValueError, MessageError)):
+            _checked_addr_spec.__wrapped__(address)
+        return
+    assert _checked_addr_spec.__wrapped__(address) == expected
+
+
 def test_content_hash_is_the_json_of_the_whole():
     import hashlib
     import json
