@@ -196,10 +196,11 @@ class Digest:
 
 
 # --------------------------------------------------------------------------- the wire form
-# Digests are built with the stdlib's `email.mime` classes and `email.header`: the modern
-# `EmailMessage` API parses every header through its header registry and folds it again on output,
-# which cost more than rendering the digest itself; the older API writes the same RFC 2047 encoded
-# words and base64 parts without that round trip (tests parse the result back with policy SMTP).
+# Digests are built with the stdlib's compat32 `email.message.Message` (set up as the `email.mime`
+# classes set it up) and `email.header`: the modern `EmailMessage` API parses every header through
+# its header registry and folds it again on output, which cost more than rendering the digest
+# itself; the older API writes the same RFC 2047 encoded words and base64 parts without that
+# round trip (tests parse the result back with policy SMTP).
 
 class _WirePolicy(Compat32):
     """compat32 with CRLF line ends, folding a header value it has folded before from a cache: the
@@ -210,6 +211,8 @@ class _WirePolicy(Compat32):
 
     def fold_binary(self, name: str, value: Any) -> bytes:
         if isinstance(value, str):
+            if name == "Message-ID" or name == "Content-Type" and value.startswith("multipart/"):
+                return _folded_as_form(name, value)  # new in every digest
             return _folded(name, value)
         if type(value) is _Utf8Header:
             return _folded_utf8(name, value.text)
@@ -222,6 +225,29 @@ _WIRE = _WirePolicy(linesep="\r\n")
 @lru_cache(maxsize=8192)
 def _folded(name: str, value: str) -> bytes:
     return Compat32.fold_binary(_WIRE, name, value)
+
+
+# Hex digits, each written as "0": a Message-ID (its hash) or a multipart boundary (its digits)
+# becomes the form every digest's shares.
+_AS_FORM = str.maketrans("123456789abcdef", "0" * 15)
+_WHITESPACE = re.compile(r"(\s+)")
+
+
+def _folded_as_form(name: str, value: str) -> bytes:
+    """compat32's fold of an ASCII `value`, from the cached fold of its form: compat32 breaks a
+    header at whitespace, after ";" or "," by preference, by the lengths of the words between,
+    never by which letters or digits make them up; so `value` folds as its form does, its words
+    in place of the form's. (Folding each digest's Message-ID and boundary cost more than
+    building a row.) A value of another kind, or a fold that split a word, is folded itself."""
+    if not value.isascii() or "\r" in value or "\n" in value:
+        return Compat32.fold_binary(_WIRE, name, value)
+    form = value.translate(_AS_FORM)
+    # ["Name:", whitespace, word, whitespace, ..., word, line end, ""]
+    pieces = _WHITESPACE.split(_folded(name, form).decode("ascii"))
+    if pieces[2::2] != [*form.split(), ""]:
+        return Compat32.fold_binary(_WIRE, name, value)
+    pieces[2::2] = [*value.split(), ""]  # the same number of words: only hex digits differ
+    return "".join(pieces).encode("ascii")
 
 
 @lru_cache(maxsize=4096)
@@ -495,23 +521,21 @@ def _sections(
     if new_late:
         groups.append((NEW_LATE_TITLE, new_late))
     listed = {e.key for e in new_late}
-    rest = [e for e in entries if e.key not in listed]
+    rest = [(alert_state(e), e) for e in entries if e.key not in listed]
     for title, states in SECTIONS:
-        groups.append((title, [e for e in rest if alert_state(e) in states]))
+        groups.append((title, [e for state, e in rest if state in states]))
     known = {s for _, states in SECTIONS for s in states}
-    groups.append(("其他事项", [e for e in rest if alert_state(e) not in known]))
+    groups.append(("其他事项", [e for state, e in rest if state not in known]))
     sections: list[Row] = []
     for title, group in groups:
         if not group:
             continue
         rows = _row_groups(group, by_item, own)
-        sections.append(Row(
-            title=title,
-            total=len(rows),
-            # only the rows listed are built (a 政务公开科's digest counts hundreds of entries)
-            entries=[_row(entries, as_of, by_item, own) for entries in rows[:limit]],
-            more=max(0, len(rows) - limit),
-        ))
+        # only the rows listed are built (a 政务公开科's digest counts hundreds of entries)
+        shown = [_row(entries, as_of, by_item, own) for entries in rows[:limit]]
+        for number, row in enumerate(shown, 1):
+            row.number = number  # what the text part numbers it (jinja's loop.index costs a loop object)
+        sections.append(Row(title=title, total=len(rows), entries=shown, more=max(0, len(rows) - limit)))
     return sections
 
 

@@ -561,6 +561,21 @@ def test_base64_body_is_the_charsets_own(text):
     assert _base64_body(text) == Charset("utf-8").body_encode(text)
 
 
+@settings(max_examples=300, deadline=None)
+@given(value=st.text(alphabet=st.sampled_from('0123456789abcdefxyz =;,"<>@.\t'), max_size=160),
+       name=st.sampled_from(["Message-ID", "Content-Type", "X-A-Rather-Long-Header-Name-For-Folding"]))
+def test_a_value_folds_as_its_form_does(value, name):
+    """`_folded_as_form` (the fold of a Message-ID or boundary from that of its form) gives
+    compat32's own fold, breaks at spaces and after ";" or "," included."""
+    from email.policy import Compat32
+
+    from notifications.digest import _WIRE, _folded_as_form
+
+    assert _folded_as_form(name, value) == Compat32.fold_binary(_WIRE, name, value)
+    long_id = f"<gongkai.20260610.{value.replace(' ', '')[:40]}@{'d' * 30}.gov.test>"
+    assert _folded_as_form(name, long_id) == Compat32.fold_binary(_WIRE, name, long_id)
+
+
 _ATEXT = "abcXYZ019!#$%&'*+/=?^_`{|}~-"
 
 
