@@ -36,6 +36,7 @@ from jinja2 import (
     StrictUndefined,
     Template,
 )
+from jinja2.bccache import Bucket
 
 from notifications.entries import STATE_LABELS, STATE_RANK, AlertEntry, alert_state
 from notifications.routing import Recipient
@@ -565,14 +566,30 @@ def subject_for(entries: list[AlertEntry], district: str, summary: DistrictSumma
     return header_safe("，".join(parts))
 
 
-def _bytecode_cache() -> BytecodeCache | None:
+class _CompiledTemplates(FileSystemBytecodeCache):
     """Compiled templates kept between processes, in jinja's own per-user cache directory:
     compiling the four templates cost each nightly run ~0.1 s (a tenth of a millisecond per digest
     of a 16-district night). The cached code is keyed by the template's source and the Python
-    version, so an edited template is compiled again."""
+    version, so an edited template is compiled again; a cache that cannot be read or written (a
+    full or read-only disk) only means compiling again, never a digest not sent."""
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except OSError:
+            pass
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        try:
+            super().dump_bytecode(bucket)
+        except OSError:
+            pass
+
+
+def _bytecode_cache() -> BytecodeCache | None:
     try:
-        return FileSystemBytecodeCache()
-    except RuntimeError:  # no safe temporary directory for it: compile in every process
+        return _CompiledTemplates()
+    except (RuntimeError, OSError):  # no safe temporary directory for it: compile in every process
         return None
 
 

@@ -797,3 +797,19 @@ def test_long_digest_lists_the_most_urgent_and_counts_the_rest() -> None:
     assert "另有5项未列出" in text and "另有5项未列出" in html
     # the most overdue are the ones listed
     assert "第24项任务" in text and "第0项任务" not in text
+
+
+def test_templates_compile_when_their_cache_cannot_be_written(tmp_path) -> None:
+    """The compiled-template cache is only a shortcut: a directory it cannot write to (or a cached
+    file it cannot read) means compiling again, the same text."""
+    from jinja2 import Environment, FileSystemLoader
+
+    from notifications.digest import TEMPLATES, _CompiledTemplates, _summary_view
+
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_text("")
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), bytecode_cache=_CompiledTemplates(str(blocked)))
+    plain = Environment(loader=FileSystemLoader(str(TEMPLATES)))
+    source = "summary.txt.j2"
+    summary = _summary_view(district_summary(sample_entries(), "长宁区", AS_OF, [("区教育局", 2)]))
+    assert env.get_template(source).render(summary=summary) == plain.get_template(source).render(summary=summary)
