@@ -11,6 +11,7 @@ import base64
 import hashlib
 import json
 import re
+import string
 from collections import Counter
 from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import date, datetime
@@ -212,8 +213,8 @@ class _WirePolicy(Compat32):
 
     def fold_binary(self, name: str, value: Any) -> bytes:
         if isinstance(value, str):
-            if name == "Message-ID" or name == "Content-Type" and value.startswith("multipart/"):
-                return _folded_as_form(name, value)  # new in every digest
+            if name in ("Message-ID", "To") or name == "Content-Type" and value.startswith("multipart/"):
+                return _folded_as_form(name, value)  # new in every digest (To: every night)
             return _folded(name, value)
         if type(value) is _Utf8Header:
             return _folded_utf8(name, value.text)
@@ -228,9 +229,9 @@ def _folded(name: str, value: str) -> bytes:
     return Compat32.fold_binary(_WIRE, name, value)
 
 
-# Hex digits, each written as "0": a Message-ID (its hash) or a multipart boundary (its digits)
-# becomes the form every digest's shares.
-_AS_FORM = str.maketrans("123456789abcdef", "0" * 15)
+# Letters and digits, each written as "0": every digest's Message-ID (a hash) and multipart
+# boundary (digits) have one form, and the To of offices whose names are as long, one.
+_AS_FORM = str.maketrans(string.ascii_letters + string.digits, "0" * 62)
 _WHITESPACE = re.compile(r"(\s+)")
 
 
@@ -238,7 +239,7 @@ def _folded_as_form(name: str, value: str) -> bytes:
     """compat32's fold of an ASCII `value`, from the cached fold of its form: compat32 breaks a
     header at whitespace, after ";" or "," by preference, by the lengths of the words between,
     never by which letters or digits make them up; so `value` folds as its form does, its words
-    in place of the form's. (Folding each digest's Message-ID and boundary cost more than
+    in place of the form's. (Folding each digest's Message-ID, boundary and To cost more than
     building a row.) A value of another kind, or a fold that split a word, is folded itself."""
     if not value.isascii() or "\r" in value or "\n" in value:
         return Compat32.fold_binary(_WIRE, name, value)
@@ -247,7 +248,7 @@ def _folded_as_form(name: str, value: str) -> bytes:
     pieces = _WHITESPACE.split(_folded(name, form).decode("ascii"))
     if pieces[2::2] != [*form.split(), ""]:
         return Compat32.fold_binary(_WIRE, name, value)
-    pieces[2::2] = [*value.split(), ""]  # the same number of words: only hex digits differ
+    pieces[2::2] = [*value.split(), ""]  # as many words: only letters and digits differ
     return "".join(pieces).encode("ascii")
 
 

@@ -562,18 +562,21 @@ def test_base64_body_is_the_charsets_own(text):
 
 
 @settings(max_examples=300, deadline=None)
-@given(value=st.text(alphabet=st.sampled_from('0123456789abcdefxyz =;,"<>@.\t'), max_size=160),
-       name=st.sampled_from(["Message-ID", "Content-Type", "X-A-Rather-Long-Header-Name-For-Folding"]))
+@given(value=st.text(alphabet=st.sampled_from('0123456789abcdefxyzXY =;,"<>@.?\t'), max_size=160),
+       name=st.sampled_from(["Message-ID", "To", "Content-Type", "X-A-Rather-Long-Header-Name-For-Folding"]))
 def test_a_value_folds_as_its_form_does(value, name):
-    """`_folded_as_form` (the fold of a Message-ID or boundary from that of its form) gives
+    """`_folded_as_form` (the fold of a Message-ID, boundary or To from that of its form) gives
     compat32's own fold, breaks at spaces and after ";" or "," included."""
     from email.policy import Compat32
 
-    from notifications.digest import _WIRE, _folded_as_form
+    from notifications.digest import _WIRE, _address_header, _folded_as_form
 
     assert _folded_as_form(name, value) == Compat32.fold_binary(_WIRE, name, value)
     long_id = f"<gongkai.20260610.{value.replace(' ', '')[:40]}@{'d' * 30}.gov.test>"
     assert _folded_as_form(name, long_id) == Compat32.fold_binary(_WIRE, name, long_id)
+    for display in (value[:30] or "x", "政务公开科" * (len(value) % 9 + 1)):  # a long name folds the To
+        to = _address_header(display, "u1@d01.example.org")
+        assert _folded_as_form(name, to) == Compat32.fold_binary(_WIRE, name, to)
 
 
 _ATEXT = "abcXYZ019!#$%&'*+/=?^_`{|}~-"
