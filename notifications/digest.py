@@ -209,7 +209,8 @@ class _WirePolicy(Compat32):
     part headers (Content-Type, MIME-Version, Content-Transfer-Encoding), From, Auto-Submitted and
     the run date are the same in every digest of a run, and folding one through `Header` cost more
     than rendering a row. The folded form is a function of (name, value), so the bytes are the
-    same as compat32's."""
+    same as compat32's. The values new in every digest are folded from the fold of their form
+    (`_folded_as_form`)."""
 
     def fold_binary(self, name: str, value: Any) -> bytes:
         if isinstance(value, str):
@@ -408,7 +409,8 @@ def _source(entry: AlertEntry) -> str:
 
 @lru_cache(maxsize=4096)
 def _source_of(document: str, doc_number: str) -> str:
-    """(a plan's few files recur in every row and digest of its district)"""
+    """`_source` from a title and number, cached: a plan's few files recur in every row and
+    digest of its district."""
     title = one_line(document, 120)
     if title and not title.startswith("《"):
         title = f"《{title}》"
@@ -506,6 +508,7 @@ def _row_groups(group: list[AlertEntry], by_item: bool, own: str = "") -> list[l
 
 
 def _row(entries: list[AlertEntry], as_of: date, by_item: bool, own: str = "") -> Row:
+    """The row of one group of `_row_groups`."""
     if len(entries) > 1 or not by_item and own not in entries[0].units:
         return _item_row(entries, as_of)
     return _view(entries[0], as_of)
@@ -637,8 +640,8 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-# json.dumps(value, ensure_ascii=False, sort_keys=True, default=str) of a value asdict has made
-# plain; its encoder set up once (dumps builds one per call when given options).
+# What json.dumps(value, ensure_ascii=False, sort_keys=True, default=str) writes of a value
+# passed through asdict; the encoder set up once (dumps builds one per call when given options).
 _JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=_plain)
 
 
