@@ -521,6 +521,87 @@ def test_wire_form_is_what_the_stdlib_writes(subject, body, name):
         assert wire_message(headers, parts) == expected  # the second time from the caches
 
 
+@settings(max_examples=60, deadline=None)
+@given(body=st.text(alphabet=st.sampled_from("ab \r\n"), max_size=80), preamble=st.none() | st.text(
+    alphabet=st.sampled_from("xy\r\n"), max_size=20))
+def test_wire_generator_writes_what_bytes_generator_writes(body, preamble):
+    """`_WireGenerator` writes a body in one piece: the bytes BytesGenerator writes line by line,
+    whatever the line ends ("\r\n", "\r", "\n", none at the end)."""
+    import email.policy
+    from email.generator import BytesGenerator
+    from email.message import Message
+    from io import BytesIO
+
+    from notifications.digest import _WireGenerator
+
+    outer = Message()
+    outer["Subject"] = "x"
+    outer.add_header("Content-Type", "multipart/mixed", boundary="BOUNDARY")
+    outer.preamble = preamble
+    inner = Message()
+    inner["Content-Type"] = "text/plain"
+    inner.set_payload(body)
+    outer.attach(inner)
+    for message in (inner, outer):
+        for linesep in ("\r\n", "\n"):
+            policy = email.policy.compat32.clone(linesep=linesep)
+            ours, theirs = BytesIO(), BytesIO()
+            _WireGenerator(ours, mangle_from_=False, policy=policy).flatten(message)
+            BytesGenerator(theirs, mangle_from_=False, policy=policy).flatten(message)
+            assert ours.getvalue() == theirs.getvalue()
+
+
+@settings(max_examples=60, deadline=None)
+@given(text=st.text(max_size=300))
+def test_base64_body_is_the_charsets_own(text):
+    from email.charset import Charset
+
+    from notifications.digest import _base64_body
+
+    assert _base64_body(text) == Charset("utf-8").body_encode(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=st.text(alphabet=st.sampled_from('0123456789abcdefxyzXY =;,"<>@.?\t'), max_size=160),
+       name=st.sampled_from(["Message-ID", "To", "Content-Type", "X-A-Rather-Long-Header-Name-For-Folding"]))
+def test_a_value_folds_as_its_form_does(value, name):
+    """`_folded_as_form` (the fold of a Message-ID, boundary or To from that of its form) gives
+    compat32's own fold, breaks at spaces and after ";" or "," included."""
+    from email.policy import Compat32
+
+    from notifications.digest import _WIRE, _address_header, _folded_as_form
+
+    assert _folded_as_form(name, value) == Compat32.fold_binary(_WIRE, name, value)
+    long_id = f"<gongkai.20260610.{value.replace(' ', '')[:40]}@{'d' * 30}.gov.test>"
+    assert _folded_as_form(name, long_id) == Compat32.fold_binary(_WIRE, name, long_id)
+    for display in (value[:30] or "x", "政务公开科" * (len(value) % 9 + 1)):  # a long name folds the To
+        to = _address_header(display, "u1@d01.example.org")
+        assert _folded_as_form(name, to) == Compat32.fold_binary(_WIRE, name, to)
+
+
+_ATEXT = "abcXYZ019!#$%&'*+/=?^_`{|}~-"
+
+
+@settings(max_examples=200, deadline=None)
+@given(local=st.text(alphabet=st.sampled_from(_ATEXT + '."@ '), min_size=1, max_size=12),
+       domain=st.text(alphabet=st.sampled_from("ab-9._"), min_size=1, max_size=10))
+def test_addresses_are_written_as_the_header_registry_writes_them(local, domain):
+    """The shortcut for plain addresses gives what `Address` gives, and refuses what it refuses."""
+    from email.errors import MessageError
+    from email.headerregistry import Address
+
+    from notifications.digest import _checked_addr_spec
+
+    address = f"{local}@{domain}"
+    try:
+        expected = Address(addr_spec=address).addr_spec
+    except (ValueError, MessageError):  # the registry refuses it: so must we
+        with pytest.raises((ValueError, MessageError)):
+            _checked_addr_spec.__wrapped__(address)
+        return
+    assert _checked_addr_spec.__wrapped__(address) == expected
+
+
 def test_content_hash_is_the_json_of_the_whole():
     import hashlib
     import json
@@ -719,3 +800,19 @@ def test_long_digest_lists_the_most_urgent_and_counts_the_rest() -> None:
     assert "另有5项未列出" in text and "另有5项未列出" in html
     # the most overdue are the ones listed
     assert "第24项任务" in text and "第0项任务" not in text
+
+
+def test_templates_compile_when_their_cache_cannot_be_written(tmp_path) -> None:
+    """The compiled-template cache is only a shortcut: a directory it cannot write to (or a cached
+    file it cannot read) means compiling again, the same text."""
+    from jinja2 import Environment, FileSystemLoader
+
+    from notifications.digest import TEMPLATES, _CompiledTemplates, _summary_view
+
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_text("")
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), bytecode_cache=_CompiledTemplates(str(blocked)))
+    plain = Environment(loader=FileSystemLoader(str(TEMPLATES)))
+    source = "summary.txt.j2"
+    summary = _summary_view(district_summary(sample_entries(), "长宁区", AS_OF, [("区教育局", 2)]))
+    assert env.get_template(source).render(summary=summary) == plain.get_template(source).render(summary=summary)
