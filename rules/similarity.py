@@ -122,14 +122,9 @@ class PairModel:
         self._side = side
         self._counter: CountVectorizer | None = None
         self.split = len(d_texts)  # rows before it are the directive's, the rest the plan's
-        d_counts = side.counts.copy()
-        d_counts.resize((len(d_texts), width))  # the plan's own n-grams count 0 there
-        p_counts = sparse.csr_matrix((p_own.counts.data, columns[p_own.counts.indices], p_own.counts.indptr),
-                                     shape=(len(p_texts), width))
-        p_counts.sort_indices()
         # The counts are floats already (CountVectorizer's dtype) and the stack is a fresh matrix:
         # weighting it in place spares fit_transform's validated float copy of it.
-        counts = sparse.vstack([d_counts, p_counts], format="csr")
+        counts = _stacked_counts(side.counts, p_own.counts, columns, width)
         self.tfidf = TfidfTransformer(sublinear_tf=sublinear_tf).fit(counts)
         self.vectors = self.tfidf.transform(counts, copy=False)
 
@@ -161,6 +156,21 @@ class PairModel:
                 self._counter = CountVectorizer(analyzer="char", ngram_range=self.ngram_range,
                                                 vocabulary={**self._side.vocabulary, **self._extra})
             return self.tfidf.transform(self._counter.transform(texts))
+
+
+def _stacked_counts(d_counts: sparse.csr_matrix, p_counts: sparse.csr_matrix, columns: np.ndarray,
+                    width: int) -> sparse.csr_matrix:
+    """The directive's count rows, then the plan's with its n-grams renumbered to `columns`, in
+    `width` columns (the plan's own n-grams count 0 in the directive's rows): one matrix made
+    from both sides' arrays, where a copy, a resize and a vstack of two made three."""
+    stacked = sparse.csr_matrix(
+        (np.concatenate([d_counts.data, p_counts.data]),
+         np.concatenate([d_counts.indices, columns[p_counts.indices]]),
+         np.concatenate([d_counts.indptr, p_counts.indptr[1:] + d_counts.nnz])),
+        shape=(d_counts.shape[0] + p_counts.shape[0], width),
+    )
+    stacked.sort_indices()  # the plan's renumbered columns (the directive's are in order already)
+    return stacked
 
 
 def _own_counts(texts: Sequence[str], ngram_range: tuple[int, int]) -> SideCounts:
