@@ -342,9 +342,18 @@ class Scorer:
 
 def top_indices(row: list[PairScore], threshold: float, best: int = 1) -> list[int]:
     """Indices of plan items linked to a directive item: the best one(s), plus all above threshold."""
-    if not row:
-        return []
-    order = list(np.argsort([-s.score for s in row]))
-    picked = [int(i) for i in order[:best]]
-    picked += [int(i) for i in order[best:] if row[i].score >= threshold]
-    return sorted(set(picked), key=lambda i: -row[i].score)
+    return top_indices_of([row], threshold, best)[0]
+
+
+def top_indices_of(matrix: list[list[PairScore]], threshold: float, best: int = 1) -> list[list[int]]:
+    """`top_indices` of every row of a score matrix, with one argsort for all of them (numpy sorts
+    each row of a 2-D array as it sorts that row alone, so ties fall the same way)."""
+    if not matrix or not matrix[0]:
+        return [[] for _ in matrix]
+    scores = [[s.score for s in row] for row in matrix]
+    orders = np.argsort(-np.array(scores), axis=1).tolist()
+    out = []
+    for row, order in zip(scores, orders, strict=True):
+        picked = order[:best] + [i for i in order[best:] if row[i] >= threshold]
+        out.append(sorted(set(picked), key=row.__getitem__, reverse=True))  # a stable sort, ties in set order
+    return out
