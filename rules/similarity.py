@@ -145,8 +145,14 @@ class PairModel:
         so the figures are identical, for half the sparse products and no slicing."""
         rows = self.vectors
         n = self.split
-        cos = cosine(rows, rows)
-        shares = containment(rows, rows)
+        columns = rows.T.tocsr()  # transposed once, for both products
+        # every stored TF-IDF weight is positive, so the n-grams present are the stored entries
+        present = columns.copy()
+        present.data[:] = 1.0
+        cos = (rows @ columns).toarray()
+        totals = np.asarray(rows.sum(axis=1)).ravel()
+        totals[totals == 0] = 1.0
+        shares = (rows @ present).toarray() / totals[:, None]
         return cos[:n, n:], shares[:n, n:], shares[n:, :n]
 
     def transform(self, texts: list[str]):  # noqa: ANN201 - a sparse matrix
