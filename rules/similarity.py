@@ -86,9 +86,9 @@ def directive_counts(texts: tuple[str, ...], ngram_range: tuple[int, int]) -> Si
     """The n-gram counts of a directive's texts, kept per (texts, n-gram range): the plans under
     one directive version (a district plan's 60 units, say) all reuse them. Read-only."""
     side = _own_counts(list(texts), ngram_range)
-    # CountVectorizer renumbers its vocabulary without re-sorting the rows' columns; weighting
-    # sums each row in stored order, so store it sorted, as sklearn's float copy of the counts
-    # was (the weights then come out the same to the last bit)
+    # CountVectorizer renumbers its vocabulary without re-sorting the rows' columns, and a row's
+    # norm is summed in stored order: sorted, as in the float copy fit_transform used to make of
+    # the counts, the weights come out the same to the last bit
     side.counts.sort_indices()
     return side
 
@@ -142,7 +142,7 @@ class PairModel:
         """`cosine(d_vec, p_vec)`, `containment(d_vec, p_vec)` and `containment(p_vec, d_vec)`,
         from one product of the stacked rows with themselves for each measure: every entry sums
         the same terms in the same order as the separate products would (the rows are the same),
-        so the figures are identical, for half the sparse products and no slicing."""
+        so the figures are identical, with two sparse products instead of three and no slicing."""
         rows = self.vectors
         n = self.split
         columns = rows.T.tocsr()  # transposed once, for both products
