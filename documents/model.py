@@ -164,9 +164,21 @@ def _item_from_dict(d: dict[str, Any]) -> Item:
     return Item(**d)
 
 
+# The exact types a check result is made of: tested first, by type, so the common case skips the
+# isinstance checks against unions and ABCs below (a night reduces every result it keeps).
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 def jsonable(value: Any) -> Any:
     """`value` reduced to what JSON holds: dates as ISO strings, dataclasses and objects with
     `to_dict` as dicts, tuples and sets as lists, keys as strings."""
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    if kind is dict:
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if kind is list:
+        return [jsonable(v) for v in value]
     if value is None or isinstance(value, str | int | float | bool):
         return value
     if isinstance(value, date):

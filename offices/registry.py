@@ -132,20 +132,27 @@ class Registry:
             for written in [office.name, *office.aliases]:
                 self._index.setdefault(canonical_name(written), office)
         self._choices = list(self._index)
-        # find()'s answers, while the alias table stays the same: a night asks the same few dozen
-        # names tens of thousands of times (every directive item against every unit plan).
-        self._found: dict[str, Office | None] = {}
-        self._found_with: object = None
+        # find()'s and resolve()'s answers, while the alias table stays the same: a night asks the
+        # same few dozen names tens of thousands of times (every directive item against every unit
+        # plan). One tuple, replaced whole, so a thread never pairs one table with another's answers.
+        self._answers: tuple[object, dict[str, Office | None], dict[str, Resolution]] = (None, {}, {})
 
     def __repr__(self) -> str:
         return f"Registry({self.district!r}, {self.level}, {len(self.offices)} offices)"
 
+    def _memo(self) -> tuple[object, dict[str, Office | None], dict[str, Resolution]]:
+        """The answers kept under the current alias table (none yet when the table changed)."""
+        table = load_alias_table()
+        answers = self._answers
+        if answers[0] is not table:  # another alias file, or the same one read again
+            answers = self._answers = (table, {}, {})
+        return answers
+
     def find(self, name: str) -> Office | None:
         """The office called ``name`` (its name, an alias, or a generic abbreviation of either)."""
-        table = load_alias_table()
-        if table is not self._found_with:  # another alias file, or the same one read again
-            self._found, self._found_with = {}, table
-        memo = self._found  # this table's, even if another thread starts a new one meanwhile
+        return self._find(name, self._memo()[1])
+
+    def _find(self, name: str, memo: dict[str, Office | None]) -> Office | None:
         if name in memo:
             return memo[name]
         found = next((self._index[c] for c in self._candidates(name) if c in self._index), None)
@@ -160,7 +167,14 @@ class Registry:
         return [o for o in self.offices if o.kind in kinds]
 
     def resolve(self, name: str) -> Resolution:
-        office = self.find(name)
+        """What ``name`` stands for here. The answer is kept and shared: read it, do not change it."""
+        _table, found, resolved = self._memo()
+        resolution = resolved.get(name)
+        if resolution is None:
+            resolution = resolved[name] = self._resolve(name, self._find(name, found))
+        return resolution
+
+    def _resolve(self, name: str, office: Office | None) -> Resolution:
         if office is not None:
             return Resolution(name=name, office=office, members=[office], score=100.0)
         if is_collective(name) or self._collective_kinds(name) is not None:

@@ -219,9 +219,10 @@ def check_stored_plans(
         with store.transaction() as session:
             wanted = sorted({d for i in missing for d in (plans[i]["id"], plans[i]["parent"]) if d is not None})
             for start in range(0, len(wanted), 500):  # in a few queries, not one per document
-                for record in session.scalars(select(DocumentRecord)
-                                              .where(DocumentRecord.id.in_(wanted[start:start + 500]))):
-                    documents[record.id] = record.to_document()
+                # only what a check reads (DocumentRecord.to_document's data), as plain rows
+                for doc_id, data in session.execute(select(DocumentRecord.id, DocumentRecord.data)
+                                                    .where(DocumentRecord.id.in_(wanted[start:start + 500]))):
+                    documents[doc_id] = Document.from_dict(data)
             lost = [d for d in wanted if d not in documents]
             if lost:
                 raise DocumentError(f"#{lost[0]}", "数据库中没有此文件 (no such stored document)")

@@ -59,9 +59,10 @@ def plan_issuer(plan: Document, registry: Registry | None = None) -> tuple[str, 
 
 
 def item_binding(item: Item, plan: Document, policy: Policy, registry: Registry | None,
-                 issuer: tuple[str, str | None] | None = None) -> Binding:
-    """Whether `item` binds the issuer of `plan` (`issuer`: plan_issuer's answer, when the caller
-    has it already), and why."""
+                 issuer: tuple[str, str | None] | None = None,
+                 covers: IssuerCover | None = None) -> Binding:
+    """Whether `item` binds the issuer of `plan` (`issuer`: plan_issuer's answer, `covers`: an
+    IssuerCover of the issuing unit, when the caller has them already), and why."""
     level, who = issuer or plan_issuer(plan, registry)
     pilots = set(policy.pilot_districts)
     for unit in item.units:
@@ -81,21 +82,42 @@ def item_binding(item: Item, plan: Document, policy: Policy, registry: Registry 
         elif level == "municipal" and ALL_CITY_GOVERNMENTS.match(name):
             return Binding(item.number, True, f"责任单位含“{name}”，适用于各市", name)
         elif level == "unit" and who and registry is not None:
-            if _names_unit(name, who, registry):
+            if covers is None or covers.unit != who or covers.registry is not registry:
+                covers = IssuerCover(who, registry)
+            if covers(name):
                 return Binding(item.number, True, f"责任单位含{name}，涵盖{who}", name)
     return Binding(item.number, False, "责任单位不涉及本级", None)
 
 
-def _names_unit(name: str, unit: str, registry: Registry) -> bool:
-    office = registry.find(unit)
-    resolution = registry.resolve(name)
-    if resolution.office is not None and office is not None:
-        return resolution.office.name == office.name
-    return office is not None and any(member.name == office.name for member in resolution.members)
+class IssuerCover:
+    """Whether a unit name written in a directive stands for one issuing unit (the unit itself, or
+    a collective it belongs to). The unit is looked up once and each name resolved once: a
+    directive names the same few collectives (各部门, 各街道（镇）…) in item after item."""
+
+    def __init__(self, unit: str, registry: Registry):
+        self.unit, self.registry = unit, registry
+        self.office = registry.find(unit)
+        self._answers: dict[str, bool] = {}
+
+    def __call__(self, name: str) -> bool:
+        answer = self._answers.get(name)
+        if answer is None:
+            answer = self._answers[name] = self._covers(name)
+        return answer
+
+    def _covers(self, name: str) -> bool:
+        if self.office is None:  # an issuer the registry does not know is named by nothing
+            return False
+        resolution = self.registry.resolve(name)
+        if resolution.office is not None:
+            return resolution.office.name == self.office.name
+        return any(member.name == self.office.name for member in resolution.members)
 
 
 def binding_items(
     directive: Document, plan: Document, policy: Policy, registry: Registry | None
 ) -> list[Binding]:
     issuer = plan_issuer(plan, registry)  # once per plan, not per item
-    return [item_binding(item, plan, policy, registry, issuer) for item in directive.items]
+    level, who = issuer
+    covers = IssuerCover(who, registry) if level == "unit" and who and registry is not None else None
+    return [item_binding(item, plan, policy, registry, issuer, covers) for item in directive.items]

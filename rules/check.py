@@ -46,7 +46,7 @@ def code_fingerprint(root: Path = PROJECT_ROOT) -> str:
 
 # The version of the rules in kept check results: the release (bump it to name a change) and the
 # code's fingerprint (changes by itself).
-RULES_RELEASE = "2026.12.7"
+RULES_RELEASE = "2026.12.8"
 RULES_VERSION = f"{RULES_RELEASE}+{code_fingerprint()}"
 
 # Policy keys that only steer obligations and alerts: changing them re-checks nothing.

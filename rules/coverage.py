@@ -13,7 +13,7 @@ from rules.binding import Binding
 from rules.engine import define_ruleset, run_ruleset
 from rules.findings import Finding, severity_for
 from rules.policy import Policy
-from rules.similarity import Scorer, top_indices
+from rules.similarity import Scorer, top_indices_of
 
 RULESET = "gongkai_coverage"
 
@@ -46,7 +46,7 @@ def coverage_facts(
     alignments = align_outlines(
         directive.items, plan.items, [b.binding for b in bindings], matrix, scorer, settings
     )
-    linked_of = [top_indices(row, settings.link) for row in matrix]
+    linked_of = top_indices_of(matrix, settings.link)
     # a directive item split over several plan items is read across them together
     groups = {
         index: group

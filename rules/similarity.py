@@ -13,8 +13,9 @@ the plan's n-grams are counted per check (`PairModel`).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -84,7 +85,12 @@ class SideCounts:
 def directive_counts(texts: tuple[str, ...], ngram_range: tuple[int, int]) -> SideCounts:
     """The n-gram counts of a directive's texts, kept per (texts, n-gram range): the plans under
     one directive version (a district plan's 60 units, say) all reuse them. Read-only."""
-    return _own_counts(list(texts), ngram_range)
+    side = _own_counts(list(texts), ngram_range)
+    # CountVectorizer renumbers its vocabulary without re-sorting the rows' columns, and a row's
+    # norm is summed in stored order: sorted, as in the float copy fit_transform used to make of
+    # the counts, the weights come out the same to the last bit
+    side.counts.sort_indices()
+    return side
 
 
 class PairModel:
@@ -92,13 +98,13 @@ class PairModel:
     `TfidfVectorizer(analyzer="char", ngram_range, sublinear_tf).fit_transform(d + p)` (columns
     in another order, which no similarity depends on), with the directive's counts reused."""
 
-    def __init__(self, d_texts: list[str], p_texts: list[str], ngram_range: tuple[int, int],
+    def __init__(self, d_texts: Sequence[str], p_texts: Sequence[str], ngram_range: tuple[int, int],
                  sublinear_tf: bool = True):
         self.ngram_range = ngram_range
         with config_context(**_TRUSTED_INPUT):
             self._fit(d_texts, p_texts, ngram_range, sublinear_tf)
 
-    def _fit(self, d_texts: list[str], p_texts: list[str], ngram_range: tuple[int, int],
+    def _fit(self, d_texts: Sequence[str], p_texts: Sequence[str], ngram_range: tuple[int, int],
              sublinear_tf: bool) -> None:
         side = directive_counts(tuple(d_texts), ngram_range)
         p_own = _own_counts(p_texts, ngram_range)
@@ -115,15 +121,39 @@ class PairModel:
             raise ValueError("empty vocabulary: no item text has an n-gram to compare")
         self._side = side
         self._counter: CountVectorizer | None = None
-        d_counts = side.counts.copy()
-        d_counts.resize((len(d_texts), width))  # the plan's own n-grams count 0 there
-        p_counts = sparse.csr_matrix((p_own.counts.data, columns[p_own.counts.indices], p_own.counts.indptr),
-                                     shape=(len(p_texts), width))
-        p_counts.sort_indices()
-        self.tfidf = TfidfTransformer(sublinear_tf=sublinear_tf)
-        matrix = self.tfidf.fit_transform(sparse.vstack([d_counts, p_counts], format="csr"))
-        self.d_vec = matrix[: len(d_texts)]
-        self.p_vec = matrix[len(d_texts) :]
+        self.split = len(d_texts)  # rows before it are the directive's, the rest the plan's
+        # The counts are floats already (CountVectorizer's dtype) and the stack is a fresh matrix:
+        # weighting it in place spares fit_transform's validated float copy of it.
+        counts = _stacked_counts(side.counts, p_own.counts, columns, width)
+        self.tfidf = TfidfTransformer(sublinear_tf=sublinear_tf).fit(counts)
+        self.vectors = self.tfidf.transform(counts, copy=False)
+
+    @cached_property
+    def d_vec(self):  # noqa: ANN201 - a sparse matrix
+        """The directive's TF-IDF rows (sliced when a caller needs them apart)."""
+        return self.vectors[: self.split]
+
+    @cached_property
+    def p_vec(self):  # noqa: ANN201 - a sparse matrix
+        """The plan's TF-IDF rows."""
+        return self.vectors[self.split :]
+
+    def pair_blocks(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """`cosine(d_vec, p_vec)`, `containment(d_vec, p_vec)` and `containment(p_vec, d_vec)`,
+        from one product of the stacked rows with themselves for each measure: every entry sums
+        the same terms in the same order as the separate products would (the rows are the same),
+        so the figures are identical, with two sparse products instead of three and no slicing."""
+        rows = self.vectors
+        n = self.split
+        columns = rows.T.tocsr()  # transposed once, for both products
+        # every stored TF-IDF weight is positive, so the n-grams present are the stored entries
+        present = columns.copy()
+        present.data[:] = 1.0
+        cos = (rows @ columns).toarray()
+        totals = np.asarray(rows.sum(axis=1)).ravel()
+        totals[totals == 0] = 1.0
+        shares = (rows @ present).toarray() / totals[:, None]
+        return cos[:n, n:], shares[:n, n:], shares[n:, :n]
 
     def transform(self, texts: list[str]):  # noqa: ANN201 - a sparse matrix
         """Texts weighted by this fit (n-grams neither document has are left out, as sklearn's)."""
@@ -134,13 +164,29 @@ class PairModel:
             return self.tfidf.transform(self._counter.transform(texts))
 
 
-def _own_counts(texts: list[str], ngram_range: tuple[int, int]) -> SideCounts:
-    """The n-gram counts of `texts` over their own vocabulary (empty when they have none)."""
-    counter = CountVectorizer(analyzer="char", ngram_range=ngram_range)
+def _stacked_counts(d_counts: sparse.csr_matrix, p_counts: sparse.csr_matrix, columns: np.ndarray,
+                    width: int) -> sparse.csr_matrix:
+    """The directive's count rows, then the plan's with its n-grams renumbered to `columns`, in
+    `width` columns (the plan's own n-grams count 0 in the directive's rows): one matrix made
+    from both sides' arrays, where a copy, a resize and a vstack of two made three."""
+    stacked = sparse.csr_matrix(
+        (np.concatenate([d_counts.data, p_counts.data]),
+         np.concatenate([d_counts.indices, columns[p_counts.indices]]),
+         np.concatenate([d_counts.indptr, p_counts.indptr[1:] + d_counts.nnz])),
+        shape=(d_counts.shape[0] + p_counts.shape[0], width),
+    )
+    stacked.sort_indices()  # the plan's renumbered columns (the directive's are in order already)
+    return stacked
+
+
+def _own_counts(texts: Sequence[str], ngram_range: tuple[int, int]) -> SideCounts:
+    """The n-gram counts of `texts` over their own vocabulary (empty when they have none), as the
+    floats TF-IDF weighs (small whole numbers: exact as floats)."""
+    counter = CountVectorizer(analyzer="char", ngram_range=ngram_range, dtype=np.float64)
     try:
         counts = counter.fit_transform(texts)
     except ValueError:  # no n-gram in any text (all empty or one character)
-        return SideCounts({}, sparse.csr_matrix((len(texts), 0), dtype=np.int64))
+        return SideCounts({}, sparse.csr_matrix((len(texts), 0), dtype=np.float64))
     return SideCounts(dict(counter.vocabulary_), counts.tocsr())
 
 
@@ -188,6 +234,15 @@ def key_phrases(text: str) -> set[str]:
     return {p for p in QUOTED.findall(text) if p not in COMMON_PHRASES}
 
 
+@lru_cache(maxsize=64)
+def _directive_side(texts: tuple[str, ...], lexicon: str | None
+                    ) -> tuple[tuple[str, ...], tuple[frozenset[str], ...]]:
+    """A directive's texts normalised for matching, and their key phrases: the same for every plan
+    checked against one directive version (as `directive_counts`). Read-only."""
+    normalized = tuple(normalize_for_matching(t, _lexicon(lexicon)) for t in texts)
+    return normalized, tuple(frozenset(key_phrases(t)) for t in texts)
+
+
 class Scorer:
     """TF-IDF fitted once over both documents; scores pairs and groups of plan items."""
 
@@ -196,14 +251,20 @@ class Scorer:
         self.bonus = settings.key_phrase_bonus
         self.lexicon = _lexicon(settings.lexicon)
         self.d_raw, self.p_raw = directive_texts, plan_texts
-        self.d_norm = [normalize_for_matching(t, self.lexicon) for t in directive_texts]
+        self.d_norm, self.d_keys = _directive_side(tuple(directive_texts), settings.lexicon)
         self.p_norm = [normalize_for_matching(t, self.lexicon) for t in plan_texts]
         self.model = PairModel(self.d_norm, self.p_norm, (lo, hi))
-        self.d_vec, self.p_vec = self.model.d_vec, self.model.p_vec
-        self.d_keys = [key_phrases(t) for t in directive_texts]
         self.p_keys = [key_phrases(t) for t in plan_texts]
         self.copy_level = settings.dedicated_copy
         self.copy_discount = settings.copy_discount
+
+    @property
+    def d_vec(self):  # noqa: ANN201 - a sparse matrix
+        return self.model.d_vec
+
+    @property
+    def p_vec(self):  # noqa: ANN201 - a sparse matrix
+        return self.model.p_vec
 
     def _score(self, cosine: float, contained: float, d_text: str, p_text: str, shared: list[str]) -> PairScore:
         # partial_ratio finds the directive text inside a longer merged plan item
@@ -217,9 +278,8 @@ class Scorer:
         the fuzzy match only runs where the n-grams already overlap)."""
         if not self.p_norm:
             return [[] for _ in self.d_norm]
-        cos = cosine(self.d_vec, self.p_vec)
-        forward = containment(self.d_vec, self.p_vec)  # directive item's text found in the plan item
-        reverse = containment(self.p_vec, self.d_vec)  # plan item's text found in the directive item
+        # cosines; the directive item's text found in the plan item; the plan item's in the directive item
+        cos, forward, reverse = self.model.pair_blocks()
         fuzzy = np.zeros_like(cos)
         for i, j in zip(*np.nonzero(np.maximum(cos, forward) > 0.1), strict=True):
             # partial_ratio finds the directive text inside a longer merged plan item
@@ -288,9 +348,18 @@ class Scorer:
 
 def top_indices(row: list[PairScore], threshold: float, best: int = 1) -> list[int]:
     """Indices of plan items linked to a directive item: the best one(s), plus all above threshold."""
-    if not row:
-        return []
-    order = list(np.argsort([-s.score for s in row]))
-    picked = [int(i) for i in order[:best]]
-    picked += [int(i) for i in order[best:] if row[i].score >= threshold]
-    return sorted(set(picked), key=lambda i: -row[i].score)
+    return top_indices_of([row], threshold, best)[0]
+
+
+def top_indices_of(matrix: list[list[PairScore]], threshold: float, best: int = 1) -> list[list[int]]:
+    """`top_indices` of every row of a score matrix, with one argsort for all of them (numpy sorts
+    each row of a 2-D array as it sorts that row alone, so ties fall the same way)."""
+    if not matrix or not matrix[0]:
+        return [[] for _ in matrix]
+    scores = [[s.score for s in row] for row in matrix]
+    orders = np.argsort(-np.array(scores), axis=1).tolist()
+    out = []
+    for row, order in zip(scores, orders, strict=True):
+        picked = order[:best] + [i for i in order[best:] if row[i] >= threshold]
+        out.append(sorted(set(picked), key=row.__getitem__, reverse=True))  # a stable sort, ties in set order
+    return out

@@ -75,10 +75,13 @@ def timing_facts(
             )
         by_number = {i.number: i for i in plan.items}
         for d_item in directive.items:
+            linked = links.get(d_item.number)
+            if not linked:  # most of a district plan's items, for a unit plan: no date to compare
+                continue
             parent = latest_due(d_item)
             if parent is None:
                 continue
-            for p_number in links.get(d_item.number, []):
+            for p_number in linked:
                 mine = latest_due(by_number[p_number]) if p_number in by_number else None
                 if mine is None:
                     continue

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Mapped, Session, aliased, defer, relationship, selectinload
 
 from documents.model import jsonable
@@ -79,9 +79,10 @@ def cached_results(session: Session, keys: Iterable[str]) -> dict[str, dict[str,
 
 
 def cache_results(session: Session, items: Iterable[tuple[str, dict[str, str], dict[str, Any]]]) -> None:
-    """`store.tables.keep_result` for many (key, parts, result) at once, through the session: the
-    keys already kept are found in one query, the new results written at the next flush (a key
-    given twice is kept once)."""
+    """`store.tables.keep_result` for many (key, parts, result) at once, in the session's
+    transaction: the keys already kept are found in one query and the new results written in one
+    more, as plain rows (no ORM instances: nothing reads them back in this session; a key given
+    twice is kept once)."""
     todo: dict[str, tuple[dict[str, str], dict[str, Any]]] = {}
     for key, parts, result in items:
         todo.setdefault(key, (parts, result))
@@ -90,8 +91,10 @@ def cache_results(session: Session, items: Iterable[tuple[str, dict[str, str], d
         for key in session.scalars(select(CachedCheck.key).where(CachedCheck.key.in_(wanted[start:start + 500]))):
             todo.pop(key, None)
     now = datetime.now(UTC)
-    session.add_all(CachedCheck(key=key, result=jsonable(result), created_at=now, **parts)
-                    for key, (parts, result) in todo.items())
+    rows = [{"key": key, "result": jsonable(result), "created_at": now, **parts}
+            for key, (parts, result) in todo.items()]
+    if rows:
+        session.execute(insert(tables.check_results), rows)
 
 
 def newest_run_keys(session: Session, plan_document_ids: Iterable[int], as_of: date
