@@ -25,7 +25,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, undefer
 
 from documents.model import Document, DocumentError
 from documents.parser import parse_file
@@ -147,6 +148,7 @@ def derive_obligations(
         parent_places = _parent_places(session, unit_filings)
         registries: dict[str, Any] = {}  # by place, read once for the whole derivation
         policy_fingerprint = _policy_fingerprint(policy)
+        keyed: list[tuple[DocumentRecord, str]] = []
         for record in latest_documents(session, with_data=False, doc_keys=wanted):
             if record.level not in ("district", "unit"):
                 continue
@@ -154,8 +156,12 @@ def derive_obligations(
                 continue
             if as_of is not None and record.issue_date is not None and record.issue_date > as_of:
                 continue
-            key = derivation_key(record, policy, calendar, events.get(record.doc_key, []),
-                                 unit_filings.get(record.doc_key), parent_places, registries, policy_fingerprint)
+            keyed.append((record, derivation_key(record, policy, calendar, events.get(record.doc_key, []),
+                                                 unit_filings.get(record.doc_key), parent_places, registries,
+                                                 policy_fingerprint)))
+        _load_contents(session, [r for r, key in keyed
+                                 if (stored := kept.get(r.doc_key)) is None or stored.key != key])
+        for record, key in keyed:
             stored = kept.get(record.doc_key)
             if stored is not None and stored.key == key:
                 derivation = Derivation()
@@ -167,7 +173,8 @@ def derive_obligations(
             else:
                 try:
                     plan = _derive_record(session, record, policy, calendar, unit_filings,
-                                          events=events.get(record.doc_key, []), key=key)
+                                          events=events.get(record.doc_key, []), key=key,
+                                          registries=registries, parent_places=parent_places)
                 except (ValueError, KeyError, TypeError) as exc:
                     # a plan the rules cannot read is reported; the others' obligations still go on
                     summary.warnings.append(f"{record.doc_key}：未能生成责任事项（{type(exc).__name__}: {exc}）")
@@ -182,6 +189,27 @@ def derive_obligations(
                 if line not in summary.warnings:
                     summary.warnings.append(line)
     return summary
+
+
+def _load_contents(session: Session, records: list[DocumentRecord]) -> None:
+    """Read the parsed content of `records` (read without it) in one query per 500, not one each
+    when a derivation first touches it: a new rules release re-derives every plan."""
+    ids = [r.id for r in records]
+    for start in range(0, len(ids), 500):
+        session.scalars(select(DocumentRecord).where(DocumentRecord.id.in_(ids[start : start + 500]))
+                        .options(undefer(DocumentRecord.data))
+                        .execution_options(populate_existing=True)).all()
+
+
+def _registry_of(place: str | None, registries: dict[str, Any] | None) -> Registry | None:
+    """The registry of `place`, through `registries` (by place) when a caller keeps one."""
+    if not place:
+        return None
+    if registries is None:
+        return registry_for_place(place)
+    if place not in registries:
+        registries[place] = registry_for_place(place)
+    return registries[place]
 
 
 def _parent_places(session: Session, unit_filings: dict[str, ob_store.FilingRecord]) -> dict[str, str | None]:
@@ -243,15 +271,18 @@ def _derive_record(
     *,
     events: list[ob_store.EventRecord] | None = None,
     key: str | None = None,
+    registries: dict[str, Any] | None = None,
+    parent_places: dict[str, str | None] | None = None,
 ) -> tuple[Derivation, PlanDerivation] | None:
-    """Derive one plan's obligations, store them and the key of the inputs they came from."""
+    """Derive one plan's obligations, store them and the key of the inputs they came from.
+    `registries` and `parent_places`: what a derivation of many plans looks up once."""
     if events is None:
         events = ob_store.events_for(session, record.doc_key)
     if key is None:
         filing = unit_filings.get(record.doc_key)
         key = derivation_key(record, policy, calendar, events, filing, _parent_places(
             session, {record.doc_key: filing} if filing is not None else {}))
-    plan = _derive_uncached(session, record, policy, calendar, unit_filings, events)
+    plan = _derive_uncached(session, record, policy, calendar, unit_filings, events, registries, parent_places)
     derivation, result = plan
     ob_store.save_derivation(session, record.doc_key, key, document_id=record.id, district=result.district,
                              unit=result.unit, obligations=result.obligations, warnings=list(derivation.warnings))
@@ -265,6 +296,8 @@ def _derive_uncached(
     calendar: WorkdayCalendar,
     unit_filings: dict[str, ob_store.FilingRecord],
     stored_events: list[ob_store.EventRecord],
+    registries: dict[str, Any] | None = None,
+    parent_places: dict[str, str | None] | None = None,
 ) -> tuple[Derivation, PlanDerivation]:
     doc = record.to_document()
     events = [
@@ -277,10 +310,14 @@ def _derive_uncached(
         district = record.place
         if filing is not None:
             unit = filing.unit
-            parent = find_document(session, filing.doc_key)
-            district = parent.place if parent is not None else district
+            parent_place = (parent_places or {}).get(filing.doc_key)
+            if parent_place is not None:
+                district = parent_place
+            else:  # not looked up by the caller, or no place: ask the store
+                parent = find_document(session, filing.doc_key)
+                district = parent.place if parent is not None else district
         else:
-            unit = _issuing_unit(doc)
+            unit = _issuing_unit(doc, registries)
         if unit is None:
             derivation = Derivation()
             derivation.warn("无法确定该单位计划的制定单位（未通过 gongkai file plan 报送，发文机关也不在单位名录中），未生成义务")
@@ -290,8 +327,8 @@ def _derive_uncached(
             doc, unit, policy, calendar, doc_key=record.doc_key, district=district, events=events
         )
     else:
-        registry = registry_for_place(doc.place) if doc.place else None
-        derivation = derive_plan_obligations(doc, registry, policy, calendar, doc_key=record.doc_key, events=events)
+        derivation = derive_plan_obligations(doc, _registry_of(doc.place, registries), policy, calendar,
+                                             doc_key=record.doc_key, events=events)
     for obligation in derivation.obligations:
         if obligation.calendar_note:
             derivation.warn(obligation.calendar_note)
@@ -303,9 +340,9 @@ def _derive_uncached(
     )
 
 
-def _issuing_unit(doc: Document) -> str | None:
+def _issuing_unit(doc: Document, registries: dict[str, Any] | None = None) -> str | None:
     """The office that issued a unit plan, when the registry knows it."""
-    registry = registry_for_place(doc.place) if doc.place else None
+    registry = _registry_of(doc.place, registries)
     if registry is None:
         return None
     _level, name = plan_issuer(doc, registry)
