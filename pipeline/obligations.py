@@ -242,13 +242,7 @@ def derivation_key(
     the events recorded under it, for a unit plan the filing that names its unit (and the place
     of the plan it was filed under), and the rules' and derivation's versions. `registries` (by
     place) and `policy_fingerprint` carry what a derivation of many plans works out once."""
-    place = record.place or ""
-    if registries is None or place not in registries:
-        registry = registry_for_place(place) if place else None
-        if registries is not None:
-            registries[place] = registry
-    else:
-        registry = registries[place]
+    registry = _registry_of(record.place, registries)
     parts = {
         "document": [record.id, record.content_hash, record.level, record.place, record.doc_key],
         "registry": registry_hash(registry),
