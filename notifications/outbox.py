@@ -101,15 +101,24 @@ class AlertRunReport:
 def _run(factory: Callable[[], Awaitable[T]]) -> T:
     """Run a coroutine from sync code, also when the caller already runs an event loop (a Prefect
     async flow): then it runs on a private loop in a helper thread."""
+    box: dict[str, Any] = {}
+
+    async def main() -> None:
+        # The result is handed over in `box`, not as the loop's main task's result: on the main
+        # thread asyncio.run looks its SIGINT handler up at the end, and signal.getsignal reprs
+        # that handler, the task and so the task's result: the whole report, each digest's
+        # entries included (0.05-0.15 s for a 16-district night).
+        box["value"] = await factory()
+
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return asyncio.run(factory())
-    box: dict[str, Any] = {}
+        asyncio.run(main())
+        return box["value"]
 
     def target() -> None:
         try:
-            box["value"] = asyncio.run(factory())
+            asyncio.run(main())
         except BaseException as exc:  # re-raised in the caller's thread
             box["error"] = exc
 

@@ -816,3 +816,33 @@ def test_templates_compile_when_their_cache_cannot_be_written(tmp_path) -> None:
     source = "summary.txt.j2"
     summary = _summary_view(district_summary(sample_entries(), "长宁区", AS_OF, [("区教育局", 2)]))
     assert env.get_template(source).render(summary=summary) == plain.get_template(source).render(summary=summary)
+
+
+class _CountedRepr:
+    """A result that counts how often something reprs it."""
+
+    def __init__(self) -> None:
+        self.reprs = 0
+
+    def __repr__(self) -> str:
+        self.reprs += 1
+        return "<counted>"
+
+
+def test_a_runs_result_is_handed_back_without_being_repred() -> None:
+    """asyncio.run on the main thread looks its SIGINT handler up at the end, and that reprs the
+    main task with its result: the alert report of a whole night (20 000 entries). `_run` hands
+    the result back beside the task, from a sync caller and from inside a running loop."""
+    from notifications.outbox import _run
+
+    async def produce() -> _CountedRepr:
+        return _CountedRepr()
+
+    result = _run(produce)
+    assert isinstance(result, _CountedRepr) and result.reprs == 0
+
+    async def inside_a_loop() -> _CountedRepr:
+        return _run(produce)
+
+    nested = _run(inside_a_loop)
+    assert isinstance(nested, _CountedRepr) and nested.reprs == 0
