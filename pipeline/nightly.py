@@ -9,12 +9,14 @@ directive filings are in `pipeline.filings`.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -325,11 +327,33 @@ class NightlySteps:
     alerts: Callable[[list[str]], dict[str, Any]]
 
 
+@contextmanager
+def heap_frozen() -> Iterator[None]:
+    """Leave the objects that exist now out of the cyclic garbage collector's passes until the
+    block ends (`gc.freeze`, then `gc.unfreeze`: nothing stays frozen after it).
+
+    What a night starts with (the libraries, the registries, the previous night's kept caches) is
+    alive throughout it, yet each full collection walked it again: on a 16-district city 5 of
+    them were 0.6 s of an 8 s first night, and 2 were 0.3 s of a 2 s unchanged one. Garbage is
+    still freed as usual; a cycle among the frozen objects is freed after the block."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def nightly_sequence(store: Store, as_of: date, run: NightlySteps, *, log: Any = logger
                      ) -> tuple[dict[str, Any], str | None]:
     """The one nightly sequence: derive obligations, then the districts, then alerts for the
     districts that succeeded. Returns the summary and, when sending failed, why (the caller fails
     the run after keeping the summary: unsent reminders must not pass silently)."""
+    with heap_frozen():
+        return _nightly_steps(store, as_of, run, log=log)
+
+
+def _nightly_steps(store: Store, as_of: date, run: NightlySteps, *, log: Any
+                   ) -> tuple[dict[str, Any], str | None]:
     started = time.perf_counter()
     # The districts start after the derivation, whether or not it succeeded: stale obligations
     # are better than no rule check at all, and the failure is reported.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from datetime import date
 from email import message_from_bytes
@@ -157,6 +158,28 @@ def test_run_nightly_over_the_samples(samples_store, policy, tmp_path) -> None:
     # A second night on the same day tells nobody twice.
     again = steps.run_nightly(samples_store, AS_OF, policy, transport=EmlFolderTransport(outbox))
     assert again["alerts"]["sent"] == 0 and again["alerts"]["skipped_duplicates"] > 0
+
+
+def test_a_night_freezes_its_starting_heap_and_leaves_nothing_frozen(samples_store, policy, tmp_path) -> None:
+    """The objects a night starts with sit out its garbage collections, and only during it."""
+    frozen_during: list[int] = []
+    night = steps.NightlySteps(
+        derive=lambda: frozen_during.append(gc.get_freeze_count()) or {},
+        districts=lambda names: ({}, {}),
+        alerts=lambda names: {},
+    )
+    assert gc.get_freeze_count() == 0
+    steps.nightly_sequence(samples_store, AS_OF, night)
+    assert frozen_during and frozen_during[0] > 0
+    assert gc.get_freeze_count() == 0
+
+    def failing() -> tuple[dict, dict]:
+        raise MemoryError("a step that ends the night")
+
+    with pytest.raises(MemoryError):
+        steps.nightly_sequence(samples_store, AS_OF, steps.NightlySteps(
+            derive=lambda: {}, districts=lambda names: failing(), alerts=lambda names: {}))
+    assert gc.get_freeze_count() == 0
 
 
 def _without_timings(summary: dict) -> dict:
