@@ -181,6 +181,14 @@ def test_a_night_freezes_its_starting_heap_and_leaves_nothing_frozen(samples_sto
             derive=lambda: {}, districts=lambda names: failing(), alerts=lambda names: {}))
     assert gc.get_freeze_count() == 0
 
+    # The alert stage freezes too, also inside a night: the inner block leaves the outer's frozen.
+    with steps.heap_frozen():
+        outer = gc.get_freeze_count()
+        with steps.heap_frozen():
+            pass
+        assert outer > 0 and gc.get_freeze_count() > 0  # (objects freed meanwhile leave the count)
+    assert gc.get_freeze_count() == 0
+
 
 def _without_timings(summary: dict) -> dict:
     out = {k: v for k, v in summary.items() if k != "seconds"}
