@@ -75,6 +75,9 @@ def test_click_from_overview_to_finding_evidence(browser, dashboard, shots):
     # Its units' annual plans are overdue on the demo day: a red or yellow light, never green.
     assert changning.locator(".light").get_attribute("class") in ("light light-red", "light light-yellow")
     assert "22" in changning.locator("td[data-label=约束条目已覆盖]").inner_text()
+    # The light is the duties' (督办), and the page says so: it is not a verdict on the plan.
+    assert page.locator("#districts thead th").nth(1).inner_text() == "督办灯"
+    assert "绿灯不代表方案没有问题" in page.locator("#light-legend").inner_text()
     page.screenshot(path=str(shots / "overview-1280.png"), full_page=True)
 
     changning.locator("a", has_text="长宁区").click()
