@@ -215,7 +215,8 @@ async def deliver_ids(
     for start in range(0, len(ids), DELIVERY_BATCH):
         chunk = ids[start : start + DELIVERY_BATCH]
         with store.transaction() as session:
-            claimed = outbox_store.claim_many(session, chunk, worker, lease_seconds=pol.sending_lease_seconds)
+            claimed = outbox_store.claim_many(session, chunk, worker, lease_seconds=pol.sending_lease_seconds,
+                                              spare=partners)
             if partners and len(claimed) < len(chunk):
                 taken = {c.id for c in claimed}
                 report.busy += outbox_store.held_elsewhere(session, [i for i in chunk if i not in taken],
@@ -387,11 +388,13 @@ def digest_batches(
     only_to: str | None = None,
     report: AlertRunReport | None = None,
     now: datetime | None = None,
-    size: int = DELIVERY_BATCH,
+    size: int | None = None,
 ) -> Iterator[list[Digest]]:
     """`plan_digests` a batch at a time (the offices' digests, then the 政务公开科's), so that a
     caller can queue and send one batch while the next is built. A batch's Message-IDs are looked
-    up in the outbox before it is handed out: queue each batch before asking for the next."""
+    up in the outbox before it is handed out: queue each batch before asking for the next.
+    `size`: digests per batch (default DELIVERY_BATCH, read when called)."""
+    size = size or DELIVERY_BATCH
     pol = alert_policy(policy)
     entries = list(entries)
     report = report or AlertRunReport(as_of=as_of, run_key="", dry_run=True)

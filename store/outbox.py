@@ -275,26 +275,35 @@ class Claimed:
     before: tuple[str, datetime | None, str | None, int]  # status, claimed_at, claimed_by, attempts
 
 
-def claim_many(session: Session, message_ids: Iterable[int], worker: str, *, lease_seconds: float) -> list[Claimed]:
+def claim_many(session: Session, message_ids: Iterable[int], worker: str, *, lease_seconds: float,
+               spare: Iterable[str] = ()) -> list[Claimed]:
     """`claim` for a batch in one statement: the deliverable ones among `message_ids` are marked
-    'sending' for `worker` (another run's fresh claims are left alone); returns them in id order."""
+    'sending' for `worker` (another run's fresh claims are left alone); returns them in id order.
+    `spare`: claim tokens of deliveries running beside this one in the same run (its courier):
+    what they claimed is theirs whatever the lease says, sent or failed by them, never taken over
+    (with a short lease, or a send slower than it, both would send it; a message one of them failed
+    is not tried twice in one run)."""
     ids = sorted(set(message_ids))
     if not ids:
         return []
     now = utcnow()
     cutoff = now - timedelta(seconds=lease_seconds)
+    condition = _deliverable(cutoff)
+    spare = sorted(set(spare))
+    if spare:
+        condition = and_(condition, or_(OutboxMessage.claimed_by.is_(None), OutboxMessage.claimed_by.not_in(spare)))
     before = {
         row.id: (row.status, row.claimed_at, row.claimed_by, row.attempts)
         for row in session.execute(
             select(OutboxMessage.id, OutboxMessage.status, OutboxMessage.claimed_at, OutboxMessage.claimed_by,
-                   OutboxMessage.attempts).where(OutboxMessage.id.in_(ids), _deliverable(cutoff))
+                   OutboxMessage.attempts).where(OutboxMessage.id.in_(ids), condition)
         )
     }
     if not before:
         return []
     session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id.in_(sorted(before)), _deliverable(cutoff))
+        .where(OutboxMessage.id.in_(sorted(before)), condition)
         .values(status=SENDING, claimed_at=now, claimed_by=worker, attempts=OutboxMessage.attempts + 1)
         .execution_options(synchronize_session=False)
     )

@@ -5,8 +5,12 @@ reminders), runs the night in a forked child process that kills itself at a faul
 the N-th ORM flush (obligations, checks, outbox, ledger alike), right after the N-th message is
 handed to the SMTP server and before it is marked sent, inside the N-th ledger write, right after
 a check run is written and before its commit — or is killed by the parent after a random delay.
-The next run (the outbox's lease set to 0, as if its claim had expired) must complete; then the
-trial counts what reached the SMTP server against a run without faults:
+Every other trial's nights deliver one digest per batch, so that the night forks its courier (the
+process that delivers while the night builds; notifications/courier.py) and the faults land in
+either process: a kill of the night takes its courier with it, a courier killed on its own leaves
+its claimed messages for the lease. The next run (the outbox's lease set to 0, as if its claim had
+expired) must complete; then the trial counts what reached the SMTP server against a run without
+faults:
 
 - lost: an (office, alert, state) the fault-free night delivers that the trial never delivered,
   or a message marked sent that the server never received;
@@ -80,6 +84,8 @@ class TrialResult:
     resent_same_id: int = 0
     duplicates: int = 0
     lock_errors: int = 0
+    courier: bool = False  # the nights ran with a courier process
+    courier_sent: int = 0  # messages the couriers of this trial's nights delivered
     notes: list[str] = field(default_factory=list)
 
 
@@ -95,6 +101,9 @@ class Summary:
     by_fault: dict[str, int]
     seconds: float
     store: str = "sqlite"
+    courier_trials: int = 0
+    courier_sent: int = 0
+    couriers_killed: int = 0
 
     def table(self) -> str:
         rows = [
@@ -102,6 +111,9 @@ class Summary:
             ("trials run", self.trials),
             ("faults injected (SIGKILL)", self.injected),
             ("  by point", ", ".join(f"{k} {v}" for k, v in self.by_fault.items())),
+            ("trials with a courier process", self.courier_trials),
+            ("  messages its couriers delivered", self.courier_sent),
+            ("  couriers killed on their own", self.couriers_killed),
             ("next run completed", self.recovered),
             ("mails lost", self.lost),
             ("duplicates beyond documented re-sends", self.duplicates),
@@ -168,16 +180,21 @@ def _install_fault(fault: str, point: int) -> None:
 
 
 def _night(db: str, smtp_port: int, fault: str | None, point: int, lease: float, errors: str,
-           counts: str | None = None) -> None:
+           counts: str | None = None, batch: int | None = None) -> None:
     """One night in this (forked) process; exceptions go to `errors`, flush/send counts to `counts`."""
-    code = _night_body(db, smtp_port, fault, point, lease, errors, counts)
+    code = _night_body(db, smtp_port, fault, point, lease, errors, counts, batch)
     os._exit(code)  # no atexit handlers: the parent's (inherited) state is not ours to clean up
 
 
 def _night_body(db: str, smtp_port: int, fault: str | None, point: int, lease: float, errors: str,
-                counts: str | None = None) -> int:
+                counts: str | None = None, batch: int | None = None) -> int:
+    """`batch`: digests per delivery batch (a night with more than one batch forks a courier)."""
     code = 0
     try:
+        if batch:
+            import notifications.outbox as outbox
+
+            outbox.DELIVERY_BATCH = batch
         if fault and fault != "timer":
             _install_fault(fault, point)
         if counts:
@@ -201,6 +218,8 @@ def _night_body(db: str, smtp_port: int, fault: str | None, point: int, lease: f
         store = open_store(db)
         summary = steps.run_nightly(store, AS_OF, policy, transport=SmtpTransport(settings))
         store.dispose()
+        # A courier that died reports in the alert errors (the night itself goes on).
+        Path(f"{errors}.alerts").write_text("\n".join(summary["alerts"].get("errors") or []), encoding="utf-8")
         if summary.get("failed"):
             raise RuntimeError(f"districts failed: {summary['failed']}")
         if counts:
@@ -277,9 +296,9 @@ class TrialStores:
 
 
 def _run_child(ctx: Any, db: str, port: int, fault: str | None, point: float, lease: float,
-               errors: Path, counts: Path | None = None) -> int:
+               errors: Path, counts: Path | None = None, batch: int | None = None) -> int:
     child = ctx.Process(target=_night, args=(str(db), port, fault, int(point), lease, str(errors),
-                                             str(counts) if counts else None))
+                                             str(counts) if counts else None, batch))
     child.start()
     if fault == "timer":
         child.join(timeout=point)
@@ -292,9 +311,9 @@ def _run_child(ctx: Any, db: str, port: int, fault: str | None, point: float, le
     return child.exitcode
 
 
-def _delivered(db: str, received: Counter) -> tuple[set, Counter, list[str], int]:
+def _delivered(db: str, received: Counter) -> tuple[set, Counter, list[str], int, int]:
     """(recipient, key, state) pairs delivered; how many Message-IDs carried each pair; notes;
-    messages still undelivered."""
+    messages still undelivered; messages a courier delivered."""
     from sqlalchemy import select
 
     from store import outbox as outbox_store
@@ -307,6 +326,7 @@ def _delivered(db: str, received: Counter) -> tuple[set, Counter, list[str], int
     with store.transaction() as session:
         rows = session.scalars(select(outbox_store.OutboxMessage)).all()
         undelivered = sum(r.status in (outbox_store.QUEUED, outbox_store.SENDING, outbox_store.FAILED) for r in rows)
+        by_courier = sum(r.status == outbox_store.SENT and (r.claimed_by or "").endswith("-courier") for r in rows)
         for row in rows:
             got = received.get((row.message_id, row.recipient), 0)
             if row.status == outbox_store.SENT and not got:
@@ -317,7 +337,7 @@ def _delivered(db: str, received: Counter) -> tuple[set, Counter, list[str], int
                     pairs.add(pair)
                     carriers[pair] += 1
     store.dispose()
-    return pairs, carriers, notes, undelivered
+    return pairs, carriers, notes, undelivered, by_courier
 
 
 def run_trials(trials: int, workdir: Path, *, seed: int = 14, cluster: Any = None
@@ -347,7 +367,7 @@ def run_trials(trials: int, workdir: Path, *, seed: int = 14, cluster: Any = Non
             raise RuntimeError((workdir / "reference.err").read_text(encoding="utf-8"))
         flushes, sends = (int(v) for v in (workdir / "reference.counts").read_text().split())
         received = Counter((r.message()["Message-ID"], rcpt) for r in server.received for rcpt in r.rcpt_tos)
-        expected, _c, _n, _u = _delivered(reference, received)
+        expected, _c, _n, _u, _k = _delivered(reference, received)
         if not expected:
             raise RuntimeError("the fault-free night delivered nothing: the trials would prove nothing")
         ledger_writes = len(expected)
@@ -367,19 +387,24 @@ def run_trials(trials: int, workdir: Path, *, seed: int = 14, cluster: Any = Non
                                   else rng.randint(1, max(1, int(limits[fault]))))
             server.handler.received.clear()
             db = stores.copy(f"trial-{index}")
+            batch = 1 if index % 2 else None  # odd trials: one digest a batch, so a courier forks
             errors = [workdir / f"trial-{index}-{step}.err" for step in ("fault", "next", "after")]
-            code = _run_child(ctx, db, server.port, fault, point, 0, errors[0])
+            code = _run_child(ctx, db, server.port, fault, point, 0, errors[0], batch=batch)
+            courier_killed = _courier_killed(errors[0])
             result = TrialResult(index, fault, round(point, 2) if isinstance(point, float) else point,
-                                 injected=code == -signal.SIGKILL, recovered=False)
-            next_code = _run_child(ctx, db, server.port, None, 0, 0, errors[1])
+                                 injected=code == -signal.SIGKILL or courier_killed, recovered=False,
+                                 courier=batch is not None)
+            next_code = _run_child(ctx, db, server.port, None, 0, 0, errors[1], batch=batch)
             # One more night: a completed recovery leaves nothing for it to send.
-            after_code = _run_child(ctx, db, server.port, None, 0, 0, errors[2])
+            after_code = _run_child(ctx, db, server.port, None, 0, 0, errors[2], batch=batch)
+            if courier_killed:
+                result.notes.append("the courier was killed, the night went on")
             texts = [p.read_text(encoding="utf-8") for p in errors if p.exists()]
             result.lock_errors = sum(t.count(pattern) for t in texts for pattern in LOCK_ERRORS)
             result.notes += [t.strip().splitlines()[-1] for t in texts if t.strip()]
 
             received = Counter((r.message()["Message-ID"], rcpt) for r in server.received for rcpt in r.rcpt_tos)
-            pairs, carriers, notes, undelivered = _delivered(db, received)
+            pairs, carriers, notes, undelivered, result.courier_sent = _delivered(db, received)
             result.notes += notes
             result.recovered = next_code == 0 and after_code == 0 and undelivered == 0
             result.lost = len(expected - pairs) + len(notes)
@@ -398,5 +423,15 @@ def run_trials(trials: int, workdir: Path, *, seed: int = 14, cluster: Any = Non
         by_fault=dict(Counter(r.fault for r in results if r.injected)),
         seconds=time.perf_counter() - started,
         store=stores.kind,
+        courier_trials=sum(r.courier for r in results),
+        courier_sent=sum(r.courier_sent for r in results),
+        couriers_killed=sum("the courier was killed, the night went on" in r.notes for r in results),
     )
     return summary, results
+
+
+def _courier_killed(errors: Path) -> bool:
+    """Did the night's courier die of SIGKILL while the night itself went on? (The night says so
+    in its alert errors: 投递进程意外退出（退出码 -9）.)"""
+    alerts = Path(f"{errors}.alerts")
+    return alerts.exists() and f"退出码 {-signal.SIGKILL}" in alerts.read_text(encoding="utf-8")

@@ -236,3 +236,29 @@ def test_processes_setting():
     assert courier_wanted({PROCESSES_ENV: "2"}) is courier_wanted({}) is courier_module.sys.platform.startswith("linux")
     with pytest.raises(ValueError, match=PROCESSES_ENV):
         courier_wanted({PROCESSES_ENV: "3"})
+
+
+def test_a_partners_claim_is_never_taken_over_whatever_the_lease(tmp_path, registries):
+    """The run and its courier leave each other's claims alone, also once the lease has run out
+    (a lease of 0, or a send slower than the lease): else both would send the message. What the
+    partner tried and failed is not tried again in the same run either."""
+    from notifications.outbox import queue_digests
+
+    store = open_store(str(tmp_path / "gongkai.db"))
+    planned = send_alerts(store, city_entries(), registries, POLICY, as_of=AS_OF, dry_run=True)
+    queue_digests(store, "run-1", planned.digests[:2])
+    with store.transaction() as session:
+        first, second = outbox_store.deliverable_ids(session, lease_seconds=0)
+        assert [c.id for c in outbox_store.claim_many(session, [first, second], "t-run", lease_seconds=0)] == [
+            first, second]
+    with store.transaction() as session:
+        outbox_store.mark_failed(session, second, "451 try later")
+    with store.transaction() as session:
+        # The courier's view: both are its run's, one sending, one failed by it: neither is taken.
+        assert outbox_store.claim_many(session, [first, second], "t-courier", lease_seconds=0,
+                                       spare=["t-run"]) == []
+    with store.transaction() as session:
+        # Another run (the partner is not its own) takes over the expired claim and the failure.
+        taken = outbox_store.claim_many(session, [first, second], "t2-run", lease_seconds=0)
+        assert [c.id for c in taken] == [first, second]
+    store.dispose()

@@ -2,7 +2,8 @@
 inside ledger writes, at random flushes and times), each followed by a normal run: every run
 after a crash completes, no alert is lost, none arrives twice except the documented same
 Message-ID re-send, and no run sees `database is locked` (or, on PostgreSQL, a deadlock or lock
-timeout). On a SQLite file and on a PostgreSQL database of the session's cluster. The harness is
+timeout). Every other trial runs its nights with a courier process delivering beside the night.
+On a SQLite file and on a PostgreSQL database of the session's cluster. The harness is
 tests/crash_trials.py."""
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ def test_twenty_killed_nights(store_kind: str, request: pytest.FixtureRequest, t
         print("\n" + summary.table())
     notes = [(r.index, r.fault, r.point, r.notes) for r in results if r.notes]
     assert summary.trials == TRIALS
+    # Half the trials went through the courier path, and their couriers did deliver.
+    assert summary.courier_trials == TRIALS // 2 and summary.courier_sent > 0, summary.table()
     # Every kind of fault point was reached and killed the run (a point past the night's end
     # would let it finish: those do not count as injected).
     assert set(summary.by_fault) == set(FAULTS), summary.by_fault
