@@ -4,7 +4,8 @@ Each trial copies a small prepared store (one district plan of three items, a ha
 reminders), runs the night in a forked child process that kills itself at a fault point —
 the N-th ORM flush (obligations, checks, outbox, ledger alike), right after the N-th message is
 handed to the SMTP server and before it is marked sent, inside the N-th ledger write, right after
-a check run is written and before its commit — or is killed by the parent after a random delay.
+a check run is written and before its commit, the courier alone right after its first send — or
+is killed by the parent after a random delay.
 Every other trial's nights deliver one digest per batch, so that the night forks its courier (the
 process that delivers while the night builds; notifications/courier.py) and the faults land in
 either process: a kill of the night takes its courier with it, a courier killed on its own leaves
@@ -41,7 +42,7 @@ from pathlib import Path
 from typing import Any
 
 AS_OF = date(2026, 11, 22)
-FAULTS = ("flush", "after_send", "ledger", "check", "timer")
+FAULTS = ("flush", "after_send", "ledger", "check", "timer", "courier")
 # What a lock failure says: SQLite's busy timeout running out; PostgreSQL's deadlock detector or lock timeout.
 LOCK_ERRORS = ("database is locked", "deadlock detected", "lock timeout", "LockNotAvailable")
 
@@ -133,12 +134,19 @@ def _die() -> None:
 
 
 def _install_fault(fault: str, point: int) -> None:
-    """Make this process kill itself at the `point`-th occurrence of `fault`."""
-    seen = Counter()
+    """Make this process kill itself at the `point`-th occurrence of `fault`. The count is kept in
+    shared memory, so that a courier the night forks counts on with it: whichever of the two
+    reaches the night's `point`-th occurrence is killed. `courier` counts only the courier's own
+    sends (the courier is killed, the night goes on)."""
+    seen = multiprocessing.get_context("fork").Value("i", 0)
 
     def hit(name: str) -> None:
-        seen[name] += 1
-        if name == fault and seen[name] == point:
+        if name != fault:
+            return
+        with seen.get_lock():
+            seen.value += 1
+            reached = seen.value == point
+        if reached:
             _die()
 
     if fault == "flush":
@@ -146,14 +154,15 @@ def _install_fault(fault: str, point: int) -> None:
         from sqlalchemy.orm import Session
 
         event.listen(Session, "after_flush", lambda *_a: hit("flush"))
-    elif fault == "after_send":
+    elif fault in ("after_send", "courier"):
         from notifications.transport import SmtpTransport
 
         original_send = SmtpTransport.send
 
         async def send(self, raw, sender, recipients):  # noqa: ANN001
             await original_send(self, raw, sender, recipients)
-            hit("after_send")  # handed over, not yet marked sent
+            if fault == "after_send" or multiprocessing.current_process().name == "gongkai-courier":
+                hit(fault)  # handed over, not yet marked sent
 
         SmtpTransport.send = send
     elif fault == "ledger":
@@ -379,7 +388,7 @@ def run_trials(trials: int, workdir: Path, *, seed: int = 14, cluster: Any = Non
             raise RuntimeError((workdir / "timer-probe.err").read_text(encoding="utf-8"))
         child_seconds = time.perf_counter() - probe_started
         limits = {"flush": flushes, "after_send": sends, "ledger": ledger_writes, "check": 1,
-                  "timer": min(reference_seconds, child_seconds)}
+                  "timer": min(reference_seconds, child_seconds), "courier": 1}
 
         for index in range(trials):
             fault = FAULTS[index % len(FAULTS)]
@@ -387,7 +396,8 @@ def run_trials(trials: int, workdir: Path, *, seed: int = 14, cluster: Any = Non
                                   else rng.randint(1, max(1, int(limits[fault]))))
             server.handler.received.clear()
             db = stores.copy(f"trial-{index}")
-            batch = 1 if index % 2 else None  # odd trials: one digest a batch, so a courier forks
+            # Odd trials: one digest a batch, so that the night forks a courier.
+            batch = 1 if index % 2 or fault == "courier" else None
             errors = [workdir / f"trial-{index}-{step}.err" for step in ("fault", "next", "after")]
             code = _run_child(ctx, db, server.port, fault, point, 0, errors[0], batch=batch)
             courier_killed = _courier_killed(errors[0])

@@ -2,7 +2,8 @@
 inside ledger writes, at random flushes and times), each followed by a normal run: every run
 after a crash completes, no alert is lost, none arrives twice except the documented same
 Message-ID re-send, and no run sees `database is locked` (or, on PostgreSQL, a deadlock or lock
-timeout). Every other trial runs its nights with a courier process delivering beside the night.
+timeout). Every other trial runs its nights with a courier process delivering beside the night,
+and one kind of fault kills only the courier, right after it handed a message to the server.
 On a SQLite file and on a PostgreSQL database of the session's cluster. The harness is
 tests/crash_trials.py."""
 
@@ -25,7 +26,7 @@ def test_twenty_killed_nights(store_kind: str, request: pytest.FixtureRequest, t
     notes = [(r.index, r.fault, r.point, r.notes) for r in results if r.notes]
     assert summary.trials == TRIALS
     # Half the trials went through the courier path, and their couriers did deliver.
-    assert summary.courier_trials == TRIALS // 2 and summary.courier_sent > 0, summary.table()
+    assert summary.courier_trials >= TRIALS // 2 and summary.courier_sent > 0, summary.table()
     # Every kind of fault point was reached and killed the run (a point past the night's end
     # would let it finish: those do not count as injected).
     assert set(summary.by_fault) == set(FAULTS), summary.by_fault
@@ -35,5 +36,5 @@ def test_twenty_killed_nights(store_kind: str, request: pytest.FixtureRequest, t
     assert summary.duplicates == 0, notes
     assert summary.lock_errors == 0, notes
     # Same Message-ID re-sends come only from a kill after the server took the message and
-    # before it was marked sent (an after_send or ledger fault, or a timer/flush landing there).
-    assert all(r.fault in ("after_send", "ledger", "timer", "flush") for r in results if r.resent_same_id)
+    # before it was marked sent (an after_send, courier or ledger fault, or a timer/flush landing there).
+    assert all(r.fault in ("after_send", "courier", "ledger", "timer", "flush") for r in results if r.resent_same_id)
