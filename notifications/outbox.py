@@ -107,7 +107,7 @@ def _run(factory: Callable[[], Awaitable[T]]) -> T:
         # The result is handed over in `box`, not as the loop's main task's result: on the main
         # thread asyncio.run looks its SIGINT handler up at the end, and signal.getsignal reprs
         # that handler, the task and so the task's result: the whole report, each digest's
-        # entries included (0.05-0.15 s for a 16-district night).
+        # entries included (0.15-0.25 s of CPU for a 16-district night).
         box["value"] = await factory()
 
     try:

@@ -201,11 +201,17 @@ def supersede_unsent(session: Session, recipient: str, keep_message_id: str) -> 
     return _rowcount(result)
 
 
-def _deliverable(cutoff: datetime):
-    return or_(
+def _deliverable(cutoff: datetime, *, not_claimed_by: Iterable[str] = ()):
+    """Queued, failed, or 'sending' under a claim older than `cutoff`; with `not_claimed_by`,
+    none of those whose last claim is one of these tokens."""
+    condition = or_(
         OutboxMessage.status.in_((QUEUED, FAILED)),
         and_(OutboxMessage.status == SENDING, OutboxMessage.claimed_at <= cutoff),
     )
+    tokens = sorted(set(not_claimed_by))
+    if tokens:
+        condition = and_(condition, or_(OutboxMessage.claimed_by.is_(None), OutboxMessage.claimed_by.not_in(tokens)))
+    return condition
 
 
 def deliverable_ids(
@@ -217,14 +223,12 @@ def deliverable_ids(
     `run_key`: only that run's; `not_tried_by`: not those deliveries by these workers (claim
     tokens) claimed already (a pass after another of the same run does not try a failed message twice)."""
     cutoff = (now or utcnow()) - timedelta(seconds=lease_seconds)
-    stmt = select(OutboxMessage.id).where(_deliverable(cutoff)).order_by(OutboxMessage.id)
+    stmt = (select(OutboxMessage.id).where(_deliverable(cutoff, not_claimed_by=not_tried_by))
+            .order_by(OutboxMessage.id))
     if recipients is not None:
         stmt = stmt.where(OutboxMessage.recipient.in_(sorted(set(recipients))))
     if run_key is not None:
         stmt = stmt.where(OutboxMessage.run_key == run_key)
-    tried = sorted(set(not_tried_by))
-    if tried:
-        stmt = stmt.where(or_(OutboxMessage.claimed_by.is_(None), OutboxMessage.claimed_by.not_in(tried)))
     return list(session.scalars(stmt))
 
 
@@ -288,10 +292,7 @@ def claim_many(session: Session, message_ids: Iterable[int], worker: str, *, lea
         return []
     now = utcnow()
     cutoff = now - timedelta(seconds=lease_seconds)
-    condition = _deliverable(cutoff)
-    spare = sorted(set(spare))
-    if spare:
-        condition = and_(condition, or_(OutboxMessage.claimed_by.is_(None), OutboxMessage.claimed_by.not_in(spare)))
+    condition = _deliverable(cutoff, not_claimed_by=spare)
     before = {
         row.id: (row.status, row.claimed_at, row.claimed_by, row.attempts)
         for row in session.execute(
