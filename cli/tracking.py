@@ -90,7 +90,7 @@ def _show_filing(console: Console, result: Any) -> None:
     if result.kind == "event":
         console.print(
             f"已记录事件：{result.unit} 第{result.item}项“{result.event}”发生于 {result.filed_on.isoformat()}"
-            f"（{result.doc_key}），须于 {_cn(result.due)} 前完成。",
+            f"（{result.plan_name or result.doc_key}），须于 {_cn(result.due)} 前完成。",
             highlight=False,
         )
     else:
@@ -99,7 +99,7 @@ def _show_filing(console: Console, result: Any) -> None:
         if result.kind == "done" and result.period:
             label += f"（{result.period}）"
         console.print(
-            f"已记录：{result.unit} 报送{label}（{result.doc_key}），报送日期 {result.filed_on.isoformat()}，"
+            f"已记录：{result.unit} 报送{label}（{result.plan_name or result.doc_key}），报送日期 {result.filed_on.isoformat()}，"
             f"时限 {_cn(result.due)} → {state}",
             highlight=False,
         )

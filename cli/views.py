@@ -298,7 +298,7 @@ def _days(days_left: int | None) -> str:
 
 def plan_label(status: Any) -> str:
     """Which plan a duty comes from: its 发文字号 and year, so 2025's 第4项 is not read as 2026's."""
-    name = status.doc_number or status.doc_key
+    name = status.plan_name
     year = f"{status.plan_year}年" if status.plan_year else ""
     return f"{year}\n{name}" if year and str(status.plan_year) not in name else name
 

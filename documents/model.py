@@ -122,6 +122,11 @@ class Document:
     content_hash: str | None = None  # sha256 of the normalised text
     warnings: list[str] = field(default_factory=list)
 
+    @property
+    def name(self) -> str:
+        """The document as a reader names it (`reader_name`)."""
+        return reader_name(self.doc_number, self.title)
+
     def item(self, number: int) -> Item:
         for it in self.items:
             if it.number == number:
@@ -138,6 +143,12 @@ class Document:
         if fields.get("issue_date"):
             fields["issue_date"] = date.fromisoformat(fields["issue_date"])
         return cls(items=items, **fields)
+
+
+def reader_name(doc_number: str | None, title: str) -> str:
+    """A document as a message names it: its 发文字号, else its title in 《》. A unit's own plan
+    often has no number; the store's key for it (issuer:year:title) is not for reading."""
+    return doc_number or f"《{title}》"
 
 
 def _deadline_from_dict(d: dict[str, Any]) -> Deadline:

@@ -379,7 +379,7 @@ def _sort_key(entry: AlertEntry) -> tuple:
         STATE_RANK.get(state, 99),
         overdue_days,
         entry.due or date.max,
-        entry.doc_number,
+        entry.doc_key or entry.doc_number,
         _item_number(entry.item),
         entry.key,
     )
@@ -469,7 +469,7 @@ def newly_late(entries: list[AlertEntry], new_keys: frozenset[str] | set[str] | 
 
 def _item_key(entry: AlertEntry) -> tuple[str, str]:
     """What a row of the 政务公开科's digest stands for: one item of one plan (or one plan-wide duty)."""
-    return (entry.doc_number, entry.item or entry.action)
+    return (entry.doc_key or entry.doc_number, entry.item or entry.action)
 
 
 def _item_row(group: list[AlertEntry], as_of: date) -> Row:

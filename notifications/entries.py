@@ -21,7 +21,10 @@ class AlertEntry:
     units: tuple[str, ...]  # unit names the entry concerns (canonical or as written; collectives allowed)
     lead_units: tuple[str, ...] = ()  # 牵头 units (copied on escalation)
     document: str = ""  # title of the document it comes from
-    doc_number: str = ""  # 发文字号
+    doc_number: str = ""  # 发文字号 (a unit's own plan often has none)
+    # which document, across its versions (store.names.document_key): keeps apart the rows of two
+    # plans without a 发文字号; never shown
+    doc_key: str = ""
     item: str = ""  # item number as text, e.g. "22"
     summary: str = ""  # the item text, shortened (≤ 80 chars)
     due: date | None = None

@@ -154,7 +154,7 @@ def entries_for_run(session: Session, run: CheckRun | AlertableRun,
     directive_items = (memo.item_map(directive) if any(f.plan_item is None and f.directive_item is not None
                                                       for f in findings) else {})
     title = plan.title if plan is not None else ""
-    doc_number = (plan.doc_number or "") if plan is not None else run.plan_key
+    doc_number = (plan.doc_number or "") if plan is not None else ""
     entries: list[AlertEntry] = []
     for finding in findings:
         item = plan_items.get(finding.plan_item) if finding.plan_item is not None else None
@@ -183,6 +183,7 @@ def entries_for_run(session: Session, run: CheckRun | AlertableRun,
                 lead_units=_unit_names(item, "lead"),
                 document=title,
                 doc_number=doc_number,
+                doc_key=run.plan_key,
                 item=label,
                 summary=summary,
                 action=CATALOG[finding.code].action,

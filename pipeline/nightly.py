@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from documents.model import jsonable
+from documents.model import jsonable, reader_name
 from notifications.entries import STATE_LABELS, AlertEntry, alert_state
 from pipeline import UNKNOWN_DISTRICT
 from pipeline.alerts import collect_alert_entries
@@ -209,6 +209,7 @@ def entry_dict(entry: AlertEntry) -> dict[str, Any]:
         "state_label": STATE_LABELS.get(state, state),
         "district": entry.district,
         "doc_number": entry.doc_number,
+        "document": reader_name(entry.doc_number, entry.document) if entry.document or entry.doc_number else "",
         "item": entry.item,
         "summary": entry.summary,
         "units": list(entry.units),

@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, undefer
 
-from documents.model import Document, DocumentError
+from documents.model import Document, DocumentError, reader_name
 from documents.parser import parse_file
 from notifications.entries import AlertEntry
 from offices.registry import Registry, all_registries, registry_for_place
@@ -84,6 +84,7 @@ class PlanDerivation:
     obligations: int
     counts: ob_store.UpsertCounts
     warnings: list[str] = field(default_factory=list)
+    name: str = ""  # the plan as a reader names it (documents.model.reader_name)
 
 
 @dataclass
@@ -104,7 +105,7 @@ class DeriveSummary:
             if wanted is not None and plan.district != wanted:
                 continue
             for warning in plan.warnings:
-                line = f"{plan.doc_key}：{warning}"
+                line = f"{plan.name or plan.doc_key}：{warning}"
                 if line not in lines:
                     lines.append(line)
         return lines
@@ -168,7 +169,7 @@ def derive_obligations(
                 derivation.warnings = list(stored.warnings)
                 result = PlanDerivation(record.doc_key, stored.district, record.level, stored.unit,
                                         stored.obligations, ob_store.UpsertCounts(unchanged=stored.obligations),
-                                        list(stored.warnings))
+                                        list(stored.warnings), reader_name(record.doc_number, record.title))
                 plan: tuple[Derivation, PlanDerivation] | None = (derivation, result)
             else:
                 try:
@@ -177,7 +178,7 @@ def derive_obligations(
                                           registries=registries, parent_places=parent_places)
                 except (ValueError, KeyError, TypeError) as exc:
                     # a plan the rules cannot read is reported; the others' obligations still go on
-                    summary.warnings.append(f"{record.doc_key}：未能生成责任事项（{type(exc).__name__}: {exc}）")
+                    summary.warnings.append(f"{reader_name(record.doc_number, record.title)}：未能生成责任事项（{type(exc).__name__}: {exc}）")
                     continue
             if plan is None:
                 continue
@@ -185,7 +186,7 @@ def derive_obligations(
             summary.plans.append(result)
             summary.counts.add(result.counts)
             for warning in derivation.warnings:
-                line = f"{record.doc_key}：{warning}"
+                line = f"{reader_name(record.doc_number, record.title)}：{warning}"
                 if line not in summary.warnings:
                     summary.warnings.append(line)
     return summary
@@ -316,7 +317,7 @@ def _derive_uncached(
             derivation = Derivation()
             derivation.warn("无法确定该单位计划的制定单位（未通过 gongkai file plan 报送，发文机关也不在单位名录中），未生成义务")
             return derivation, PlanDerivation(record.doc_key, record.place, record.level, None, 0,
-                                              ob_store.UpsertCounts(), list(derivation.warnings))
+                                              ob_store.UpsertCounts(), list(derivation.warnings), doc.name)
         derivation = derive_unit_plan_obligations(
             doc, unit, policy, calendar, doc_key=record.doc_key, district=district, events=events
         )
@@ -330,7 +331,8 @@ def _derive_uncached(
         session, record.doc_key, [o.to_row(record.id) for o in derivation.obligations]
     )
     return derivation, PlanDerivation(
-        record.doc_key, doc.place, record.level, unit, len(derivation.obligations), counts, list(derivation.warnings)
+        record.doc_key, doc.place, record.level, unit, len(derivation.obligations), counts, list(derivation.warnings),
+        doc.name,
     )
 
 
@@ -373,6 +375,7 @@ class FilingResult:
     period: str | None = None
     item: int | None = None
     filing_id: int | None = None
+    plan_name: str = ""  # the plan as a reader names it (Document.name)
     event_id: int | None = None
     event: str | None = None
     document_key: str | None = None  # the stored unit plan
@@ -447,17 +450,17 @@ def record_filing(
         record = find_document(session, plan_ref, include_drafts=False)
         if record is None:
             raise DocumentError(plan_ref, "数据库中没有此方案（请先用 gongkai ingest 导入，或核对发文字号）")
-        if record.level not in ("district", "unit"):
-            raise DocumentError(plan_ref, f"{record.doc_key} 是市级文件，各单位应对照区级方案报送")
         doc = record.to_document()
+        if record.level not in ("district", "unit"):
+            raise DocumentError(plan_ref, f"{doc.name} 是市级文件，各单位应对照区级方案报送")
         registry = registry_for_place(doc.place) if doc.place else None
         warnings = _ensure_derived(session, record, policy, calendar)
         office = _filing_unit(session, record.doc_key, unit, registry, doc)
         mine = ob_store.list_obligations(session, doc_key=record.doc_key, units=[office])
         if not mine:
-            raise ValueError(f"“{office}”在方案 {record.doc_key} 中没有需要报送或完成的事项")
+            raise ValueError(f"“{office}”在方案 {doc.name} 中没有需要报送或完成的事项")
         result = FilingResult(kind="event" if is_event else kind, doc_key=record.doc_key, unit=office,
-                              filed_on=filed_on, warnings=list(warnings))
+                              filed_on=filed_on, warnings=list(warnings), plan_name=doc.name)
         if is_event:
             _record_event(session, record, doc, office, item, event, filed_on, policy, calendar, result, note)
             return result
@@ -852,7 +855,8 @@ def alert_entries(store: Store, as_of: date | None, policy: Policy | None = None
             units=(status.unit,),
             lead_units=tuple(status.lead_units),
             document=status.title,
-            doc_number=status.doc_number or status.doc_key,
+            doc_number=status.doc_number or "",
+            doc_key=status.doc_key,
             item=str(status.item) if status.item is not None else "",
             summary=status.summary[:80],
             due=status.due,

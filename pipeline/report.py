@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from documents.model import reader_name
 from notifications.entries import STATE_LABELS
 from pipeline.summary import SEVERITIES, SEVERITY_LABELS, URGENT_STATES, RunSummary
 
@@ -78,7 +79,7 @@ def _urgent_table(urgent: list[dict[str, Any]]) -> list[str]:
                 due += f"（逾期{-e['days_left']}天）"
             what = e.get("summary") or e.get("message") or ""
             lines.append(
-                f"| {i} | {_md(e.get('state_label'))} | {_md(e.get('district'))} | {_md(e.get('doc_number'))} | "
+                f"| {i} | {_md(e.get('state_label'))} | {_md(e.get('district'))} | {_md(e.get('document') or e.get('doc_number'))} | "
                 f"{_md(e.get('item'))} | {_md(what[:60])} | {_md('、'.join(e.get('units', []))[:40])} | {_md(due)} |"
             )
     else:
@@ -114,11 +115,11 @@ def write_report(summary: RunSummary | Mapping[str, Any], path: str | Path) -> P
     lines = [render_markdown(run), "## 检查发现的问题（错误和警告）", ""]
     rows = run.findings
     if rows:
-        lines.append("| 区 | 发文字号 | 级别 | 代码 | 上级条目 | 本方案条目 | 责任单位 | 说明 |")
+        lines.append("| 区 | 方案 | 级别 | 代码 | 上级条目 | 本方案条目 | 责任单位 | 说明 |")
         lines.append("|---|---|---|---|---|---|---|---|")
         for r in rows:
             lines.append(
-                f"| {_md(r.district)} | {_md(r.doc_number)} | {r.severity_label} | "
+                f"| {_md(r.district)} | {_md(reader_name(r.doc_number, r.title))} | {r.severity_label} | "
                 f"{r.code} | {_md(r.directive_item or '')} | {_md(r.plan_item or '')} | "
                 f"{_md('、'.join(r.units))} | {_md(r.message)} |"
             )

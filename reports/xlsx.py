@@ -96,13 +96,14 @@ def duties_frame(snapshot: Snapshot, districts: list[str]) -> pd.DataFrame:
         {
             "区": s.district or "", "单位": s.unit, "灯": LIGHT_LABELS[s.light], "状态": STATE_LABELS.get(s.state, s.state),
             "到期日": s.due, "剩余天数": s.days_left, "类型": KIND_LABELS.get(s.kind, s.kind),
-            "发文字号": s.doc_number or s.doc_key, "条目": s.item, "期间": period_label(s.period), "事项": s.action,
+            "发文字号": s.doc_number or "", "方案名称": s.title, "条目": s.item, "期间": period_label(s.period), "事项": s.action,
             "升级至": "、".join(s.escalate_to),
         }
         for s in snapshot.statuses
         if s.state in OPEN_STATES and (s.district or "") in wanted
     ]
-    columns = ["区", "单位", "灯", "状态", "到期日", "剩余天数", "类型", "发文字号", "条目", "期间", "事项", "升级至"]
+    columns = ["区", "单位", "灯", "状态", "到期日", "剩余天数", "类型", "发文字号", "方案名称", "条目", "期间", "事项",
+               "升级至"]
     frame = pd.DataFrame(rows, columns=columns)
     # Red first, then yellow, each by due date: what to chase comes first.
     rank = {LIGHT_LABELS["red"]: 0, LIGHT_LABELS["yellow"]: 1, LIGHT_LABELS["green"]: 2}
@@ -115,17 +116,20 @@ def duties_frame(snapshot: Snapshot, districts: list[str]) -> pd.DataFrame:
 def filings_frame(store: Store, snapshot: Snapshot, districts: list[str]) -> pd.DataFrame:
     wanted = set(districts)
     plan_district = {s.doc_key: s.district or "" for s in snapshot.statuses}
-    names = {s.doc_key: s.doc_number or s.doc_key for s in snapshot.statuses}
+    numbers = {s.doc_key: s.doc_number or "" for s in snapshot.statuses}
+    titles = {s.doc_key: s.title for s in snapshot.statuses}
     rows = [
         {
             "区": plan_district.get(f["doc_key"], ""), "单位": f["unit"], "报送日期": f["filed_on"],
-            "类型": FILING_LABELS.get(f["kind"], f["kind"]), "发文字号": names.get(f["doc_key"], f["doc_key"]),
+            "类型": FILING_LABELS.get(f["kind"], f["kind"]), "发文字号": numbers.get(f["doc_key"], ""),
+            "方案名称": titles.get(f["doc_key"], f["doc_key"]),
             "条目": f["item"], "期间": period_label(f["period"]), "备注": f["note"],
         }
         for f in unit_filings(store)
         if plan_district.get(f["doc_key"], "") in wanted
     ]
-    return pd.DataFrame(rows, columns=["区", "单位", "报送日期", "类型", "发文字号", "条目", "期间", "备注"])
+    return pd.DataFrame(rows, columns=["区", "单位", "报送日期", "类型", "发文字号", "方案名称", "条目", "期间",
+                                       "备注"])
 
 
 def _width(values: list[Any]) -> int:

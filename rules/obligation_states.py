@@ -14,6 +14,7 @@ from typing import Any
 
 from durable.lang import m
 
+from documents.model import reader_name
 from rules.engine import define_ruleset, run_ruleset
 from rules.policy import Policy
 from workdays.calendar import WorkdayCalendar
@@ -66,6 +67,11 @@ class ObligationStatus:
     plan_year: int | None = None
     document_id: int | None = None  # the stored plan version the duty was derived from
     closed_on: date | None = None  # the day the plan's year closed (None: still open)
+
+    @property
+    def plan_name(self) -> str:
+        """The plan as a reader names it: its 发文字号, else 《its title》."""
+        return reader_name(self.doc_number, self.title)
 
     @property
     def sort_key(self) -> tuple:

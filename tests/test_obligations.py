@@ -596,3 +596,65 @@ def test_a_newer_draft_does_not_replace_the_issued_plans_duties(store, policy, c
     record_filing(store, "plan", "区教育局", CHANGNING_KEY, filed_on=date(2025, 5, 20), policy=policy, calendar=cal)
     plans = of_kind(obligation_status(store, date(2025, 5, 21), policy=policy), "plan")
     assert plans and {s.due for s in plans} == {date(2025, 5, 25)}  # 30 days after the issued 04-25
+
+
+# -- units' own plans without a 发文字号: named by their titles, kept apart -------------------------
+
+# A unit's own plan as many are filed: the plan itself, no notice, no 发文字号.
+UNNUMBERED_UNIT_PLAN = """{year}年长宁区{unit}政务公开工作计划
+
+1.做好政务公开专栏维护和信息及时更新，全年推进。（责任单位：办公室）
+2.严格执行公文公开属性审查和发布审查程序。（责任单位：办公室）
+3.落实政策解读与政策文件同步审签、同步发布的要求，10月底前完成。（责任单位：{office}）
+"""
+
+
+def test_unnumbered_unit_plans_are_named_by_title_and_kept_apart(store, policy, cal, tmp_path) -> None:
+    from notifications.digest import Sender, build_digest
+    from notifications.routing import Recipient
+    from pipeline.alerts import collect_alert_entries
+    from reports.model import build_snapshot
+    from reports.xlsx import duties_frame
+
+    ingest_files(store, [CHANGNING])
+    titles = {}
+    for unit, office in (("区教育局", "政策法规科"), ("区民政局", "法规科")):
+        path = tmp_path / f"{unit}.txt"
+        path.write_text(UNNUMBERED_UNIT_PLAN.format(year=2025, unit=unit.removeprefix("区"), office=office),
+                        encoding="utf-8")
+        result = record_filing(store, "plan", unit, CHANGNING_KEY, filed_on=date(2025, 5, 20), path=path,
+                               policy=policy, calendar=cal)
+        titles[unit] = f"2025年长宁区{unit.removeprefix('区')}政务公开工作计划"
+        # the store keys the unit's plan by issuer, year and title (it has no number to key it by)
+        assert result.document_key.endswith(f":2025:{titles[unit]}") and result.plan_name == CHANGNING_KEY
+        assert result.check is not None and result.check.findings
+
+    as_of = date(2025, 11, 10)  # item 3 of both plans (10月底前) is overdue
+    entries, _ = collect_alert_entries(store, as_of, policy, districts=["长宁区"])
+    own = [e for e in entries if e.doc_key.endswith(tuple(titles.values()))]
+    assert {e.kind for e in own} == {"obligation", "finding"}
+    assert all(e.doc_number == "" for e in own)  # never the store's key in place of a number
+    overdue_3 = [e for e in own if e.kind == "obligation" and e.item == "3" and e.state == "overdue"]
+    assert {e.units for e in overdue_3} == {("区教育局",), ("区民政局",)}
+
+    section = Recipient("gongkai@cn.gov.test", "区政府办公室政务公开科", True)
+    digest = build_digest(section, own, as_of=as_of, sender=Sender("noreply@cn.gov.test"))
+    text = digest.message.get_body(preferencelist=("plain",)).get_content()
+    html = digest.message.get_body(preferencelist=("html",)).get_content()
+    for body in (text, html):
+        assert ":2025:" not in body
+        assert all(f"《{title}》" in body for title in titles.values())
+    # one row per plan's item: the two plans' 第3项 (and the findings on each plan) are not merged
+    # into one row of two units
+    rows = [line for line in text.splitlines() if line.split(". ", 1)[-1].startswith("第3项 落实政策解读")]
+    assert len(rows) == 2
+    assert "区教育局、区民政局" not in text and "区民政局、区教育局" not in text
+    findings = [e for e in own if e.kind == "finding"]
+    assert {e.doc_key for e in findings} == {e.doc_key for e in overdue_3}
+
+    statuses = obligation_status(store, as_of, policy=policy)
+    named = {s.plan_name for s in statuses if s.doc_key.endswith(tuple(titles.values()))}
+    assert named == {f"《{t}》" for t in titles.values()}
+    frame = duties_frame(build_snapshot(store, as_of, policy=policy), ["长宁区"])
+    mine = frame[frame["方案名称"].isin(list(titles.values()))]
+    assert len(mine) and set(mine["发文字号"]) == {""}

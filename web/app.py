@@ -310,7 +310,7 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
             raise Refused(400, str(exc)) from None
         from notifications.entries import STATE_LABELS
 
-        message = (f"已记录：{result.unit} 报送{FILING_LABELS.get(kind, '')}（{result.doc_key}），"
+        message = (f"已记录：{result.unit} 报送{FILING_LABELS.get(kind, '')}（{result.plan_name or result.doc_key}），"
                    f"报送日期 {result.filed_on.isoformat()}")
         if result.state:
             message += f"，{STATE_LABELS.get(result.state, result.state)}"
