@@ -708,12 +708,13 @@ def build_digest(
         districts = Counter(e.district for e in ordered)
         district = districts.most_common(1)[0][0] if districts else (summary.district if summary else "")
     by_item = recipient.is_transparency_section
-    new_late = newly_late(ordered, new_keys)
-    changed = len({_item_key(e) for e in new_late}) if by_item else len(new_late)
+    sections = _sections(ordered, as_of, max_per_section, by_item=by_item, new_keys=new_keys, own=recipient.name)
+    # Counted as the rows read: a lead unit's copies of 45 units' overdue duties are one row of
+    # the item, and "新增逾期45项" over one row is not what it sees.
+    changed = next((s.total for s in sections if s.title == NEW_LATE_TITLE), 0)
     subject = subject_for(ordered, district, summary, changed)
     digest_hash = content_hash(recipient, ordered, summary)
     message_id = make_message_id(as_of, recipient, digest_hash, sender.domain)
-    sections = _sections(ordered, as_of, max_per_section, by_item=by_item, new_keys=new_keys, own=recipient.name)
     # A unit's digest is about its own duties: its name is in the greeting, the source files are
     # named once above the rows (a row names its plan only when the digest spans several).
     sources = list(dict.fromkeys(_source(e) for e in ordered if e.document or e.doc_number))
@@ -729,7 +730,7 @@ def build_digest(
         "district": one_line(district, 20),
         "as_of": cn_date(as_of),
         "count": len(ordered),
-        "rows": len({_item_key(e) for e in ordered}),
+        "rows": sum(s.total for s in sections),
         "sections": sections,
         "sources": sources,
         "summary": _summary_view(summary) if summary else None,

@@ -175,3 +175,27 @@ def test_digest_structure_rows_per_item_and_links(samples, policy, monkeypatch) 
             assert all(row["link"].startswith("http://dash.example:8000/") for row in sec["entries"])
         html = digest.message.get_body(("html",)).get_content()
         assert 'href="http://dash.example:8000/' in html
+
+
+def test_a_lead_units_digest_counts_the_rows_it_lists(samples, policy) -> None:
+    """区政府办公室 leads item 4: late in the year it gets copies of every unit's overdue quarterly
+    duty, one row per item. Its subject and greeting count what it reads, not the copies."""
+    as_of = date(2026, 12, 4)
+    entries, registries = collect_alert_entries(samples, as_of, policy, districts=["长宁区"])
+    digests = plan_digests(samples, entries, registries, policy, as_of=as_of, sender=SENDER)
+    lead = next(d for d in digests if d.recipient.name == "区政府办公室")
+    rows = _rows(lead)
+    assert len(rows) < len(lead.entries)  # other units' duties were grouped by item
+    text = lead.message.get_body(("plain",)).get_content()
+    html = lead.message.get_body(("html",)).get_content()
+    for body in (text, html):
+        assert f"按任务归并为{len(rows)}条" in body
+    new_late_rows = sum(1 for title, _ in rows if NEW_LATE_TITLE in title)
+    assert new_late_rows and f"新增逾期{new_late_rows}项" in lead.subject
+    assert f"【{NEW_LATE_TITLE}】（{new_late_rows}项）" in text
+    # the row of other units' copies says who has not done it
+    assert re.search(r"未完成单位（\d+个）：", text) and re.search(r"未完成单位（\d+个）：", html)
+    # a unit without copies: one row per duty, nothing said about grouping
+    plain = next(d for d in digests if d.recipient.name == "区教育局")
+    assert len(_rows(plain)) == len(plain.entries)
+    assert "归并" not in plain.message.get_body(("plain",)).get_content()
