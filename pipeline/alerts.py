@@ -22,12 +22,13 @@ from offices.registry import Registry, registry_for_place
 from pipeline.obligations import alert_entries
 from rules.binding import plan_issuer
 from rules.findings import CATALOG
-from rules.obligation_states import ObligationStatus
+from rules.obligation_states import ObligationStatus, plan_close_day
 from rules.policy import Policy, load_policy
 from store.checks import AlertableRun, CheckRun, alertable_run_rows
 from store.db import Store
 from store.documents import DocumentRecord
 from web.links import page_url
+from workdays import default_calendar
 
 logger = logging.getLogger(__name__)
 
@@ -196,10 +197,25 @@ def entries_for_run(session: Session, run: CheckRun | AlertableRun,
 
 
 def finding_entries(store: Store, as_of: date, *, run_ids: Iterable[int] | None = None,
-                    districts: Iterable[str] | None = None) -> list[AlertEntry]:
-    """Alert entries from the latest stored check run per plan (or from the runs `run_ids`)."""
+                    districts: Iterable[str] | None = None, policy: Policy | None = None) -> list[AlertEntry]:
+    """Alert entries from the latest stored check run per plan (or from the runs `run_ids`).
+
+    With `policy`, the latest runs of plans whose year has closed (policy `plan_close`) are left
+    out: as with their duties, nobody can still act on a closed plan's findings, and mailing a
+    2023 plan's 时限 problems in 2026 is noise. Reports and the dashboard still show them."""
     registries: dict[str, Registry | None] = {}
     memo = _DocumentMemo()
+    closes: dict[int | None, date | None] = {}
+
+    def closed(run: CheckRun | AlertableRun) -> bool:
+        if policy is None or run_ids is not None:  # runs asked for by id are sent as asked
+            return False
+        record = memo.documents.get(run.plan_document_id) if run.plan_document_id is not None else None
+        year = record.year if record is not None else None
+        if year not in closes:
+            closes[year] = plan_close_day(year, policy, default_calendar())
+        day = closes[year]
+        return day is not None and as_of >= day
     with store.transaction() as session:
         runs: list[CheckRun] | list[AlertableRun]
         if run_ids is not None:
@@ -213,7 +229,8 @@ def finding_entries(store: Store, as_of: date, *, run_ids: Iterable[int] | None 
                 select(DocumentRecord).where(DocumentRecord.id.in_(sorted(ids))).options(defer(DocumentRecord.data))))
         entries: list[AlertEntry] = []
         for run in runs:
-            entries.extend(entries_for_run(session, run, registries, memo))
+            if not closed(run):
+                entries.extend(entries_for_run(session, run, registries, memo))
     return entries
 
 
@@ -247,7 +264,7 @@ def collect_alert_entries(
     with the registry of each district they concern (districts without a registry are left out;
     the alert run reports their entries as undeliverable)."""
     policy = current_policy() if policy is None else policy
-    entries = finding_entries(store, as_of, districts=districts)
+    entries = finding_entries(store, as_of, districts=districts, policy=policy)
     entries += obligation_entries(store, as_of, policy, statuses=statuses)
     if districts is not None:
         wanted = set(districts)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter, defaultdict
-from datetime import date
+from datetime import date, timedelta
 from email import message_from_bytes
 from email.policy import default
 from pathlib import Path
@@ -130,6 +130,31 @@ def test_drafting_findings_reach_only_the_section(tmp_path, policy) -> None:
     digests = plan_digests(store, entries, registries, policy, as_of=date(2023, 6, 22), sender=SENDER)
     told = {d.recipient.name for d in digests for e in d.entries if ":DEADLINE_BEFORE_ISSUE:" in e.key}
     assert told == {SECTION}
+    store.dispose()
+
+
+def test_a_closed_plans_findings_are_not_mailed(tmp_path, policy) -> None:
+    """Once a plan's year has closed (policy plan_close), its findings go out no more, as its
+    duties do not: the 宝山 2023 plan's 时限 problems are history by 2026."""
+    from rules.obligation_states import plan_close_day
+    from store.db import open_store
+    from workdays import default_calendar
+
+    store = open_store(str(tmp_path / "gongkai.db"))
+    ingest_files(store, [BAOSHAN])
+    check_documents("宝府办〔2023〕15号", None, policy=policy, store=store, kind="nightly", as_of=date(2023, 6, 22))
+    closes = plan_close_day(2023, policy, default_calendar())
+    assert closes is not None and date(2024, 4, 1) < closes < date(2024, 5, 1)
+
+    def findings_on(day: date, pol=policy) -> list:
+        entries, _ = collect_alert_entries(store, day, pol)
+        return [e for e in entries if e.kind == "finding"]
+
+    assert findings_on(closes - timedelta(days=1))  # the last day of its year: still mailed
+    assert findings_on(closes) == [] and findings_on(date(2026, 12, 4)) == []
+    # plans that never close keep their findings; without a policy every latest run is read
+    assert findings_on(date(2026, 12, 4), policy.with_overrides({"plan_close": "never"}))
+    assert finding_entries(store, date(2026, 12, 4))
     store.dispose()
 
 
