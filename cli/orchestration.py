@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.table import Table
 
 from cli.dates import as_of_day
-from pipeline.summary import SEVERITIES, SEVERITY_LABELS
+from pipeline.summary import SEVERITIES, SEVERITY_LABELS, units_text, urgent_what
 
 # Prefect's telemetry writes collide with SQLite locks on the local server (shared/ENVIRONMENT.md).
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -169,9 +169,9 @@ def _print_urgent(urgent: list[dict[str, Any]]) -> None:
         due = e.get("due") or ""
         if e.get("days_left") is not None and e["days_left"] < 0:
             due += f"（逾期{-e['days_left']}天）"
-        table.add_row(str(i), e.get("state_label", ""), e.get("district", ""), e.get("doc_number", ""),
-                      e.get("item", ""), (e.get("summary") or e.get("message") or "")[:24],
-                      "、".join(e.get("units", []))[:30], due)
+        table.add_row(str(i), e.get("state_label", ""), e.get("district", ""),
+                      e.get("document") or e.get("doc_number", ""), e.get("item", ""), urgent_what(e)[:24],
+                      units_text(e.get("units", [])), due)
     console.print(table)
 
 

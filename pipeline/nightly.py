@@ -221,11 +221,22 @@ def entry_dict(entry: AlertEntry) -> dict[str, Any]:
 
 
 def most_urgent(entries: Iterable[AlertEntry], limit: int = 10) -> list[dict[str, Any]]:
-    """The `limit` most urgent entries, in the order the digests use (escalated, overdue …)."""
+    """The `limit` most urgent rows, in the order the digests use (escalated, overdue …), one row
+    per plan item and state with every unit it concerns (47 units late with their own plans are
+    one row, not the whole list): `units` and `count` (the entries the row stands for)."""
     from notifications.digest import sort_entries
 
-    urgent = [e for e in entries if alert_state(e) in URGENT_STATES]
-    return [entry_dict(e) for e in sort_entries(urgent)[:limit]]
+    groups: dict[tuple[str, str, str, str], list[AlertEntry]] = {}
+    for entry in sort_entries([e for e in entries if alert_state(e) in URGENT_STATES]):
+        key = (alert_state(entry), entry.district, entry.doc_key or entry.doc_number, entry.item or entry.action)
+        groups.setdefault(key, []).append(entry)
+    rows = []
+    for group in list(groups.values())[:limit]:
+        row = entry_dict(group[0])  # the most overdue first: its due date and days stand for the row
+        row["units"] = list(dict.fromkeys(u for e in group for u in e.units))
+        row["count"] = len(group)
+        rows.append(row)
+    return rows
 
 
 def alert_summary(report: Any, entries: list[AlertEntry], *, outbox_dir: str | None = None) -> dict[str, Any]:

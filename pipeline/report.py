@@ -8,7 +8,7 @@ from typing import Any
 
 from documents.model import reader_name
 from notifications.entries import STATE_LABELS
-from pipeline.summary import SEVERITIES, SEVERITY_LABELS, URGENT_STATES, RunSummary
+from pipeline.summary import SEVERITIES, SEVERITY_LABELS, URGENT_STATES, RunSummary, units_text, urgent_what
 
 
 def _md(text: Any) -> str:
@@ -77,10 +77,9 @@ def _urgent_table(urgent: list[dict[str, Any]]) -> list[str]:
             due = e.get("due") or ""
             if e.get("days_left") is not None and e["days_left"] < 0:
                 due += f"（逾期{-e['days_left']}天）"
-            what = e.get("summary") or e.get("message") or ""
             lines.append(
                 f"| {i} | {_md(e.get('state_label'))} | {_md(e.get('district'))} | {_md(e.get('document') or e.get('doc_number'))} | "
-                f"{_md(e.get('item'))} | {_md(what[:60])} | {_md('、'.join(e.get('units', []))[:40])} | {_md(due)} |"
+                f"{_md(e.get('item'))} | {_md(urgent_what(e)[:60])} | {_md(units_text(e.get('units', [])))} | {_md(due)} |"
             )
     else:
         lines.append("没有需要提醒的事项。")

@@ -176,3 +176,18 @@ def _known(cls: type, data: Mapping[str, Any]) -> dict[str, Any]:
     """The entries of `data` that are fields of the dataclass `cls`."""
     names = {f.name for f in fields(cls)}
     return {k: v for k, v in data.items() if k in names}
+
+
+def units_text(units: list[str], shown: int = 3) -> str:
+    """Units as one table cell: the first few, then how many in all (甲、乙、丙等47个单位)."""
+    if len(units) <= shown:
+        return "、".join(units)
+    return f"{'、'.join(units[:shown])}等{len(units)}个单位"
+
+
+def urgent_what(row: Mapping[str, Any]) -> str:
+    """What a row of the most urgent is about: an item's text, a finding's message, else a
+    plan-wide duty's action (制订并报送本单位年度政务公开工作计划, not the plan's title again)."""
+    if row.get("item") or row.get("kind") == "finding":
+        return row.get("summary") or row.get("message") or ""
+    return row.get("action") or row.get("summary") or ""
