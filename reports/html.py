@@ -3,7 +3,7 @@ out except to the dashboard when GONGKAI_BASE_URL is set), for mail or an offlin
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from reports.model import Snapshot
@@ -22,7 +22,7 @@ def render_html(snapshot: Snapshot, district: str | None = None) -> str:
 
     title = f"{district or '全市'}政务公开工作报告（截至 {snapshot.as_of.isoformat()}）"
     return environment().get_template("report.html").render(
-        title=title, snapshot=snapshot, districts=districts, generated=datetime.now(), inline_css=stylesheet(),
+        title=title, snapshot=snapshot, districts=districts, generated=datetime.now(UTC), inline_css=stylesheet(),
         url=url, heatmaps={d.name: snapshot.heatmaps(d.name) for d in districts},
         units={d.name: snapshot.unit_rows(d.name) for d in districts},
         timelines={d.name: snapshot.timeline(snapshot.district_statuses(d.name)) for d in districts},

@@ -245,6 +245,29 @@ def test_read_only_without_a_configured_token(demo_store):
     assert client.post("/login", data={"token": ""}).status_code == 403
 
 
+def test_times_are_shown_in_shanghai_time(demo_store):
+    """The store keeps UTC (SQLite gives it back without its zone); a 政务公开科 reads the night's
+    02:00 run as 02:00, not as the evening before."""
+    from datetime import UTC, date, datetime
+    from zoneinfo import ZoneInfo
+
+    from fastapi.testclient import TestClient
+    from sqlalchemy import func, select
+
+    from store.checks import CheckRun
+    from web.app import Settings, create_app
+    from web.render import cn_date
+
+    assert cn_date(datetime(2026, 12, 3, 18, 5)) == "2026-12-04 02:05"  # naive: UTC
+    assert cn_date(datetime(2026, 12, 3, 18, 5, tzinfo=UTC)) == "2026-12-04 02:05"
+    assert cn_date(date(2026, 12, 4)) == "2026-12-04"
+    with demo_store.transaction() as session:
+        last = session.scalar(select(func.max(CheckRun.created_at)).where(CheckRun.kind == "nightly"))
+    shown = last.replace(tzinfo=UTC).astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")
+    page = TestClient(create_app(demo_store, Settings(token=None, as_of=DEMO_AS_OF))).get("/")
+    assert f"最近一次夜间检查 {shown}" in page.text
+
+
 def test_page_url_follows_base_url(monkeypatch):
     from web.links import page_url
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -30,9 +30,10 @@ def cn_date(value: date | datetime | None, empty: str = "—") -> str:
     if value is None:
         return empty
     if isinstance(value, datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(SHANGHAI)
-        return value.strftime("%Y-%m-%d %H:%M")
+        # The store keeps times in UTC and SQLite hands them back without their zone: a naive
+        # time is UTC. Shown as the users read clocks, in Shanghai time.
+        aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+        return aware.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
     return value.isoformat()
 
 
