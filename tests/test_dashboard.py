@@ -268,6 +268,34 @@ def test_times_are_shown_in_shanghai_time(demo_store):
     assert f"最近一次夜间检查 {shown}" in page.text
 
 
+def test_a_unit_page_puts_what_to_do_now_first(tmp_path):
+    """Red duties head the unit's table; duties of plans whose year has closed (长宁 2025) are
+    listed apart below it, not mixed in by due date as if 400 days overdue."""
+    import re
+
+    from fastapi.testclient import TestClient
+
+    from pipeline.ingest import ingest_files
+    from store.db import open_store
+    from web.app import Settings, create_app
+
+    store = open_store(str(tmp_path / "two-years.db"))
+    ingest_files(store, [SAMPLES / "changning-2025-task-table.txt", SAMPLES / "shanghai-2026-municipal-plan.txt",
+                         SAMPLES / "changning-2026-district-plan.txt"])
+    page = TestClient(create_app(store, Settings(token=None, as_of=DEMO_AS_OF))).get("/units/长宁区/区教育局")
+    store.dispose()
+    assert page.status_code == 200
+    duties, _, rest = page.text.partition('id="closed-duties"')
+    duties = duties[duties.index('id="duties"'):]
+    rows = re.findall(r'<tr class="row-(\w+)">', duties)
+    assert rows and "年度已结束未完成" not in duties
+    order = {"red": 0, "yellow": 1, "green": 2}
+    assert [order[r] for r in rows] == sorted(order[r] for r in rows)
+    closed = rest[: rest.index("</details>")]
+    assert "长府办〔2025〕12号" in closed and "年度已结束未完成" in closed and "长府办〔2026〕8号" not in closed
+    assert re.search(r"往年已结束的方案：(\d+)项责任事项，其中\1项年度结束时未完成", closed)
+
+
 def test_page_url_follows_base_url(monkeypatch):
     from web.links import page_url
 

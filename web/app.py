@@ -41,6 +41,8 @@ SESSION_COOKIE = "gongkai_session"
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 UPLOAD_SUFFIXES = (".txt", ".docx", ".pdf", ".html", ".htm")
 FORM_KINDS = ("plan", "report", "done")
+# A unit page's duties: what to chase first
+UNIT_PAGE_ORDER = {"escalated": 0, "overdue": 1, "due_soon": 2, "pending": 3, "done_late": 4, "done_on_time": 5}
 
 
 @dataclass
@@ -232,7 +234,13 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
         for s in statuses:
             plans.setdefault(s.doc_key, s.doc_number or s.title)
         filings = unit_filings(store, unit, set(plans))
-        return render(request, "unit.html", snapshot=snapshot, district=district, unit=unit, statuses=statuses,
+        # What the unit must do now comes first (red, yellow, then by due date); duties of plans
+        # whose year has closed are history, listed apart below them.
+        current = sorted((s for s in statuses if s.closed_on is None),
+                         key=lambda s: (UNIT_PAGE_ORDER.get(s.state, 9), s.due is None, s.due or date.max))
+        closed = [s for s in statuses if s.closed_on is not None]
+        return render(request, "unit.html", snapshot=snapshot, district=district, unit=unit, statuses=current,
+                      closed=closed, closed_unfinished=sum(1 for s in closed if s.state == "closed_unfinished"),
                       unit_light=snapshot.unit_light(district, unit), plans=plans, filings=filings,
                       today=snapshot.as_of, kinds=FORM_KINDS, title=f"{unit}（{district}）")
 
