@@ -90,15 +90,25 @@ def _list(names: list[str], limit: int = 12) -> str:
 
 def _district_section(doc: object, snapshot: Snapshot, view: DistrictView, number: int) -> None:
     doc.add_heading(f"（{_cn_ordinal(number)}）{view.name}", level=2)
-    district_plans = [p for p in view.plans if p.level == "district"]
-    unit_plans = [p for p in view.plans if p.level == "unit"]
+    # The plans in force: a plan whose year has closed (宝山's 2023 要点 in a 2026 通报) is history,
+    # as its duties are, and is named only when the district has nothing newer.
+    current = [p for p in view.plans if not p.closed]
+    district_plans = [p for p in current if p.level == "district"]
+    unit_plans = [p for p in current if p.level == "unit"]
     if district_plans:
         names = "、".join(f"《{p.title}》（{p.doc_number or '无文号'}）" for p in district_plans[:3])
         text = f"{view.name}已入库区级方案{len(district_plans)}份：{names}"
         text += f"，单位年度计划{len(unit_plans)}份。" if unit_plans else "。"
     else:
-        text = f"{view.name}尚无入库的区级方案。"
-    cov = view.coverage
+        text = f"{view.name}尚无入库的{snapshot.as_of.year}年区级方案"
+        earlier = [p for p in view.plans if p.closed and p.level == "district"]
+        text += (f"（已入库的往年方案：{'、'.join(f'《{p.title}》' for p in earlier[:3])}，其年度已结束）。"
+                 if earlier else "。")
+    cov = dict.fromkeys(("covered", "partial", "missing"), 0)
+    for plan in district_plans:
+        for status, n in plan.coverage_counts().items():
+            if status in cov:
+                cov[status] += n
     binding = cov["covered"] + cov["partial"] + cov["missing"]
     if binding:
         text += (f"对照上级文件，约束本区的条目共{binding}项，已覆盖{cov['covered']}项，部分覆盖{cov['partial']}项，"
@@ -108,12 +118,13 @@ def _district_section(doc: object, snapshot: Snapshot, view: DistrictView, numbe
             text += f"缺失的是上级文件第{'、'.join(str(n) for n in missing)}项，请在方案修订或年中调整时补充。"
     elif district_plans:
         text += "方案尚无可对照的上级文件检查记录。"
-    errors = view.findings.get("error", 0)
+    errors = sum(p.counts.get("error", 0) for p in current)
     if errors:
-        text += f"检查发现错误{errors}项、警告{view.findings.get('warning', 0)}项，详见工作簿“检查问题”表。"
+        text += (f"检查发现错误{errors}项、警告{sum(p.counts.get('warning', 0) for p in current)}项，"
+                 "详见工作簿“检查问题”表。")
     _para(doc, text)
 
-    statuses = snapshot.district_statuses(view.name)
+    statuses = [s for s in snapshot.district_statuses(view.name) if s.closed_on is None]
     plan_duties = [s for s in statuses if s.kind == "plan"]
     if plan_duties:
         late = sorted({s.unit for s in plan_duties if s.state in LATE_STATES})
@@ -176,14 +187,21 @@ def build_docx(snapshot: Snapshot, district: str | None = None) -> object:
                "制定、任务分解和责任落实情况通报如下。")
 
     doc.add_heading("一、总体情况", level=1)
-    plans = sum(len(d.plans) for d in districts)
-    cov = {k: sum(d.coverage[k] for d in districts) for k in ("covered", "partial", "missing")}
+    current = [p for d in districts for p in d.plans if not p.closed]  # as `_district_section` counts them
+    cov = dict.fromkeys(("covered", "partial", "missing"), 0)
+    for plan in (p for p in current if p.level == "district"):
+        for status, n in plan.coverage_counts().items():
+            if status in cov:
+                cov[status] += n
     late = sum(d.late for d in districts)
     escalated = sum(d.counts.get("escalated", 0) for d in districts)
     reds = [d.name for d in districts if d.light == "red"]
-    text = (f"本次共检查{len(districts)}个区的方案{plans}份。区级方案对上级约束条目已覆盖{cov['covered']}项、"
+    without = [d.name for d in districts if not any(p.level == "district" and not p.closed for p in d.plans)]
+    text = (f"本次共检查{len(districts)}个区在办的方案{len(current)}份。区级方案对上级约束条目已覆盖{cov['covered']}项、"
             f"部分覆盖{cov['partial']}项、缺失{cov['missing']}项。各单位逾期未办事项共{late}项，其中已升级督办{escalated}项。")
     text += f"亮红灯的有：{'、'.join(reds)}。" if reds else "没有亮红灯的区。"
+    if without:
+        text += f"尚无入库的{year}年区级方案的有：{'、'.join(without)}。"
     _para(doc, text)
 
     doc.add_heading("二、各区情况", level=1)

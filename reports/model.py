@@ -16,7 +16,7 @@ import gc
 import re
 import threading
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -25,8 +25,16 @@ from typing import Any
 from notifications.entries import STATE_LABELS
 from pipeline import UNKNOWN_DISTRICT
 from pipeline.summary import SEVERITY_LABELS
-from rules.obligation_states import LIGHT_RANK, STATES, Lights, ObligationStatus, compute_lights
+from rules.obligation_states import (
+    LIGHT_RANK,
+    STATES,
+    Lights,
+    ObligationStatus,
+    compute_lights,
+    plan_close_day,
+)
 from rules.obligations import KIND_LABELS
+from rules.policy import Policy, as_policy, load_policy
 from store.db import Store
 from store.views import (
     CheckRow,
@@ -37,6 +45,7 @@ from store.views import (
     plan_rows,
     store_fingerprint,
 )
+from workdays import default_calendar
 
 COVERAGE_STATUSES = ("covered", "partial", "missing", "not_binding")
 COVERAGE_LABELS = {"covered": "已覆盖", "partial": "部分覆盖", "missing": "缺失", "not_binding": "不适用"}
@@ -76,6 +85,7 @@ class PlanView:
     directive_id: int | None = None
     counts: dict[str, int] = field(default_factory=dict)
     coverage: list[dict[str, Any]] = field(default_factory=list)
+    closed: bool = False  # its year has closed (policy plan_close) by the snapshot's day: history
 
     @property
     def name(self) -> str:
@@ -111,14 +121,23 @@ class DistrictView:
     name: str
     light: str
     counts: dict[str, int]  # duty states
-    plans: list[PlanView]
-    coverage: dict[str, int]  # binding items of its district-level plans, by coverage status
-    findings: dict[str, int]  # by severity, latest check of each plan
+    plans: list[PlanView]  # every stored plan, those whose year has closed too
+    coverage: dict[str, int]  # binding items of its district-level plans in force, by coverage status
+    findings: dict[str, int]  # by severity, latest check of each plan in force
     last_run: datetime | None
 
     @property
     def late(self) -> int:
         return self.counts.get("overdue", 0) + self.counts.get("escalated", 0)
+
+    @property
+    def current_plans(self) -> list[PlanView]:
+        """The plans in force: not those whose year has closed (history, listed but not counted)."""
+        return [p for p in self.plans if not p.closed]
+
+    @property
+    def has_current_district_plan(self) -> bool:
+        return any(p.level == "district" for p in self.current_plans)
 
 
 @dataclass
@@ -231,6 +250,17 @@ def _plan_view(document: DocumentRow, check: CheckRow | None) -> PlanView:
     return plan
 
 
+def _mark_closed(plans: Iterable[PlanView], as_of: date, policy: Policy) -> None:
+    """Mark the plans whose year has closed by `as_of` (policy `plan_close`), as their duties are."""
+    calendar = default_calendar()
+    closes: dict[int | None, date | None] = {}
+    for plan in plans:
+        if plan.year not in closes:
+            closes[plan.year] = plan_close_day(plan.year, policy, calendar)
+        day = closes[plan.year]
+        plan.closed = day is not None and as_of >= day
+
+
 @contextmanager
 def _bulk() -> Iterator[None]:
     """No cyclic garbage collection while a snapshot's tens of thousands of objects are made:
@@ -253,6 +283,7 @@ def build_snapshot(store: Store, as_of: date, policy: dict[str, Any] | None = No
     with _bulk():
         rows = city_rows(store)
         plans = {p.id: _plan_view(p, rows.checks.get(p.id)) for p in rows.plans}
+        _mark_closed(plans.values(), as_of, as_policy(policy) if policy is not None else load_policy())
         directives = {
             i: {"key": d.document.doc_key, "title": d.document.title, "doc_number": d.document.doc_number,
                 "items": d.items}
@@ -272,6 +303,8 @@ def build_snapshot(store: Store, as_of: date, policy: dict[str, Any] | None = No
         coverage = dict.fromkeys(COVERAGE_STATUSES, 0)
         findings: Counter[str] = Counter({s: 0 for s in SEVERITY_LABELS})
         for plan in own:
+            if plan.closed:  # history: its year is over, nobody acts on its findings any more
+                continue
             findings.update(plan.counts)
             if plan.level == "district":
                 for status, n in plan.coverage_counts().items():

@@ -296,6 +296,26 @@ def test_a_unit_page_puts_what_to_do_now_first(tmp_path):
     assert re.search(r"往年已结束的方案：(\d+)项责任事项，其中\1项年度结束时未完成", closed)
 
 
+def test_a_plan_whose_year_has_closed_is_history_on_the_overview(demo_store):
+    """静安's 2025 要点 closed in April 2026: on the demo day the overview counts no plan in force
+    for 静安 and says it has no 2026 plan, instead of showing the old plan's 13 errors as today's."""
+    import re
+
+    from fastapi.testclient import TestClient
+
+    from web.app import Settings, create_app
+
+    client = TestClient(create_app(demo_store, Settings(token=None, as_of=DEMO_AS_OF)))
+    overview = client.get("/").text
+    row = re.search(r'<tr class="row-\w+">\s*<td data-label="区"><a [^>]*>静安区</a>.*?</tr>', overview, re.S).group(0)
+    assert "0 / 0" in row and "尚无2026年区级方案" in row
+    assert re.search(r'data-label="错误" class="num ">0<', row)
+    changning = re.search(r'<tr class="row-\w+">\s*<td data-label="区"><a [^>]*>长宁区</a>.*?</tr>', overview, re.S).group(0)
+    assert "1 / 1" in changning and "尚无" not in changning
+    district = client.get("/districts/静安区").text
+    assert "年度已结束" in district and "2025年静安区政务公开工作要点" in district
+
+
 def test_page_url_follows_base_url(monkeypatch):
     from web.links import page_url
 

@@ -123,6 +123,13 @@ def test_docx_is_a_notice_with_one_section_per_district(demo_store, snapshot, tm
     assert [c.text for c in table.rows[0].cells] == ["单位", "逾期事项", "其中升级督办", "最早到期日"]
     assert {r.cells[0].text for r in table.rows[1:]} <= {s.unit for s in snapshot.district_statuses("长宁区")}
     assert doc.sections[0].left_margin.mm == pytest.approx(28, abs=0.5)
+    # 静安's 2025 要点 closed in April 2026 (policy plan_close): a 2026 通报 reports it as history,
+    # and that 静安 has no 2026 plan yet, rather than counting it as the plan in force
+    jingan = next(p for p in snapshot.district("静安区").plans if p.level == "district")
+    assert jingan.year == 2025 and jingan.closed and not any(p.closed for p in changning.plans)
+    assert "静安区尚无入库的2026年区级方案（已入库的往年方案：《2025年静安区政务公开工作要点》，其年度已结束）。" in text
+    assert any("尚无入库的2026年区级方案的有：静安区。" in t for t in text)
+    assert not any(t.startswith("静安区已入库区级方案") for t in text)
 
 
 def test_html_report_stands_alone(demo_store, tmp_path):
