@@ -11,6 +11,7 @@ from typing import Any
 
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
+from documents.model import reader_name
 from pipeline.report import render_markdown
 from pipeline.summary import SEVERITY_LABELS, FindingRow, RunSummary
 from web.links import page_url
@@ -70,7 +71,8 @@ def dashboard_links(summary: RunSummary | Mapping[str, Any]) -> str:
     for name, district in run.districts.items():
         plans = [p for p in district.plans if p.run_id is not None]
         if run.kind == "draft" and plans:
-            lines.append(f"- [草稿检查结果：{plans[0].key}]({page_url('run', run=plans[0].run_id)})")
+            name = reader_name(plans[0].doc_number, plans[0].title) if plans[0].title else plans[0].key
+            lines.append(f"- [草稿检查结果：{name}]({page_url('run', run=plans[0].run_id)})")
         else:
             lines.append(f"- [{name}]({page_url('district', district=name)})")
     return "\n".join(lines) + "\n"

@@ -13,6 +13,7 @@ import json
 import re
 import string
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import date, datetime
 from email import message_from_bytes
@@ -544,30 +545,47 @@ def _sections(
     return sections
 
 
+LATE_SECTIONS = (NEW_LATE_TITLE, *(title for title, states in SECTIONS if set(states) & set(LATE_STATES)))
+FINDING_SECTION = next(title for title, states in SECTIONS if states == FINDING_STATES)
+RESOLVED_SECTION = next(title for title, states in SECTIONS if states == ("resolved",))
+
+
 def subject_for(entries: list[AlertEntry], district: str, summary: DistrictSummary | None,
-                new_late: int = 0) -> str:
+                new_late: int = 0, rows: Mapping[str, int] | None = None) -> str:
     """District, what changed (新增逾期N项), how many, and the most urgent due date — what a
-    recipient scans an inbox for."""
+    recipient scans an inbox for. `rows` (section title → rows listed): when entries were grouped
+    into rows (one per item), the figures count rows, as the sections do, and say how many
+    entries they stand for; `new_late` is in the same unit."""
     district = one_line(district, 20)
     active = [e for e in entries if alert_state(e) != "resolved"]
     if not entries and summary is not None:
         head = f"【{district}政务公开】本次提醒汇总：全区{summary.total}项，发出{len(summary.digests)}封提醒"
         tail = f"，最早截止{cn_date(summary.earliest_due)}" if summary.earliest_due else ""
         return header_safe(head + tail)
-    if not active:
-        return header_safe(f"【{district}政务公开】{len(entries)}项事项已办结")
+    grouped = rows is not None and sum(rows.values()) != len(entries)
+    if rows is not None and grouped:
+        total = sum(rows.values())
+        late = sum(rows.get(title, 0) for title in LATE_SECTIONS)
+        findings = rows.get(FINDING_SECTION, 0)
+        resolved = rows.get(RESOLVED_SECTION, 0)
+    else:
+        total = len(entries)
+        late = sum(1 for e in active if alert_state(e) in LATE_STATES)
+        findings = sum(1 for e in active if alert_state(e) in FINDING_STATES)
+        resolved = total - len(active)
+    tail = f"（含{len(entries)}项单位事项）" if grouped else ""
     head = f"【{district}政务公开】"
-    parts = [f"{head}新增逾期{new_late}项，共{len(entries)}项提醒" if new_late else f"{head}{len(entries)}项提醒"]
-    late = sum(1 for e in active if alert_state(e) in ("escalated", "overdue"))
+    if not active:
+        return header_safe(f"{head}{resolved}项事项已办结{tail}")
+    parts = [f"{head}新增逾期{new_late}项，共{total}项提醒" if new_late else f"{head}{total}项提醒"]
     if late:
         parts.append(f"其中{late}项已逾期")
     dues = [e.due for e in active if e.due]
     if dues:
         parts.append(f"最早截止{cn_date(min(dues))}")
-    findings = sum(1 for e in active if alert_state(e) in FINDING_STATES)
     if findings and not dues:
         parts.append(f"{findings}项检查问题待处理")
-    return header_safe("，".join(parts))
+    return header_safe("，".join(parts) + tail)
 
 
 class _CompiledTemplates(FileSystemBytecodeCache):
@@ -712,7 +730,7 @@ def build_digest(
     # Counted as the rows read: a lead unit's copies of 45 units' overdue duties are one row of
     # the item, and "新增逾期45项" over one row is not what it sees.
     changed = next((s.total for s in sections if s.title == NEW_LATE_TITLE), 0)
-    subject = subject_for(ordered, district, summary, changed)
+    subject = subject_for(ordered, district, summary, changed, rows={s.title: s.total for s in sections})
     digest_hash = content_hash(recipient, ordered, summary)
     message_id = make_message_id(as_of, recipient, digest_hash, sender.domain)
     # A unit's digest is about its own duties: its name is in the greeting, the source files are

@@ -79,6 +79,7 @@ def check_filing(
                 "run_id": run_id,
                 "key": ingested.result.doc_key,
                 "title": data["plan"].get("title"),
+                "doc_number": data["plan"].get("doc_number"),
                 "level": data["plan"].get("level"),
                 "directive": (data["directive"] or {}).get("doc_number"),
                 "counts": data["counts"],

@@ -29,10 +29,11 @@ from pipeline.checks import check_stored_plans
 from pipeline.obligations import derive_obligations as derive
 from pipeline.obligations import district_statuses, obligation_status
 from pipeline.summary import SEVERITIES, URGENT_STATES, DistrictResult, RunSummary
-from rules.obligation_states import ObligationStatus
+from rules.obligation_states import ObligationStatus, plan_close_day
 from rules.policy import Policy
 from store.db import Store
 from store.documents import plan_heads
+from workdays import default_calendar
 
 logger = logging.getLogger(__name__)
 
@@ -74,9 +75,10 @@ def _plans_of(store: Store, district: str, heads: list[dict[str, Any]] | None = 
     return [p for p in heads if (p["place"] or UNKNOWN_DISTRICT) == district]
 
 
-def finding_rows(result: Mapping[str, Any], district: str, *, severities: Iterable[str] = ("error", "warning")
-                 ) -> list[dict[str, Any]]:
-    """Findings of one check (the dict form of rules.check.CheckResult) as flat report rows."""
+def finding_rows(result: Mapping[str, Any], district: str, *, severities: Iterable[str] = ("error", "warning"),
+                 closed: bool = False) -> list[dict[str, Any]]:
+    """Findings of one check (the dict form of rules.check.CheckResult) as flat report rows.
+    `closed`: the plan's year has closed (the report marks its findings as history)."""
     wanted = set(severities)
     plan = result.get("plan") or {}
     rows = []
@@ -95,6 +97,7 @@ def finding_rows(result: Mapping[str, Any], district: str, *, severities: Iterab
                 "plan_item": f.get("plan_item"),
                 "units": list(f.get("units") or []),
                 "message": f.get("message") or "",
+                "closed": closed,
             }
         )
     return rows
@@ -125,12 +128,14 @@ def check_district(
                 "run_id": run_id,
                 "key": plan["key"],
                 "title": plan["title"],
+                "doc_number": (data.get("plan") or {}).get("doc_number"),
                 "level": plan["level"],
                 "directive": (data["directive"] or {}).get("doc_number"),
                 "counts": data["counts"],
             }
         )
-        rows += finding_rows(data, district)
+        close_day = plan_close_day((data.get("plan") or {}).get("year"), policy, default_calendar())
+        rows += finding_rows(data, district, closed=close_day is not None and as_of >= close_day)
     return {"district": district, "plans": plans, "counts": dict(counts), "findings": rows}
 
 
@@ -222,13 +227,14 @@ def entry_dict(entry: AlertEntry) -> dict[str, Any]:
 
 def most_urgent(entries: Iterable[AlertEntry], limit: int = 10) -> list[dict[str, Any]]:
     """The `limit` most urgent rows, in the order the digests use (escalated, overdue …), one row
-    per plan item and state with every unit it concerns (47 units late with their own plans are
-    one row, not the whole list): `units` and `count` (the entries the row stands for)."""
+    per duty or finding of a plan item (its action: the second quarter's report apart from the
+    third's) and state, with every unit it concerns (47 units late with their own plans are one
+    row, not the whole list): `units` and `count` (the entries the row stands for)."""
     from notifications.digest import sort_entries
 
-    groups: dict[tuple[str, str, str, str], list[AlertEntry]] = {}
+    groups: dict[tuple[str, str, str, str, str], list[AlertEntry]] = {}
     for entry in sort_entries([e for e in entries if alert_state(e) in URGENT_STATES]):
-        key = (alert_state(entry), entry.district, entry.doc_key or entry.doc_number, entry.item or entry.action)
+        key = (alert_state(entry), entry.district, entry.doc_key or entry.doc_number, entry.item, entry.action)
         groups.setdefault(key, []).append(entry)
     rows = []
     for group in list(groups.values())[:limit]:

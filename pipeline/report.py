@@ -118,7 +118,8 @@ def write_report(summary: RunSummary | Mapping[str, Any], path: str | Path) -> P
         lines.append("|---|---|---|---|---|---|---|---|")
         for r in rows:
             lines.append(
-                f"| {_md(r.district)} | {_md(reader_name(r.doc_number, r.title))} | {r.severity_label} | "
+                f"| {_md(r.district)} | {_md(reader_name(r.doc_number, r.title))}{'（年度已结束）' if r.closed else ''} | "
+                f"{r.severity_label} | "
                 f"{r.code} | {_md(r.directive_item or '')} | {_md(r.plan_item or '')} | "
                 f"{_md('、'.join(r.units))} | {_md(r.message)} |"
             )

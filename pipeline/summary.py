@@ -31,6 +31,7 @@ class FindingRow:
     plan_item: int | None = None
     units: list[str] = field(default_factory=list)
     message: str = ""
+    closed: bool = False  # the plan's year has closed: history, kept in the report and marked
 
     @property
     def severity_label(self) -> str:
@@ -42,8 +43,9 @@ class PlanResult:
     """One plan checked in a run."""
 
     run_id: int | None = None
-    key: str = ""
+    key: str = ""  # the store's key (store.names.document_key): not for reading
     title: str | None = None
+    doc_number: str | None = None
     level: str | None = None
     directive: str | None = None
     counts: dict[str, int] = field(default_factory=dict)

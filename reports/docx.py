@@ -14,7 +14,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
-from reports.model import LATE_STATES, DistrictView, Snapshot
+from reports.model import LATE_STATES, DistrictView, Snapshot, newest_district_plans
 
 CN_NUMBERS = "一二三四五六七八九十"
 ISSUER = "上海市人民政府办公厅政务公开办公室"
@@ -104,16 +104,13 @@ def _district_section(doc: object, snapshot: Snapshot, view: DistrictView, numbe
         earlier = [p for p in view.plans if p.closed and p.level == "district"]
         text += (f"（已入库的往年方案：{'、'.join(f'《{p.title}》' for p in earlier[:3])}，其年度已结束）。"
                  if earlier else "。")
-    cov = dict.fromkeys(("covered", "partial", "missing"), 0)
-    for plan in district_plans:
-        for status, n in plan.coverage_counts().items():
-            if status in cov:
-                cov[status] += n
+    cov = view.coverage  # the newest plans in force (model.newest_district_plans)
     binding = cov["covered"] + cov["partial"] + cov["missing"]
     if binding:
         text += (f"对照上级文件，约束本区的条目共{binding}项，已覆盖{cov['covered']}项，部分覆盖{cov['partial']}项，"
                  f"缺失{cov['missing']}项。")
-        missing = sorted({c["directive_item"] for p in district_plans for c in p.coverage if c["status"] == "missing"})
+        missing = sorted({c["directive_item"] for p in newest_district_plans(view.plans) for c in p.coverage
+                          if c["status"] == "missing"})
         if missing:
             text += f"缺失的是上级文件第{'、'.join(str(n) for n in missing)}项，请在方案修订或年中调整时补充。"
     elif district_plans:
@@ -187,16 +184,12 @@ def build_docx(snapshot: Snapshot, district: str | None = None) -> object:
                "制定、任务分解和责任落实情况通报如下。")
 
     doc.add_heading("一、总体情况", level=1)
-    current = [p for d in districts for p in d.plans if not p.closed]  # as `_district_section` counts them
-    cov = dict.fromkeys(("covered", "partial", "missing"), 0)
-    for plan in (p for p in current if p.level == "district"):
-        for status, n in plan.coverage_counts().items():
-            if status in cov:
-                cov[status] += n
+    current = [p for d in districts for p in d.current_plans]  # as `_district_section` counts them
+    cov = {k: sum(d.coverage[k] for d in districts) for k in ("covered", "partial", "missing")}
     late = sum(d.late for d in districts)
     escalated = sum(d.counts.get("escalated", 0) for d in districts)
     reds = [d.name for d in districts if d.light == "red"]
-    without = [d.name for d in districts if not any(p.level == "district" and not p.closed for p in d.plans)]
+    without = [d.name for d in districts if not d.has_current_district_plan]
     text = (f"本次共检查{len(districts)}个区在办的方案{len(current)}份。区级方案对上级约束条目已覆盖{cov['covered']}项、"
             f"部分覆盖{cov['partial']}项、缺失{cov['missing']}项。各单位逾期未办事项共{late}项，其中已升级督办{escalated}项。")
     text += f"亮红灯的有：{'、'.join(reds)}。" if reds else "没有亮红灯的区。"

@@ -19,7 +19,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from notifications.entries import STATE_LABELS
@@ -122,7 +122,7 @@ class DistrictView:
     light: str
     counts: dict[str, int]  # duty states
     plans: list[PlanView]  # every stored plan, those whose year has closed too
-    coverage: dict[str, int]  # binding items of its district-level plans in force, by coverage status
+    coverage: dict[str, int]  # binding items of its newest district-level plans in force, by coverage status
     findings: dict[str, int]  # by severity, latest check of each plan in force
     last_run: datetime | None
 
@@ -138,6 +138,15 @@ class DistrictView:
     @property
     def has_current_district_plan(self) -> bool:
         return any(p.level == "district" for p in self.current_plans)
+
+
+def newest_district_plans(plans: list[PlanView]) -> list[PlanView]:
+    """The district-level plans in force of the newest year: from January until last year's plan
+    closes both years' plans are in force, and adding their coverage up would count each directive
+    item twice."""
+    district = [p for p in plans if p.level == "district" and not p.closed]
+    newest = max((p.year or 0 for p in district), default=0)
+    return [p for p in district if (p.year or 0) == newest]
 
 
 @dataclass
@@ -303,19 +312,18 @@ def build_snapshot(store: Store, as_of: date, policy: dict[str, Any] | None = No
         coverage = dict.fromkeys(COVERAGE_STATUSES, 0)
         findings: Counter[str] = Counter({s: 0 for s in SEVERITY_LABELS})
         for plan in own:
-            if plan.closed:  # history: its year is over, nobody acts on its findings any more
-                continue
-            findings.update(plan.counts)
-            if plan.level == "district":
-                for status, n in plan.coverage_counts().items():
-                    coverage[status] += n
+            if not plan.closed:  # a closed plan is history: nobody acts on its findings any more
+                findings.update(plan.counts)
+        for plan in newest_district_plans(own):
+            for status, n in plan.coverage_counts().items():
+                coverage[status] += n
         districts.append(DistrictView(
             name=name, light=row.light if row else "green",
             counts=dict(row.counts) if row else dict.fromkeys(STATES, 0), plans=own, coverage=coverage,
             findings=dict(findings), last_run=nightly.get(name if name != UNKNOWN_DISTRICT else None),
         ))
     return Snapshot(
-        as_of=as_of, built_at=datetime.now(), fingerprint=fingerprint, plans=plans, directives=directives,
+        as_of=as_of, built_at=datetime.now(UTC), fingerprint=fingerprint, plans=plans, directives=directives,
         statuses=statuses, lights=lights, districts=districts,
         last_nightly=max((t for t in nightly.values() if t), default=None),
     )

@@ -19,6 +19,7 @@ from reports.model import (
     OPEN_STATES,
     SEVERITY_LABELS,
     STATE_LABELS,
+    PlanView,
     Snapshot,
     latest_findings,
     period_label,
@@ -41,6 +42,12 @@ HEADER_FILL = "DDE3EA"
 WIDTHS = {"说明": 60, "判定依据": 50, "事项": 50, "条目内容": 40, "方案名称": 36, "升级至": 24, "责任单位": 24, "看板链接": 30}
 
 
+def plan_state(plan: PlanView) -> str:
+    """在办, or 年度已结束 for a plan whose year has closed: its rows are history, which the 通报's
+    counts leave out."""
+    return "年度已结束" if plan.closed else "在办"
+
+
 def _district_filter(snapshot: Snapshot, district: str | None) -> list[str]:
     return [d.name for d in snapshot.districts if district is None or d.name == district]
 
@@ -56,15 +63,15 @@ def coverage_frame(snapshot: Snapshot, districts: list[str]) -> pd.DataFrame:
                 continue
             counts = plan.coverage_counts()
             row: dict[str, Any] = {
-                "区": name, "发文字号": plan.doc_number or "", "方案名称": plan.title, "层级": plan.level_label,
-                "对照上级文件": snapshot.directive_name(plan), "已覆盖": counts["covered"], "部分覆盖": counts["partial"],
+                "区": name, "发文字号": plan.doc_number or "", "方案名称": plan.title, "方案状态": plan_state(plan),
+                "层级": plan.level_label, "对照上级文件": snapshot.directive_name(plan), "已覆盖": counts["covered"], "部分覆盖": counts["partial"],
                 "缺失": counts["missing"],
             }
             for c in plan.coverage:
                 numbers.add(c["directive_item"])
                 row[f"第{c['directive_item']}项"] = COVERAGE_LABELS.get(c["status"], c["status"])
             rows.append(row)
-    columns = ["区", "发文字号", "方案名称", "层级", "对照上级文件", "已覆盖", "部分覆盖", "缺失",
+    columns = ["区", "发文字号", "方案名称", "方案状态", "层级", "对照上级文件", "已覆盖", "部分覆盖", "缺失",
                *(f"第{n}项" for n in sorted(numbers))]
     return pd.DataFrame(rows, columns=columns)
 
@@ -79,13 +86,13 @@ def findings_frame(store: Store, snapshot: Snapshot, districts: list[str]) -> pd
             continue
         plan = f["plan"]
         rows.append({
-            "区": f["district"], "发文字号": plan.doc_number or "", "方案名称": plan.title,
+            "区": f["district"], "发文字号": plan.doc_number or "", "方案名称": plan.title, "方案状态": plan_state(plan),
             "级别": SEVERITY_LABELS.get(f["severity"], f["severity"]), "问题类型": CODE_LABELS.get(f["code"], f["code"]),
             "上级条目": f["directive_item"], "本方案条目": f["plan_item"], "责任单位": "、".join(f["units"]),
             "说明": f["message"], "判定依据": evidence_text(f["evidence"]), "代码": f["code"],
             "看板链接": page_url("finding", run=plan.run_id, finding=f["id"]) or "",
         })
-    columns = ["区", "发文字号", "方案名称", "级别", "问题类型", "上级条目", "本方案条目", "责任单位", "说明", "判定依据",
+    columns = ["区", "发文字号", "方案名称", "方案状态", "级别", "问题类型", "上级条目", "本方案条目", "责任单位", "说明", "判定依据",
                "代码", "看板链接"]
     return pd.DataFrame(rows, columns=columns)
 

@@ -282,8 +282,15 @@ def test_a_unit_page_puts_what_to_do_now_first(tmp_path):
     store = open_store(str(tmp_path / "two-years.db"))
     ingest_files(store, [SAMPLES / "changning-2025-task-table.txt", SAMPLES / "shanghai-2026-municipal-plan.txt",
                          SAMPLES / "changning-2026-district-plan.txt"])
-    page = TestClient(create_app(store, Settings(token=None, as_of=DEMO_AS_OF))).get("/units/长宁区/区教育局")
+    client = TestClient(create_app(store, Settings(token=DEMO_TOKEN, as_of=DEMO_AS_OF)))
+    page = client.get("/units/长宁区/区教育局")
+    assert client.post("/login", data={"token": DEMO_TOKEN}).status_code in (200, 303)
+    form = client.get("/units/长宁区/区教育局").text
     store.dispose()
+    # the filing form offers the plan in force only, not last year's
+    select = form[form.index('<select name="plan">'):]
+    select = select[: select.index("</select>")]
+    assert "长府办〔2026〕8号" in select and "长府办〔2025〕12号" not in select
     assert page.status_code == 200
     duties, _, rest = page.text.partition('id="closed-duties"')
     duties = duties[duties.index('id="duties"'):]
@@ -341,3 +348,10 @@ def test_artifacts_link_to_the_dashboard_when_it_has_an_address(monkeypatch):
     monkeypatch.setenv("GONGKAI_BASE_URL", "http://10.0.0.5:8000")
     assert findings_table(summary)[0]["看板链接"] == "http://10.0.0.5:8000/runs/5"
     assert "(http://10.0.0.5:8000/districts/%E9%95%BF%E5%AE%81%E5%8C%BA)" in dashboard_links(summary)
+    # a unit's draft without a 发文字号 is named by its title, not by the store's key for it
+    draft = {"kind": "draft", "as_of": "2026-06-20", "districts": {"长宁区": {"plans": [
+        {"key": "上海市长宁区教育局:2026:2026年长宁区教育局政务公开工作计划", "run_id": 7,
+         "title": "2026年长宁区教育局政务公开工作计划", "doc_number": None}]}}}
+    links = dashboard_links(draft)
+    assert "[草稿检查结果：《2026年长宁区教育局政务公开工作计划》](http://10.0.0.5:8000/runs/7)" in links
+    assert ":2026:" not in links

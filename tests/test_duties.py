@@ -213,10 +213,13 @@ def test_a_lead_units_digest_counts_the_rows_it_lists(samples, policy) -> None:
     assert len(rows) < len(lead.entries)  # other units' duties were grouped by item
     text = lead.message.get_body(("plain",)).get_content()
     html = lead.message.get_body(("html",)).get_content()
-    for body in (text, html):
-        assert f"按任务归并为{len(rows)}条" in body
+    assert f"关注的事项共{len(rows)}项（含{len(lead.entries)}项单位事项，按任务归并）" in text
+    assert f"关注的事项共<strong>{len(rows)}</strong>项（含{len(lead.entries)}项单位事项，按任务归并）" in html
+    # the subject counts the rows too, all of them new and late here, and says what they stand for
     new_late_rows = sum(1 for title, _ in rows if NEW_LATE_TITLE in title)
-    assert new_late_rows and f"新增逾期{new_late_rows}项" in lead.subject
+    assert new_late_rows == len(rows)
+    assert lead.subject == (f"【长宁区政务公开】新增逾期{len(rows)}项，共{len(rows)}项提醒，其中{len(rows)}项已逾期，"
+                            f"最早截止2026年6月7日（含{len(lead.entries)}项单位事项）")
     assert f"【{NEW_LATE_TITLE}】（{new_late_rows}项）" in text
     # the row of other units' copies says who has not done it
     assert re.search(r"未完成单位（\d+个）：", text) and re.search(r"未完成单位（\d+个）：", html)

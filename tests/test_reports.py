@@ -83,6 +83,10 @@ def test_findings_and_duties_sheets_match_the_store(workbook, snapshot, demo_sto
     for row in findings:
         assert row["判定依据"].startswith("依据规则：") and "score" not in row["判定依据"], row
         assert row["问题类型"] and row["问题类型"] != row["代码"]
+    # 静安's 2025 要点 (closed in April 2026) is marked, as the 通报 leaves its errors out of its counts
+    states = {(r["方案名称"], r["方案状态"]) for r in findings}
+    assert ("2025年静安区政务公开工作要点", "年度已结束") in states
+    assert all(s == "在办" for name, s in states if name.startswith("2026年"))
     duties = _rows(workbook["责任单位待办"])
     open_ = [s for s in snapshot.statuses if s.state in ("pending", "due_soon", "overdue", "escalated")]
     assert len(duties) == len(open_)
@@ -157,3 +161,19 @@ def test_report_command_refuses_bad_input_and_writes_nothing(demo_store, tmp_pat
                              "--district", "长宁区", "--as-of", DEMO_AS_OF.isoformat()])
     assert ok.exit_code == 0, ok.output
     assert read_docx(str(tmp_path / "c.docx")).paragraphs
+
+
+def test_coverage_counts_the_newest_plans_in_force_once():
+    """From January until last year's plan closes, both years' district plans are in force: the
+    district's coverage is its newest plan's, not the two added up (each item counted twice)."""
+    from reports.model import PlanView, newest_district_plans
+
+    def plan(pid: int, year: int, *, level: str = "district", closed: bool = False) -> PlanView:
+        return PlanView(id=pid, doc_key=f"k{pid}", doc_number=None, title=f"{year}年方案{pid}", level=level,
+                        district="长宁区", year=year, issue_date=None, version=1, closed=closed)
+
+    old, new, table, unit, older = plan(1, 2025), plan(2, 2026), plan(3, 2026), plan(4, 2026, level="unit"), \
+        plan(5, 2024, closed=True)
+    assert newest_district_plans([old, new, table, unit, older]) == [new, table]
+    assert newest_district_plans([old, older]) == [old]
+    assert newest_district_plans([older, unit]) == []

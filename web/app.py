@@ -230,18 +230,19 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
         statuses = snapshot.unit_statuses(district, unit)
         if not statuses:
             raise Refused(404, f"{district}没有“{unit}”的责任事项。")
-        plans: dict[str, str] = {}
-        for s in statuses:
-            plans.setdefault(s.doc_key, s.doc_number or s.title)
-        filings = unit_filings(store, unit, set(plans))
         # What the unit must do now comes first (red, yellow, then by due date); duties of plans
         # whose year has closed are history, listed apart below them.
         current = sorted((s for s in statuses if s.closed_on is None),
                          key=lambda s: (UNIT_PAGE_ORDER.get(s.state, 9), s.due is None, s.due or date.max))
         closed = [s for s in statuses if s.closed_on is not None]
+        # The plans in force are the ones a unit files against (the form offers them); a closed
+        # plan's name is kept only to name its past filings.
+        filable = {s.doc_key: s.plan_name for s in current}
+        plans = {**filable, **{s.doc_key: s.plan_name for s in closed if s.doc_key not in filable}}
+        filings = unit_filings(store, unit, set(plans))
         return render(request, "unit.html", snapshot=snapshot, district=district, unit=unit, statuses=current,
                       closed=closed, closed_unfinished=sum(1 for s in closed if s.state == "closed_unfinished"),
-                      unit_light=snapshot.unit_light(district, unit), plans=plans, filings=filings,
+                      unit_light=snapshot.unit_light(district, unit), plans=plans, filable=filable, filings=filings,
                       today=snapshot.as_of, kinds=FORM_KINDS, title=f"{unit}（{district}）")
 
     @app.get("/upload", response_class=HTMLResponse)
