@@ -750,7 +750,8 @@ def build_digest(
         "count": len(ordered),
         "rows": sum(s.total for s in sections),
         "sections": sections,
-        "sources": sources,
+        "sources": _sources_listed(ordered, sources),
+        "sources_total": len(sources),
         "summary": _summary_view(summary) if summary else None,
         "is_section": recipient.is_transparency_section,
         "contact": one_line(contact, 60) or f"{one_line(district, 20)}政务公开科",
@@ -763,6 +764,18 @@ def build_digest(
     raw = wire_message(headers, [("plain", text_body), ("html", html_body)])
     return Digest(recipient, district, as_of, ordered, summary, subject, message_id, _raw=raw,
                   sender_address=_checked_addr_spec(header_safe(sender.address, 320)))
+
+
+SOURCES_LISTED = 3  # files named above the rows; a 政务公开科 hears of 60 units' own plans
+
+
+def _sources_listed(entries: list[AlertEntry], sources: list[str]) -> list[str]:
+    """The source files named above the rows: all of a few, else the first few, numbered files
+    (the district's plan) first; every row names its own file when there are several."""
+    if len(sources) <= SOURCES_LISTED:
+        return sources
+    numbered = [_source(e) for e in entries if e.doc_number]
+    return list(dict.fromkeys([*numbered, *sources]))[:SOURCES_LISTED]
 
 
 def _headers(subject: str, sender: Sender, district: str, recipient: Recipient, message_id: str,

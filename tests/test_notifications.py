@@ -846,3 +846,26 @@ def test_a_runs_result_is_handed_back_without_being_repred() -> None:
 
     nested = _run(inside_a_loop)
     assert isinstance(nested, _CountedRepr) and nested.reprs == 0
+
+
+def test_a_digest_over_many_plans_names_a_few_above_the_rows() -> None:
+    """A 政务公开科 hears of sixty units' own plans: the line above the rows names the district's
+    numbered plan and two more and counts the rest; every row names its own file."""
+    section = Recipient("zwgkk@changning.example.org", "区政府办公室政务公开科", True)
+    units = ["区教育局", "区民政局", "区财政局", "区司法局"]
+    entries = [
+        AlertEntry(key=f"obligation:{u}", kind="obligation", state="overdue", district="长宁区", units=(u,),
+                   document=f"2026年长宁{u.removeprefix('区')}政务公开工作计划", doc_key=f"{u}:2026:计划", item="1",
+                   summary=f"{u}第1项任务", due=date(2026, 5, 31), days_left=-30, action="完成第1项任务")
+        for u in units
+    ] + [AlertEntry(key="obligation:plan", kind="obligation", state="due_soon", district="长宁区", units=("区体育局",),
+                    document="长宁区2026年政务公开工作方案", doc_number="长府办〔2026〕8号", item="4",
+                    summary="第4项任务", due=date(2026, 6, 30), days_left=5, action="报送材料")]
+    digest = build_digest(section, entries, as_of=AS_OF, sender=Sender("noreply@cn.gov.test"))
+    for part in ("plain", "html"):
+        body = digest.message.get_body(preferencelist=(part,)).get_content()
+        line = next(line for line in body.splitlines() if "来源文件：《" in line and "等5份文件" in line)
+        assert line.count("《") == 3 and "《长宁区2026年政务公开工作方案》（长府办〔2026〕8号）" in line
+        assert all(f"《2026年长宁{u.removeprefix('区')}政务公开工作计划》" in body for u in units)  # on their rows
+    text = digest.message.get_body(preferencelist=("plain",)).get_content()
+    assert "等5份文件（各条目注明所属文件）\n\n" in text
