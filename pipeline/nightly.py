@@ -117,6 +117,7 @@ def check_district(
     findings. `heads`: every district's plans as `store.documents.plan_heads` reads them."""
     counts: Counter[str] = Counter({s: 0 for s in SEVERITIES})
     plans, rows = [], []
+    close_days: dict[int | None, date | None] = {}
     only = set(plan_ids) if plan_ids is not None else None
     todo = [p for p in _plans_of(store, district, heads) if only is None or p["id"] in only]
     # Only plans whose plan, parent, policy, registry or rules changed are checked again.
@@ -134,7 +135,10 @@ def check_district(
                 "counts": data["counts"],
             }
         )
-        close_day = plan_close_day((data.get("plan") or {}).get("year"), policy, default_calendar())
+        year = (data.get("plan") or {}).get("year")
+        if year not in close_days:  # once per year: a working-day count is not free, and there are 60 plans
+            close_days[year] = plan_close_day(year, policy, default_calendar())
+        close_day = close_days[year]
         rows += finding_rows(data, district, closed=close_day is not None and as_of >= close_day)
     return {"district": district, "plans": plans, "counts": dict(counts), "findings": rows}
 
