@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,12 @@ def render_markdown(summary: RunSummary | Mapping[str, Any], *, title: str | Non
         + "，".join(f"{SEVERITY_LABELS[s]} {run.counts.get(s, 0)} 项" for s in SEVERITIES)
         + "。"
     )
+    closed = Counter(r.severity for r in run.findings if r.closed)
+    if closed:
+        # a plan whose year has closed is history: its problems are listed below, not chased
+        lines[-1] += ("其中往年已结束的方案："
+                      + "，".join(f"{SEVERITY_LABELS[s]} {closed[s]} 项" for s in SEVERITIES if closed.get(s))
+                      + "（仅供查阅，不再提醒）。")
     lines.append("")
     if run.failed:
         lines += ["## 运行失败的区", ""]

@@ -150,6 +150,8 @@ def test_run_nightly_over_the_samples(samples_store, policy, tmp_path) -> None:
     assert jingan and all(r["closed"] for r in jingan) and not any(r["closed"] for r in changning["findings"])
     written = report.write_report(summary, tmp_path / "nightly.md").read_text(encoding="utf-8")
     assert "| 静安区 | 静府办发〔2025〕4号（年度已结束） |" in written
+    closed_errors = sum(1 for r in jingan if r["severity"] == "error")
+    assert f"其中往年已结束的方案：错误 {closed_errors} 项（仅供查阅，不再提醒）。" in written
     assert "| 长宁区 | 长府办〔2026〕8号 |" in written
     # Obligations were derived and evaluated: on 22 November the units' own plans are long overdue.
     assert summary["obligations"].get("escalated", 0) > 0
