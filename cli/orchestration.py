@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.table import Table
 
 from cli.dates import as_of_day
-from pipeline.summary import SEVERITIES, SEVERITY_LABELS, units_text, urgent_what
+from pipeline.summary import SEVERITIES, SEVERITY_LABELS, urgent_what
 
 # Prefect's telemetry writes collide with SQLite locks on the local server (shared/ENVIRONMENT.md).
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -162,6 +162,8 @@ def _print_districts(run: Any) -> None:
 
 
 def _print_urgent(urgent: list[dict[str, Any]]) -> None:
+    from notifications.entries import units_text
+
     table = Table(title="最紧急的事项", header_style="bold")
     for column in ("#", "状态", "区", "文件", "条目", "事项", "责任单位", "时限"):
         table.add_column(column, overflow="fold", ratio=3 if column == "事项" else None)

@@ -40,7 +40,7 @@ from jinja2 import (
 )
 from jinja2.bccache import Bucket
 
-from notifications.entries import STATE_LABELS, STATE_RANK, AlertEntry, alert_state
+from notifications.entries import STATE_LABELS, STATE_RANK, AlertEntry, alert_state, units_text
 from notifications.routing import Recipient
 from web.links import page_url
 
@@ -478,8 +478,7 @@ def _item_row(group: list[AlertEntry], as_of: date) -> Row:
     first = group[0]
     view = _view(first, as_of)
     units = list(dict.fromkeys(u for e in group for u in e.units))
-    shown = "、".join(one_line(u, 40) for u in units[:8])
-    view.units = f"{shown}等{len(units)}个单位" if len(units) > 8 else shown
+    view.units = units_text([one_line(u, 40) for u in units], shown=8)
     view.unit_count = len(units)
     view.count = len(group)
     actions = list(dict.fromkeys(one_line(e.action, 200) for e in group if e.action))

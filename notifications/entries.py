@@ -35,6 +35,13 @@ class AlertEntry:
     plan_link: str = ""  # the dashboard page of the plan it comes from (a digest row per item links here)
 
 
+def units_text(units: list[str], shown: int = 3) -> str:
+    """Units as one line or cell: the first few, then how many in all (甲、乙、丙等47个单位)."""
+    if len(units) <= shown:
+        return "、".join(units)
+    return f"{'、'.join(units[:shown])}等{len(units)}个单位"
+
+
 # An obligation that was alerted and is now done, whichever way it got done, gets one "已办结" note.
 RESOLVED_STATES = frozenset({"resolved", "done_on_time", "done_late"})
 

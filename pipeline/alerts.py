@@ -22,7 +22,7 @@ from offices.registry import Registry, registry_for_place
 from pipeline.obligations import alert_entries
 from rules.binding import plan_issuer
 from rules.findings import CATALOG
-from rules.obligation_states import ObligationStatus, plan_close_day
+from rules.obligation_states import ObligationStatus, PlanYears
 from rules.policy import Policy, load_policy
 from store.checks import AlertableRun, CheckRun, alertable_run_rows
 from store.db import Store
@@ -205,17 +205,14 @@ def finding_entries(store: Store, as_of: date, *, run_ids: Iterable[int] | None 
     2023 plan's 时限 problems in 2026 is noise. Reports and the dashboard still show them."""
     registries: dict[str, Registry | None] = {}
     memo = _DocumentMemo()
-    closes: dict[int | None, date | None] = {}
+    # runs asked for by id are sent as asked
+    years = PlanYears(policy, default_calendar(), as_of) if policy is not None and run_ids is None else None
 
     def closed(run: CheckRun | AlertableRun) -> bool:
-        if policy is None or run_ids is not None:  # runs asked for by id are sent as asked
+        if years is None:
             return False
         record = memo.documents.get(run.plan_document_id) if run.plan_document_id is not None else None
-        year = record.year if record is not None else None
-        if year not in closes:
-            closes[year] = plan_close_day(year, policy, default_calendar())
-        day = closes[year]
-        return day is not None and as_of >= day
+        return years.closed(record.year if record is not None else None)
     with store.transaction() as session:
         runs: list[CheckRun] | list[AlertableRun]
         if run_ids is not None:

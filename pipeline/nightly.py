@@ -29,7 +29,7 @@ from pipeline.checks import check_stored_plans
 from pipeline.obligations import derive_obligations as derive
 from pipeline.obligations import district_statuses, obligation_status
 from pipeline.summary import SEVERITIES, URGENT_STATES, DistrictResult, RunSummary
-from rules.obligation_states import ObligationStatus, plan_close_day
+from rules.obligation_states import ObligationStatus, PlanYears
 from rules.policy import Policy
 from store.db import Store
 from store.documents import plan_heads
@@ -117,7 +117,7 @@ def check_district(
     findings. `heads`: every district's plans as `store.documents.plan_heads` reads them."""
     counts: Counter[str] = Counter({s: 0 for s in SEVERITIES})
     plans, rows = [], []
-    close_days: dict[int | None, date | None] = {}
+    years = PlanYears(policy, default_calendar(), as_of)
     only = set(plan_ids) if plan_ids is not None else None
     todo = [p for p in _plans_of(store, district, heads) if only is None or p["id"] in only]
     # Only plans whose plan, parent, policy, registry or rules changed are checked again.
@@ -135,11 +135,7 @@ def check_district(
                 "counts": data["counts"],
             }
         )
-        year = (data.get("plan") or {}).get("year")
-        if year not in close_days:  # once per year: a working-day count is not free, and there are 60 plans
-            close_days[year] = plan_close_day(year, policy, default_calendar())
-        close_day = close_days[year]
-        rows += finding_rows(data, district, closed=close_day is not None and as_of >= close_day)
+        rows += finding_rows(data, district, closed=years.closed((data.get("plan") or {}).get("year")))
     return {"district": district, "plans": plans, "counts": dict(counts), "findings": rows}
 
 

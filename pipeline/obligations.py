@@ -40,10 +40,10 @@ from rules.obligation_states import (
     STATES,
     Lights,
     ObligationStatus,
+    PlanYears,
     close_verdict,
     compute_lights,
     evaluate,
-    plan_close_day,
 )
 from rules.obligations import (
     DERIVATION_VERSION,
@@ -735,15 +735,12 @@ def obligation_status(
             rows = [r for r in rows if years.get(r.doc_key) == year]
         filed = ob_store.first_filings(session, as_of=as_of, keys=[r.obligation_key for r in rows])
     verdicts = evaluate([(r.obligation_key, r.due, filed.get(r.obligation_key)) for r in rows], as_of, policy)
-    calendar = default_calendar()
-    # Once per year, not per plan: a city has a thousand plans of two or three years.
-    close_by_year = {plan_year: plan_close_day(plan_year, policy, calendar) for plan_year in set(years.values())}
-    closes = {key: close_by_year[plan_year] for key, plan_year in years.items()}
+    plan_years = PlanYears(policy, default_calendar(), as_of)
     sections: dict[str | None, str | None] = {}
     statuses = []
     for r in rows:
         verdict = verdicts[r.obligation_key]
-        closed_on = closes.get(r.doc_key)
+        closed_on = plan_years.close_day(years.get(r.doc_key))
         if closed_on is not None and as_of >= closed_on:
             verdict = close_verdict(verdict)
         else:

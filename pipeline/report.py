@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from documents.model import reader_name
-from notifications.entries import STATE_LABELS
-from pipeline.summary import SEVERITIES, SEVERITY_LABELS, URGENT_STATES, RunSummary, units_text, urgent_what
+from notifications.entries import STATE_LABELS, units_text
+from pipeline.summary import SEVERITIES, SEVERITY_LABELS, URGENT_STATES, RunSummary, urgent_what
 
 
 def _md(text: Any) -> str:

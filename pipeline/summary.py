@@ -180,13 +180,6 @@ def _known(cls: type, data: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k in names}
 
 
-def units_text(units: list[str], shown: int = 3) -> str:
-    """Units as one table cell: the first few, then how many in all (甲、乙、丙等47个单位)."""
-    if len(units) <= shown:
-        return "、".join(units)
-    return f"{'、'.join(units[:shown])}等{len(units)}个单位"
-
-
 def urgent_what(row: Mapping[str, Any]) -> str:
     """What a row of the most urgent is about: an item's text, a finding's message, else a
     plan-wide duty's action (制订并报送本单位年度政务公开工作计划, not the plan's title again)."""

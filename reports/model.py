@@ -30,8 +30,8 @@ from rules.obligation_states import (
     STATES,
     Lights,
     ObligationStatus,
+    PlanYears,
     compute_lights,
-    plan_close_day,
 )
 from rules.obligations import KIND_LABELS
 from rules.policy import Policy, as_policy, load_policy
@@ -261,13 +261,9 @@ def _plan_view(document: DocumentRow, check: CheckRow | None) -> PlanView:
 
 def _mark_closed(plans: Iterable[PlanView], as_of: date, policy: Policy) -> None:
     """Mark the plans whose year has closed by `as_of` (policy `plan_close`), as their duties are."""
-    calendar = default_calendar()
-    closes: dict[int | None, date | None] = {}
+    years = PlanYears(policy, default_calendar(), as_of)
     for plan in plans:
-        if plan.year not in closes:
-            closes[plan.year] = plan_close_day(plan.year, policy, calendar)
-        day = closes[plan.year]
-        plan.closed = day is not None and as_of >= day
+        plan.closed = years.closed(plan.year)
 
 
 @contextmanager

@@ -168,6 +168,25 @@ def plan_close_day(year: int | None, policy: Policy, calendar: WorkdayCalendar) 
     return window_end + timedelta(days=1)
 
 
+class PlanYears:
+    """Whether a plan of a given year has closed on `as_of` (`plan_close_day`), each year's close
+    day counted once: a working-day count is not free, and a city has a thousand plans of two or
+    three years."""
+
+    def __init__(self, policy: Policy, calendar: WorkdayCalendar, as_of: date):
+        self.policy, self.calendar, self.as_of = policy, calendar, as_of
+        self._days: dict[int | None, date | None] = {}
+
+    def close_day(self, year: int | None) -> date | None:
+        if year not in self._days:
+            self._days[year] = plan_close_day(year, self.policy, self.calendar)
+        return self._days[year]
+
+    def closed(self, year: int | None) -> bool:
+        day = self.close_day(year)
+        return day is not None and self.as_of >= day
+
+
 def close_verdict(verdict: Verdict) -> Verdict:
     """An open duty of a closed plan: closed unfinished — kept and reported, never escalated or
     mailed again; no light of its own (the year is over, nobody can still act on it)."""

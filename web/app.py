@@ -30,6 +30,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
+from notifications.entries import STATE_RANK
 from reports.model import FILING_LABELS, SnapshotCache, plan_detail, unit_filings
 from store.db import Store
 from web.links import page_path
@@ -41,8 +42,6 @@ SESSION_COOKIE = "gongkai_session"
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 UPLOAD_SUFFIXES = (".txt", ".docx", ".pdf", ".html", ".htm")
 FORM_KINDS = ("plan", "report", "done")
-# A unit page's duties: what to chase first
-UNIT_PAGE_ORDER = {"escalated": 0, "overdue": 1, "due_soon": 2, "pending": 3, "done_late": 4, "done_on_time": 5}
 
 
 @dataclass
@@ -233,7 +232,7 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
         # What the unit must do now comes first (red, yellow, then by due date); duties of plans
         # whose year has closed are history, listed apart below them.
         current = sorted((s for s in statuses if s.closed_on is None),
-                         key=lambda s: (UNIT_PAGE_ORDER.get(s.state, 9), s.due is None, s.due or date.max))
+                         key=lambda s: (STATE_RANK.get(s.state, len(STATE_RANK)), s.due is None, s.due or date.max))
         closed = [s for s in statuses if s.closed_on is not None]
         # The plans in force are the ones a unit files against (the form offers them); a closed
         # plan's name is kept only to name its past filings.
